@@ -1,0 +1,74 @@
+import type { AddressInfo } from 'node:net';
+import { DOWNLOAD_QUEUE, type DownloadJobData, redisNamespace } from '@paidflow/contracts';
+import { createDb } from '@paidflow/db';
+import { Queue } from 'bullmq';
+import type { AppDeps } from './deps.ts';
+import type { ServerEnv } from './env.ts';
+import { healthRoutes } from './health.ts';
+import { createHttpServer } from './http.ts';
+import type { Logger } from './logger.ts';
+import { createServerMetrics } from './metrics.ts';
+import { createRedis } from './redis.ts';
+import { contextFactory } from './trpc/context.ts';
+import { appRouter } from './trpc/routers/_app.ts';
+
+export interface RunningServer {
+  port: number;
+  url: string;
+  deps: AppDeps;
+  /** Stops taking requests, tells WebSocket clients to reconnect, then closes every connection. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the dependencies and starts the one HTTP server (tRPC over HTTP and WebSocket, webhooks,
+ * health, metrics). main.ts calls it with the process environment, tests with port 0.
+ */
+export async function startServer(env: ServerEnv, logger: Logger): Promise<RunningServer> {
+  const namespace = redisNamespace(env.REDIS_PREFIX);
+  const database = createDb({ url: env.DATABASE_URL });
+  const redis = createRedis(env.REDIS_URL, logger);
+  const queue = new Queue<DownloadJobData>(DOWNLOAD_QUEUE, {
+    connection: { url: env.REDIS_URL, maxRetriesPerRequest: 1, enableOfflineQueue: false },
+    prefix: namespace.queuePrefix,
+  });
+  queue.on('error', (error) => logger.warn({ err: error }, 'queue connection error'));
+  const deps: AppDeps = { env, db: database.db, redis, logger, queue };
+  const metrics = createServerMetrics();
+
+  const createContext = contextFactory(deps, async () => null);
+  const server = createHttpServer({
+    deps,
+    metrics,
+    router: appRouter,
+    createContext,
+    routes: [...healthRoutes(deps, metrics)],
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(env.PORT, env.HOST, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  logger.info({ port }, 'server listening');
+
+  async function close(): Promise<void> {
+    const steps: Array<[string, () => Promise<unknown>]> = [
+      ['http', () => new Promise<void>((resolve) => server.close(() => resolve()))],
+      ['queue', () => queue.close()],
+      ['redis', () => redis.quit()],
+      ['mysql', () => database.close()],
+    ];
+    server.closeAllConnections();
+    // Every step runs even when one fails; failures are logged, not thrown.
+    for (const [name, step] of steps) {
+      try {
+        await step();
+      } catch (error) {
+        logger.warn({ err: error, step: name }, 'shutdown step failed');
+      }
+    }
+  }
+
+  return { port, url: `http://127.0.0.1:${port}`, deps, close };
+}

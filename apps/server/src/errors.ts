@@ -1,0 +1,58 @@
+/** The codes a service may fail with; mapped to tRPC and HTTP codes in one place (trpc/init.ts, http.ts). */
+export type AppErrorCode =
+  | 'INVALID_INPUT'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'UNPROCESSABLE'
+  | 'RATE_LIMITED'
+  | 'UNAVAILABLE';
+
+export class AppError extends Error {
+  constructor(
+    readonly code: AppErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'AppError';
+  }
+}
+
+export const HTTP_STATUS: Record<AppErrorCode, number> = {
+  INVALID_INPUT: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  UNPROCESSABLE: 422,
+  RATE_LIMITED: 429,
+  UNAVAILABLE: 503,
+};
+
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'PROTOCOL_CONNECTION_LOST',
+  'ER_CON_COUNT_ERROR',
+  'EPIPE',
+  'ENOTFOUND',
+  'ER_SERVER_SHUTDOWN',
+]);
+
+/** True when an error means MySQL (or Redis) cannot be reached: the caller should retry later. */
+export function isUnavailableError(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
+    if (current instanceof AppError && current.code === 'UNAVAILABLE') return true;
+    if (/connect|Connection is closed|pool is closed/i.test(String((current as Error).message ?? ''))) {
+      if ((current as Error).name !== 'AppError') return true;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}

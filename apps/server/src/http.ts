@@ -1,0 +1,103 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AnyRouter } from '@trpc/server';
+import { type CreateHTTPContextOptions, createHTTPHandler } from '@trpc/server/adapters/standalone';
+import type { AppDeps } from './deps.ts';
+import { AppError, HTTP_STATUS } from './errors.ts';
+import type { ServerMetrics } from './metrics.ts';
+
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+export interface Route {
+  method: 'GET' | 'POST';
+  path: string;
+  handler: RouteHandler;
+}
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'content-security-policy':
+    "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+};
+
+/** The largest request body any route accepts (webhook bodies are far smaller). */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+/** Reads a request body up to a limit; the raw bytes are what signatures are computed over. */
+export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw new AppError('INVALID_INPUT', `body larger than ${limit} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new AppError('INVALID_INPUT', `body larger than ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+export interface HttpServerOptions {
+  deps: AppDeps;
+  metrics: ServerMetrics;
+  router: AnyRouter;
+  createContext: (opts: CreateHTTPContextOptions) => Promise<object>;
+  routes: Route[];
+  /** Serves the built SPA for everything else, when set (production). */
+  fallback?: RouteHandler;
+}
+
+/** One HTTP server: tRPC at /trpc, the given routes, and the SPA (the WebSocket server attaches to it). */
+export function createHttpServer(options: HttpServerOptions): http.Server {
+  const { deps, metrics, routes } = options;
+  const trpcHandler = createHTTPHandler({
+    router: options.router,
+    createContext: options.createContext,
+    basePath: '/trpc/',
+    maxBodySize: MAX_BODY_BYTES,
+  });
+  const table = new Map(routes.map((route) => [`${route.method} ${route.path}`, route.handler]));
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const handler = table.get(`${req.method} ${path}`);
+    if (handler) return handler(req, res);
+    if (path === '/trpc' || path.startsWith('/trpc/')) return void trpcHandler(req, res);
+    if (options.fallback && req.method === 'GET') return options.fallback(req, res);
+    sendJson(res, 404, { success: false, message: 'not found' });
+  }
+
+  return http.createServer((req, res) => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const route = path.startsWith('/trpc/') ? '/trpc' : table.has(`${req.method} ${path}`) ? path : 'other';
+    const stopTimer = metrics.httpDuration.startTimer({ route });
+    res.on('finish', () => {
+      stopTimer();
+      metrics.httpRequests.inc({ route, status: String(res.statusCode) });
+    });
+    handle(req, res).catch((error: unknown) => {
+      if (error instanceof AppError) {
+        deps.logger.info({ route, code: error.code, message: error.message }, 'request rejected');
+        if (!res.headersSent)
+          sendJson(res, HTTP_STATUS[error.code], { success: false, message: error.message });
+        return;
+      }
+      deps.logger.error({ err: error, route }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { success: false, message: 'internal error' });
+      else res.destroy();
+    });
+  });
+}

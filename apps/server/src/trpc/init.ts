@@ -1,0 +1,76 @@
+import { initTRPC, TRPCError } from '@trpc/server';
+import superjson from 'superjson';
+import { ZodError } from 'zod';
+import { AppError, type AppErrorCode } from '../errors.ts';
+import type { Context } from './context.ts';
+
+const TRPC_CODE: Record<AppErrorCode, TRPCError['code']> = {
+  INVALID_INPUT: 'BAD_REQUEST',
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  UNPROCESSABLE: 'UNPROCESSABLE_CONTENT',
+  RATE_LIMITED: 'TOO_MANY_REQUESTS',
+  UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+};
+
+const t = initTRPC.context<Context>().create({
+  transformer: superjson,
+  errorFormatter({ shape, error }) {
+    return {
+      ...shape,
+      data: {
+        ...shape.data,
+        // Field errors of bad input, so a client can show them; never a stack trace.
+        zodError: error.cause instanceof ZodError ? error.cause.issues : null,
+        stack: undefined,
+      },
+    };
+  },
+});
+
+/** Maps the services' AppError to tRPC codes (the one place that does) and logs the unexpected. */
+const mapErrors = t.middleware(async function mapErrors(opts) {
+  const result = await opts.next();
+  if (result.ok) return result;
+  const cause = result.error.cause;
+  if (cause instanceof AppError) {
+    throw new TRPCError({ code: TRPC_CODE[cause.code], message: cause.message, cause });
+  }
+  if (result.error.code === 'INTERNAL_SERVER_ERROR') {
+    opts.ctx.logger.error({ err: result.error, path: opts.path }, 'procedure failed');
+  } else if (result.error.code === 'BAD_REQUEST') {
+    opts.ctx.logger.info({ path: opts.path, message: result.error.message }, 'bad input rejected');
+  }
+  return result;
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const middleware = t.middleware;
+
+export const publicProcedure = t.procedure.use(mapErrors);
+
+/** Any signed-in admin: viewer or operator. */
+export const viewerProcedure = publicProcedure.use(function requireAdmin(opts) {
+  const { principal } = opts.ctx;
+  if (principal?.kind !== 'admin') throw new TRPCError({ code: 'UNAUTHORIZED', message: 'sign in first' });
+  return opts.next({ ctx: { ...opts.ctx, admin: principal.session } });
+});
+
+/** An admin with the operator role: may act, not only watch. */
+export const operatorProcedure = viewerProcedure.use(function requireOperator(opts) {
+  if (opts.ctx.admin.role !== 'operator') {
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'this action needs the operator role' });
+  }
+  return opts.next();
+});
+
+/** The worker service: authenticated by WORKER_TOKEN, and by nothing else. */
+export const workerProcedure = publicProcedure.use(function requireWorker(opts) {
+  if (opts.ctx.principal?.kind !== 'worker') {
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'worker procedures need the worker token' });
+  }
+  return opts.next();
+});

@@ -1,0 +1,2 @@
+// The dashboard SPA; the dashboard issue fills it in.
+export {};

@@ -1,0 +1,2 @@
+// The worker process; the pipeline issue fills it in.
+export {};

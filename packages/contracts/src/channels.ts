@@ -1,0 +1,118 @@
+import type { z } from 'zod';
+import { OrderComplete, OrderProgress, OrderStatusEvent, TaskProgress, TaskStatusEvent } from './progress.ts';
+
+/**
+ * Channel names follow `{scope}:{id}:{type}`. Each scope has its own set of types and each
+ * (scope, type) pair its own payload schema.
+ */
+export const CHANNEL_SCHEMAS = {
+  task: { progress: TaskProgress, status: TaskStatusEvent },
+  order: { progress: OrderProgress, complete: OrderComplete, status: OrderStatusEvent },
+} as const;
+
+type Schemas = typeof CHANNEL_SCHEMAS;
+export type ChannelScope = keyof Schemas;
+export type ChannelType<S extends ChannelScope = ChannelScope> = keyof Schemas[S] & string;
+
+/** A parsed channel name. */
+export type Channel = {
+  [S in ChannelScope]: { [T in ChannelType<S>]: { scope: S; id: number; type: T } }[ChannelType<S>];
+}[ChannelScope];
+
+/** The payload type carried on a (scope, type) channel. */
+export type ChannelPayload<S extends ChannelScope, T extends ChannelType<S>> = z.infer<
+  Schemas[S][T] extends z.ZodType ? Schemas[S][T] : never
+>;
+
+/** A parsed, validated message: the channel and its typed payload. */
+export type ChannelMessage = {
+  [S in ChannelScope]: {
+    [T in ChannelType<S>]: { channel: { scope: S; id: number; type: T }; payload: ChannelPayload<S, T> };
+  }[ChannelType<S>];
+}[ChannelScope];
+
+const CHANNEL_RE = /^([a-z]+):([1-9][0-9]{0,15}):([a-z]+)$/;
+
+/** Formats a channel name, e.g. formatChannel('task', 456, 'progress') -> 'task:456:progress'. */
+export function formatChannel<S extends ChannelScope>(scope: S, id: number, type: ChannelType<S>): string {
+  if (!Number.isSafeInteger(id) || id <= 0)
+    throw new RangeError(`channel id must be a positive integer: ${id}`);
+  return `${scope}:${id}:${type}`;
+}
+
+/** Parses a channel name; null for anything off the convention. */
+export function parseChannel(name: string): Channel | null {
+  const match = CHANNEL_RE.exec(name);
+  if (!match) return null;
+  const [, scope, idText, type] = match as unknown as [string, string, string, string];
+  if (!Object.hasOwn(CHANNEL_SCHEMAS, scope)) return null;
+  const types = CHANNEL_SCHEMAS[scope as ChannelScope];
+  if (!Object.hasOwn(types, type)) return null;
+  const id = Number(idText);
+  if (!Number.isSafeInteger(id)) return null;
+  return { scope, id, type } as Channel;
+}
+
+export type ParseMessageResult =
+  | { ok: true; message: ChannelMessage }
+  | { ok: false; reason: 'bad_channel' | 'bad_json' | 'bad_payload' | 'id_mismatch'; detail: string };
+
+/**
+ * Parses a raw pub/sub message: the channel name and its JSON payload, validated against the
+ * channel's schema. The payload's own id must match the channel's id.
+ */
+export function parseChannelMessage(channelName: string, raw: string): ParseMessageResult {
+  const channel = parseChannel(channelName);
+  if (!channel) return { ok: false, reason: 'bad_channel', detail: `not a Paidflow channel: ${channelName}` };
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (error) {
+    return { ok: false, reason: 'bad_json', detail: (error as Error).message };
+  }
+  const schema = (CHANNEL_SCHEMAS[channel.scope] as Record<string, z.ZodType>)[channel.type];
+  const parsed = schema!.safeParse(json);
+  if (!parsed.success) {
+    return { ok: false, reason: 'bad_payload', detail: parsed.error.issues.map(formatIssue).join('; ') };
+  }
+  const payload = parsed.data as { taskId?: number; orderId: number };
+  const payloadId = channel.scope === 'task' ? payload.taskId : payload.orderId;
+  if (payloadId !== channel.id) {
+    return {
+      ok: false,
+      reason: 'id_mismatch',
+      detail: `channel id ${channel.id} but payload id ${payloadId}`,
+    };
+  }
+  return { ok: true, message: { channel, payload } as ChannelMessage };
+}
+
+function formatIssue(issue: z.core.$ZodIssue): string {
+  return `${issue.path.join('.') || '(root)'}: ${issue.message}`;
+}
+
+/** Validates a payload for a channel and returns [channelName, json] ready to PUBLISH. */
+export function encodeChannelMessage<S extends ChannelScope, T extends ChannelType<S>>(
+  scope: S,
+  id: number,
+  type: T,
+  payload: ChannelPayload<S, T>,
+): [channel: string, json: string] {
+  const schema = (CHANNEL_SCHEMAS[scope] as Record<string, z.ZodType>)[type]!;
+  const data = schema.parse(payload);
+  return [formatChannel(scope, id, type), JSON.stringify(data)];
+}
+
+/**
+ * The psubscribe patterns a server listens on: few and fixed, whatever the number of clients.
+ * `?*` rather than `*` skips the empty id, and parseChannel rejects the rest of what they catch.
+ */
+export const CHANNEL_PATTERNS = ['task:?*:progress', 'task:?*:status', 'order:?*:*'] as const;
+
+/** How long the latest value of a channel is kept in Redis for newcomers. */
+export const LATEST_TTL_SECONDS = 3600;
+
+/** The Redis key that keeps a channel's latest message. */
+export function latestKey(channel: string): string {
+  return `latest:${channel}`;
+}

@@ -1,0 +1,11 @@
+import { z } from 'zod';
+
+/** A database id: a positive integer. */
+export const Id = z.int().positive();
+export type Id = z.infer<typeof Id>;
+
+/** Milliseconds since the epoch; every live (Redis) payload carries one. */
+export const EpochMs = z.int().nonnegative();
+
+/** Opaque keyset cursor handed back by a paged query. */
+export const Cursor = z.string().min(1).max(200);

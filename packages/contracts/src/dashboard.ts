@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { Severity } from './audit.ts';
+import { Id } from './common.ts';
+import { ErrorType } from './errors.ts';
+
+export const DashboardStats = z.object({
+  totalPaid: z.int().nonnegative(),
+  processing: z.int().nonnegative(),
+  completed: z.int().nonnegative(),
+  failed: z.int().nonnegative(),
+});
+export type DashboardStats = z.infer<typeof DashboardStats>;
+
+/** One recent error across paid orders (the seeds' Error Summary). */
+export const ErrorSummaryItem = z.object({
+  audit_id: Id,
+  order_id: Id,
+  order_code: z.string(),
+  task_id: Id.nullable(),
+  course_url: z.string().nullable(),
+  severity: Severity,
+  message: z.string(),
+  error_type: ErrorType.nullable(),
+  created_at: z.date(),
+});
+export type ErrorSummaryItem = z.infer<typeof ErrorSummaryItem>;
+
+export const ErrorSummary = z.object({
+  recent: z.array(ErrorSummaryItem),
+  /** Error and critical events per error type within the window. */
+  byType: z.array(z.object({ error_type: ErrorType, count: z.int().nonnegative(), last_at: z.date() })),
+});
+export type ErrorSummary = z.infer<typeof ErrorSummary>;
+
+export const ErrorSummaryInput = z.object({
+  limit: z.int().min(1).max(200).default(50),
+  /** How far back byType counts, in hours. */
+  windowHours: z
+    .int()
+    .min(1)
+    .max(24 * 90)
+    .default(24),
+});
+export type ErrorSummaryInput = z.input<typeof ErrorSummaryInput>;

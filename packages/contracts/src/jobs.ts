@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { Id } from './common.ts';
+
+/** The BullMQ queue every download task goes through. */
+export const DOWNLOAD_QUEUE = 'downloads';
+
+/** A job on the downloads queue: one download task. The task row holds everything else. */
+export const DownloadJobData = z.object({
+  taskId: Id,
+  orderId: Id,
+  /** Why the job was enqueued: a payment, an operator retry, or the reconciler. */
+  reason: z.enum(['payment', 'retry', 'reconcile']).default('payment'),
+});
+export type DownloadJobData = z.infer<typeof DownloadJobData>;
+
+/** The job id for a task's nth enqueue: BullMQ ignores a second add with the same id. */
+export function downloadJobId(taskId: number, generation: number): string {
+  return `task-${taskId}-${generation}`;
+}
+
+/** A course source's manifest: the files a task downloads. */
+export const CourseManifest = z.object({
+  title: z.string().min(1).max(255),
+  files: z
+    .array(
+      z.object({
+        name: z
+          .string()
+          .min(1)
+          .max(255)
+          .regex(/^[^/\\]+$/, 'a file name, not a path')
+          .refine((name) => name !== '.' && name !== '..', 'a file name, not a path'),
+        url: z.url(),
+        size: z.int().nonnegative(),
+        sha256: z
+          .string()
+          .regex(/^[0-9a-f]{64}$/)
+          .optional(),
+      }),
+    )
+    .min(1)
+    .max(10_000),
+});
+export type CourseManifest = z.infer<typeof CourseManifest>;

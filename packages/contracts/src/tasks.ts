@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { Id } from './common.ts';
+import { ErrorType } from './errors.ts';
+
+/** A download task's whole lifecycle, in pipeline order. */
+export const TASK_STATUSES = [
+  'pending',
+  'queued',
+  'enrolled',
+  'downloading',
+  'uploading',
+  'completed',
+  'failed',
+  'cancelled',
+] as const;
+export const TaskStatus = z.enum(TASK_STATUSES);
+export type TaskStatus = z.infer<typeof TaskStatus>;
+
+/** Statuses from which a task never moves on its own. */
+export const TERMINAL_TASK_STATUSES = ['completed', 'failed', 'cancelled'] as const satisfies TaskStatus[];
+/** Statuses in which a worker owns the task (or is about to). */
+export const ACTIVE_TASK_STATUSES = [
+  'queued',
+  'enrolled',
+  'downloading',
+  'uploading',
+] as const satisfies TaskStatus[];
+
+export function isTerminalTaskStatus(status: TaskStatus): boolean {
+  return (TERMINAL_TASK_STATUSES as readonly TaskStatus[]).includes(status);
+}
+
+export function isActiveTaskStatus(status: TaskStatus): boolean {
+  return (ACTIVE_TASK_STATUSES as readonly TaskStatus[]).includes(status);
+}
+
+/** The pipeline steps a worker runs, each a status change. */
+export const PIPELINE_STEPS = ['enroll', 'download', 'upload', 'finalize'] as const;
+export const PipelineStep = z.enum(PIPELINE_STEPS);
+export type PipelineStep = z.infer<typeof PipelineStep>;
+
+/** One failed attempt, as the error bridge records it in download_tasks.error_log. */
+export const TaskAttemptError = z.object({
+  type: ErrorType,
+  message: z.string().max(2000),
+  retryable: z.boolean(),
+  attempt: z.int().positive(),
+  step: PipelineStep,
+  file: z.string().nullable(),
+  at: z.iso.datetime(),
+});
+export type TaskAttemptError = z.infer<typeof TaskAttemptError>;
+
+/** download_tasks.error_log: the last error plus the history of failed attempts (newest last). */
+export const TaskErrorLog = z.object({
+  last: TaskAttemptError,
+  history: z.array(TaskAttemptError).max(50),
+});
+export type TaskErrorLog = z.infer<typeof TaskErrorLog>;
+
+export const DownloadTask = z.object({
+  id: Id,
+  order_id: Id,
+  title: z.string().min(1).max(255),
+  course_url: z.string().min(1).max(2048),
+  status: TaskStatus,
+  progress: z.int().min(0).max(100),
+  current_file: z.string().max(512).nullable(),
+  error_log: TaskErrorLog.nullable(),
+  drive_link: z.string().max(2048).nullable(),
+  attempts: z.int().nonnegative(),
+  created_at: z.date(),
+  updated_at: z.date(),
+  started_at: z.date().nullable(),
+  completed_at: z.date().nullable(),
+});
+export type DownloadTask = z.infer<typeof DownloadTask>;

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+
+/**
+ * The body SePay posts for each bank transaction.
+ * See SePay's webhook documentation; amounts are in VND (integers).
+ */
+export const SepayTransaction = z.object({
+  id: z.int().positive(),
+  gateway: z.string().min(1).max(100),
+  /** "YYYY-MM-DD HH:mm:ss", the bank's local time. */
+  transactionDate: z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/, 'expected YYYY-MM-DD HH:mm:ss'),
+  accountNumber: z.string().max(100),
+  code: z.string().max(100).nullable(),
+  content: z.string().max(2000),
+  transferType: z.enum(['in', 'out']),
+  transferAmount: z.number().nonnegative(),
+  accumulated: z.number(),
+  subAccount: z.string().max(100).nullable(),
+  referenceCode: z.string().max(100),
+  description: z.string().max(2000),
+});
+export type SepayTransaction = z.infer<typeof SepayTransaction>;
+
+/** The header carrying Paidflow's own HMAC signature: `t=<unix seconds>,v1=<hex>[,v1=<hex>]`. */
+export const SIGNATURE_HEADER = 'paidflow-signature';
+/** How far a signature's timestamp may be from now. */
+export const SIGNATURE_TOLERANCE_SECONDS = 300;
+
+export const WebhookResponse = z.object({ success: z.boolean(), message: z.string().optional() });
+export type WebhookResponse = z.infer<typeof WebhookResponse>;

@@ -1,0 +1,8 @@
+import { defineConfig } from 'drizzle-kit';
+
+// Only `drizzle-kit generate` uses this file; it needs no database.
+export default defineConfig({
+  dialect: 'mysql',
+  schema: './src/schema.ts',
+  out: './drizzle',
+});

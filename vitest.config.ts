@@ -1,0 +1,29 @@
+import { defineConfig } from 'vitest/config';
+
+// One run covers the whole repo: fast unit tests, then tests against the real MariaDB and Redis.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['{apps,packages,bench}/*/src/**/*.test.{ts,tsx}', 'scripts/**/*.test.ts'],
+          exclude: ['**/*.int.test.*', '**/node_modules/**'],
+          setupFiles: ['./scripts/test-setup.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['{apps,packages}/*/src/**/*.int.test.{ts,tsx}', 'bench/**/*.int.test.ts'],
+          exclude: ['**/node_modules/**'],
+          setupFiles: ['./scripts/test-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          // Two cores: files run two at a time, each against its own database.
+          maxWorkers: 2,
+        },
+      },
+    ],
+  },
+});
