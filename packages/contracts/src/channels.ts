@@ -116,3 +116,18 @@ export const LATEST_TTL_SECONDS = 3600;
 export function latestKey(channel: string): string {
   return `latest:${channel}`;
 }
+
+/**
+ * The Redis commands that publish a message and keep it as the channel's latest value (with a
+ * one-hour TTL), for a MULTI: `redis.multi(publishCommands(...)).exec()`.
+ */
+export function publishCommands(
+  channel: string,
+  json: string,
+  namespace: { channel(name: string): string; key(name: string): string },
+): Array<[string, ...Array<string | number>]> {
+  return [
+    ['set', namespace.key(latestKey(channel)), json, 'EX', LATEST_TTL_SECONDS],
+    ['publish', namespace.channel(channel), json],
+  ];
+}

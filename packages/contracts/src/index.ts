@@ -9,3 +9,5 @@ export * from './orders.ts';
 export * from './progress.ts';
 export * from './tasks.ts';
 export * from './webhooks.ts';
+export * from './worker-api.ts';
+export * from './workers.ts';

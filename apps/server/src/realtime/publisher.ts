@@ -1,0 +1,32 @@
+import {
+  type ChannelPayload,
+  type ChannelScope,
+  type ChannelType,
+  encodeChannelMessage,
+  publishCommands,
+  redisNamespace,
+} from '@paidflow/contracts';
+import type { AppDeps } from '../deps.ts';
+
+/**
+ * Publishes a live message on `{scope}:{id}:{type}` and keeps it as the channel's latest value
+ * (one-hour TTL). The payload is validated against the contract first. Live messages are
+ * ephemeral: when Redis is down the failure is logged and the caller goes on (MySQL already holds
+ * the durable state, and newcomers read it from there).
+ */
+export async function publishLive<S extends ChannelScope, T extends ChannelType<S>>(
+  deps: Pick<AppDeps, 'redis' | 'logger' | 'env'>,
+  scope: S,
+  id: number,
+  type: T,
+  payload: ChannelPayload<S, T>,
+): Promise<boolean> {
+  const [channel, json] = encodeChannelMessage(scope, id, type, payload);
+  try {
+    await deps.redis.multi(publishCommands(channel, json, redisNamespace(deps.env.REDIS_PREFIX))).exec();
+    return true;
+  } catch (error) {
+    deps.logger.warn({ err: error, channel }, 'live message not published');
+    return false;
+  }
+}

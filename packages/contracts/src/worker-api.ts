@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { Id } from './common.ts';
+import { ErrorType } from './errors.ts';
+import { PipelineStep, TaskStatus } from './tasks.ts';
+
+/**
+ * The worker procedures: how a worker reports to the server, the one writer of order state.
+ * Every call is idempotent, because a worker retries a report that may already have landed.
+ */
+
+/** worker.claim: a worker starts (or resumes) a job. */
+export const WorkerClaimInput = z.object({
+  taskId: Id,
+  jobId: z.string().min(1).max(128),
+  /** 1-based attempt number (BullMQ's attemptsMade + 1). */
+  attempt: z.int().positive(),
+});
+export type WorkerClaimInput = z.infer<typeof WorkerClaimInput>;
+
+export const WorkerClaimResult = z.discriminatedUnion('proceed', [
+  z.object({
+    proceed: z.literal(true),
+    task: z.object({
+      id: Id,
+      order_id: Id,
+      title: z.string(),
+      course_url: z.string(),
+      status: TaskStatus,
+    }),
+    order: z.object({ id: Id, order_code: z.string(), user_email: z.string() }),
+  }),
+  /** The task was cancelled, already finished, or no longer exists: drop the job. */
+  z.object({ proceed: z.literal(false), reason: z.string() }),
+]);
+export type WorkerClaimResult = z.infer<typeof WorkerClaimResult>;
+
+/** worker.transition: the task enters the next step of its pipeline. */
+export const WorkerTransitionInput = z.object({
+  taskId: Id,
+  jobId: z.string().min(1).max(128),
+  to: z.enum(['enrolled', 'downloading', 'uploading']),
+  message: z.string().max(1000).optional(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type WorkerTransitionInput = z.infer<typeof WorkerTransitionInput>;
+
+export const WorkerTransitionResult = z.object({
+  /** False when the task was cancelled meanwhile: the worker stops the job. */
+  proceed: z.boolean(),
+  status: TaskStatus,
+});
+export type WorkerTransitionResult = z.infer<typeof WorkerTransitionResult>;
+
+/** worker.reportFailure: the error bridge. Exactly one record per (jobId, attempt). */
+export const WorkerFailureInput = z.object({
+  taskId: Id,
+  jobId: z.string().min(1).max(128),
+  attempt: z.int().positive(),
+  maxAttempts: z.int().positive(),
+  step: PipelineStep,
+  error: z.object({
+    type: ErrorType,
+    message: z.string().max(2000),
+    retryable: z.boolean(),
+    file: z.string().max(512).nullable(),
+  }),
+  /** True when no attempt follows: the task fails for good (dead letter). */
+  final: z.boolean(),
+  /** When the attempt failed (ISO); the record keeps the worker's time, not the report's. */
+  at: z.iso.datetime(),
+});
+export type WorkerFailureInput = z.infer<typeof WorkerFailureInput>;
+
+/** worker.complete: finalize a task whose files are delivered. */
+export const WorkerCompleteInput = z.object({
+  taskId: Id,
+  jobId: z.string().min(1).max(128),
+  driveLink: z.string().min(1).max(2048),
+  files: z.int().nonnegative(),
+  bytes: z.int().nonnegative(),
+  durationMs: z.int().nonnegative(),
+});
+export type WorkerCompleteInput = z.infer<typeof WorkerCompleteInput>;
+
+export const WorkerAck = z.object({ ok: z.literal(true), duplicate: z.boolean() });
+export type WorkerAck = z.infer<typeof WorkerAck>;

@@ -1,0 +1,153 @@
+import {
+  ACTIVE_TASK_STATUSES,
+  type DownloadJobData,
+  downloadJobId,
+  type TaskStatus,
+} from '@paidflow/contracts';
+import { eq, inArray, sql } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../client.ts';
+import { type DownloadTaskRow, downloadTasks, type OrderRow, orders, outbox } from '../schema.ts';
+
+type CounterColumn = 'completed_tasks' | 'failed_tasks' | 'cancelled_tasks' | 'active_tasks';
+
+/** The order counter a task status is counted in; pending tasks count only in total_tasks. */
+export function counterOf(status: TaskStatus): CounterColumn | null {
+  if (status === 'completed') return 'completed_tasks';
+  if (status === 'failed') return 'failed_tasks';
+  if (status === 'cancelled') return 'cancelled_tasks';
+  if ((ACTIVE_TASK_STATUSES as readonly TaskStatus[]).includes(status)) return 'active_tasks';
+  return null;
+}
+
+const COUNTER_SQL = {
+  completed_tasks: sql.raw('`completed_tasks`'),
+  failed_tasks: sql.raw('`failed_tasks`'),
+  cancelled_tasks: sql.raw('`cancelled_tasks`'),
+  active_tasks: sql.raw('`active_tasks`'),
+} as const;
+
+export type TaskPatch = Partial<
+  Pick<
+    DownloadTaskRow,
+    | 'progress'
+    | 'current_file'
+    | 'drive_link'
+    | 'error_log'
+    | 'attempts'
+    | 'started_at'
+    | 'completed_at'
+    | 'queue_generation'
+  >
+>;
+
+export interface TransitionTaskOptions {
+  taskId: number;
+  to: TaskStatus;
+  /** Move only from these statuses; from any other, nothing changes. */
+  from?: readonly TaskStatus[];
+  patch?: TaskPatch;
+}
+
+export type TaskTransition =
+  | { changed: true; previous: TaskStatus; task: DownloadTaskRow; order: OrderRow }
+  | { changed: false; reason: 'not_found' }
+  | { changed: false; reason: 'status_mismatch'; task: DownloadTaskRow };
+
+/** Runs in a transaction of its own, or in a savepoint of the caller's. */
+function inTransaction<T>(db: DbOrTx, run: (tx: DbOrTx) => Promise<T>): Promise<T> {
+  return (db as Db).transaction(run);
+}
+
+/**
+ * Changes a task's status and keeps its order's counters exact, atomically. This is the one
+ * function that changes download_tasks.status: every writer goes through it.
+ */
+export async function transitionTask(db: DbOrTx, options: TransitionTaskOptions): Promise<TaskTransition> {
+  return inTransaction(db, async (tx) => {
+    const [task] = await tx
+      .select()
+      .from(downloadTasks)
+      .where(eq(downloadTasks.id, options.taskId))
+      .for('update');
+    if (!task) return { changed: false, reason: 'not_found' } as const;
+    if (options.from && !options.from.includes(task.status)) {
+      return { changed: false, reason: 'status_mismatch', task } as const;
+    }
+    await tx
+      .update(downloadTasks)
+      .set({ ...options.patch, status: options.to })
+      .where(eq(downloadTasks.id, task.id));
+    const before = counterOf(task.status);
+    const after = counterOf(options.to);
+    if (before !== after) {
+      const set: Record<string, unknown> = {};
+      if (before) set[before] = sql`${COUNTER_SQL[before]} - 1`;
+      if (after) set[after] = sql`${COUNTER_SQL[after]} + 1`;
+      await tx.update(orders).set(set).where(eq(orders.id, task.order_id));
+    }
+    const [updated] = await tx.select().from(downloadTasks).where(eq(downloadTasks.id, task.id));
+    const [order] = await tx.select().from(orders).where(eq(orders.id, task.order_id));
+    return { changed: true, previous: task.status, task: updated!, order: order! } as const;
+  });
+}
+
+export interface NewTask {
+  title: string;
+  course_url: string;
+  status?: TaskStatus;
+}
+
+/** Adds tasks to an order and counts them in its counters. */
+export async function insertTasks(db: DbOrTx, orderId: number, tasks: NewTask[]): Promise<number[]> {
+  if (tasks.length === 0) return [];
+  return inTransaction(db, async (tx) => {
+    const ids: number[] = [];
+    for (const task of tasks) {
+      const [result] = await tx.insert(downloadTasks).values({ ...task, order_id: orderId });
+      ids.push(result.insertId);
+    }
+    const increments: Record<string, unknown> = { total_tasks: sql`\`total_tasks\` + ${tasks.length}` };
+    const perCounter = new Map<CounterColumn, number>();
+    for (const task of tasks) {
+      const column = counterOf(task.status ?? 'pending');
+      if (column) perCounter.set(column, (perCounter.get(column) ?? 0) + 1);
+    }
+    for (const [column, count] of perCounter) increments[column] = sql`${COUNTER_SQL[column]} + ${count}`;
+    await tx.update(orders).set(increments).where(eq(orders.id, orderId));
+    return ids;
+  });
+}
+
+export const DOWNLOAD_TOPIC = 'download';
+
+/**
+ * Puts tasks on the transactional outbox, for the drainer to add to BullMQ. Each enqueue bumps
+ * the task's queue generation, which makes its job id (task-<id>-<generation>) new.
+ * Call it inside the transaction that made the tasks queued.
+ */
+export async function enqueueDownloads(
+  tx: DbOrTx,
+  tasks: Array<{ taskId: number; orderId: number }>,
+  reason: DownloadJobData['reason'],
+): Promise<string[]> {
+  if (tasks.length === 0) return [];
+  const ids = tasks.map((task) => task.taskId);
+  await tx
+    .update(downloadTasks)
+    .set({ queue_generation: sql`\`queue_generation\` + 1` })
+    .where(inArray(downloadTasks.id, ids));
+  const rows = await tx
+    .select({ id: downloadTasks.id, generation: downloadTasks.queue_generation })
+    .from(downloadTasks)
+    .where(inArray(downloadTasks.id, ids));
+  const generation = new Map(rows.map((row) => [row.id, row.generation]));
+  const jobIds: string[] = [];
+  const values = tasks.map((task) => {
+    const jobId = downloadJobId(task.taskId, generation.get(task.taskId) ?? 1);
+    jobIds.push(jobId);
+    const payload: DownloadJobData & { jobId: string } = { ...task, reason, jobId };
+    return { topic: DOWNLOAD_TOPIC, payload };
+  });
+  await tx.insert(outbox).values(values);
+  return jobIds;
+}
