@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PNPM_VERSION = '12.4.2';
+const CHROMIUM = '/usr/bin/chromium';
 const DEFAULTS = {
   DATABASE_URL: 'mysql://root@127.0.0.1:3306/paidflow',
   REDIS_URL: 'redis://127.0.0.1:6379',
@@ -151,11 +152,110 @@ function runForeground(command, args) {
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
+/** Browser tests drive Debian's Chromium; install it when missing (never a downloaded browser). */
+function ensureChromium() {
+  if (existsSync(CHROMIUM) || process.env.SKIP_BROWSER_TESTS === '1') return;
+  log("Chromium is missing: installing Debian's chromium package for the browser tests");
+  const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
+  const run = (args) =>
+    spawnSync(sudo[0] ?? args[0], sudo.length ? args : args.slice(1), { stdio: 'inherit' });
+  run(['apt-get', 'update', '-qq']);
+  const result = run(['apt-get', 'install', '-y', '-qq', 'chromium']);
+  if (result.status !== 0 || !existsSync(CHROMIUM)) {
+    fail('could not install chromium (apt-get install -y chromium); install it, or set SKIP_BROWSER_TESTS=1');
+  }
+}
+
+/** Children of `npm start`, each with a name for its log lines; stopping one stops all. */
+function supervise(processes) {
+  const children = [];
+  let stopping = false;
+  const stopAll = (code) => {
+    if (stopping) return;
+    stopping = true;
+    for (const child of children) child.kill('SIGTERM');
+    setTimeout(() => process.exit(code), 3_000).unref();
+    Promise.all(
+      children.map((child) => new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)))),
+    ).then(() => process.exit(code));
+  };
+  for (const { name, cwd, args, env } of processes) {
+    const child = spawn('pnpm', ['exec', 'tsx', ...args], {
+      cwd: path.join(ROOT, cwd),
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const prefix = `${name.padEnd(13)}|`;
+    for (const stream of [child.stdout, child.stderr]) {
+      let buffered = '';
+      stream.on('data', (chunk) => {
+        buffered += chunk;
+        const lines = buffered.split('\n');
+        buffered = lines.pop() ?? '';
+        for (const line of lines) console.log(`${prefix} ${line}`);
+      });
+    }
+    child.on('exit', (code, signal) => {
+      if (stopping) return;
+      log(`${name} exited (${code ?? signal}); stopping the rest`);
+      stopAll(code || 1);
+    });
+    children.push(child);
+  }
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => stopAll(0));
+}
+
+async function start(args) {
+  const port = process.env.PORT ?? '3000';
+  pnpm(['--filter', '@paidflow/db', 'run', 'migrate']);
+  pnpm(['--filter', '@paidflow/db', 'run', 'seed', '--if-empty', ...args]);
+  pnpm(['--filter', '@paidflow/server', 'exec', 'tsx', 'src/cli/create-admin.ts', '--demo']);
+  pnpm(['--filter', '@paidflow/web', 'run', 'build']);
+  log('database migrated and seeded, web app built');
+  supervise([
+    { name: 'course-source', cwd: 'apps/worker', args: ['src/course-source/main.ts'] },
+    {
+      name: 'server',
+      cwd: 'apps/server',
+      args: ['src/main.ts'],
+      env: { PORT: port, WEB_DIST_DIR: path.join(ROOT, 'apps/web/dist') },
+    },
+    {
+      name: 'worker-1',
+      cwd: 'apps/worker',
+      args: ['src/main.ts'],
+      env: { HEALTH_PORT: '3001', WORKER_ID: 'worker-1' },
+    },
+    {
+      name: 'worker-2',
+      cwd: 'apps/worker',
+      args: ['src/main.ts'],
+      env: { HEALTH_PORT: '3002', WORKER_ID: 'worker-2' },
+    },
+    {
+      name: 'demo-sender',
+      cwd: 'apps/server',
+      args: ['src/cli/demo-sender.ts'],
+      env: { SERVER_URL: `http://127.0.0.1:${port}/webhooks/payment` },
+    },
+  ]);
+  await waitForPort('127.0.0.1', Number(port), 60);
+  console.log(`
+  Paidflow is up: http://localhost:${port}
+
+  Demo admins:   operator@paidflow.local / operator-demo   (may act)
+                 viewer@paidflow.local   / viewer-demo     (read only)
+  Workers:       http://localhost:3001/metrics, http://localhost:3002/metrics
+  A demo sender pays a seeded order every few seconds. Ctrl-C stops everything.
+`);
+}
+
 const [command = 'help', ...rest] = process.argv.slice(2);
 
 switch (command) {
   case 'test': {
     await prepare();
+    ensureChromium();
     pnpm(['run', 'typecheck']);
     pnpm(['run', 'lint']);
     pnpm(['exec', 'vitest', 'run', ...rest]);
@@ -181,9 +281,7 @@ switch (command) {
   }
   case 'start': {
     await prepare();
-    pnpm(['--filter', '@paidflow/db', 'run', 'migrate']);
-    pnpm(['--filter', '@paidflow/db', 'run', 'seed', '--if-empty', ...rest]);
-    log('database migrated and seeded');
+    await start(rest);
     break;
   }
   default:

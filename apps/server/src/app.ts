@@ -8,6 +8,7 @@ import { healthRoutes } from './health.ts';
 import { createHttpServer } from './http.ts';
 import type { Logger } from './logger.ts';
 import { createServerMetrics } from './metrics.ts';
+import { staticSpa } from './static.ts';
 import { createRedis } from './redis.ts';
 import { contextFactory } from './trpc/context.ts';
 import { appRouter } from './trpc/routers/_app.ts';
@@ -43,6 +44,7 @@ export async function startServer(env: ServerEnv, logger: Logger): Promise<Runni
     router: appRouter,
     createContext,
     routes: [...healthRoutes(deps, metrics)],
+    fallback: env.WEB_DIST_DIR ? staticSpa(env.WEB_DIST_DIR) : undefined,
   });
 
   await new Promise<void>((resolve, reject) => {
