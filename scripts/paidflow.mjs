@@ -175,7 +175,7 @@ function supervise(processes) {
     stopping = true;
     for (const child of children) child.kill('SIGTERM');
     setTimeout(() => process.exit(code), 3_000).unref();
-    Promise.all(
+    void Promise.all(
       children.map((child) => new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)))),
     ).then(() => process.exit(code));
   };

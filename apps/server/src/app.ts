@@ -8,8 +8,8 @@ import { healthRoutes } from './health.ts';
 import { createHttpServer } from './http.ts';
 import type { Logger } from './logger.ts';
 import { createServerMetrics } from './metrics.ts';
-import { staticSpa } from './static.ts';
 import { createRedis } from './redis.ts';
+import { staticSpa } from './static.ts';
 import { contextFactory } from './trpc/context.ts';
 import { appRouter } from './trpc/routers/_app.ts';
 
