@@ -3,7 +3,7 @@
 // Node.js: it bootstraps pnpm, installs dependencies, makes sure MySQL and Redis answer (starting
 // local ones that are installed but stopped), then hands over to the workspace.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -250,6 +250,34 @@ async function start(args) {
 `);
 }
 
+/** Runs vitest, then prints the plain closing line CI reads: `tests: N passed, N failed, N skipped`. */
+function runTests(args) {
+  const report = path.join(ROOT, '.paidflow', 'vitest-report.json');
+  mkdirSync(path.dirname(report), { recursive: true });
+  rmSync(report, { force: true });
+  const result = spawnSync(
+    'pnpm',
+    [
+      'exec',
+      'vitest',
+      'run',
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${report}`,
+      ...args,
+    ],
+    { cwd: ROOT, stdio: 'inherit' },
+  );
+  if (existsSync(report)) {
+    const summary = JSON.parse(readFileSync(report, 'utf8'));
+    const skipped = summary.numPendingTests + summary.numTodoTests;
+    console.log(
+      `tests: ${summary.numPassedTests} passed, ${summary.numFailedTests} failed, ${skipped} skipped`,
+    );
+  }
+  if (result.status !== 0) fail(`tests failed (exit ${result.status ?? result.signal})`);
+}
+
 const [command = 'help', ...rest] = process.argv.slice(2);
 
 switch (command) {
@@ -258,7 +286,7 @@ switch (command) {
     ensureChromium();
     pnpm(['run', 'typecheck']);
     pnpm(['run', 'lint']);
-    pnpm(['exec', 'vitest', 'run', ...rest]);
+    runTests(rest);
     break;
   }
   case 'migrate': {
