@@ -24,6 +24,18 @@ export default defineConfig({
           maxWorkers: 2,
         },
       },
+      {
+        test: {
+          name: 'e2e',
+          include: ['apps/web/e2e/**/*.e2e.test.ts'],
+          setupFiles: ['./scripts/test-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          // One browser, one server stack at a time.
+          maxWorkers: 1,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });
