@@ -65,29 +65,37 @@ export const AuditSource = z
   .string()
   .min(1)
   .max(50)
-  .regex(/^[a-z][a-z0-9_:.-]*$/, 'source must be a lower-case identifier such as worker or webhook:sepay');
+  .regex(
+    /^[a-z][a-z0-9_:.@+-]*$/,
+    'source must be a lower-case identifier such as worker, webhook:sepay or operator:ops@example.com',
+  );
 
 /** JSON details: any JSON object. */
 export const AuditDetails = z.record(z.string(), z.unknown());
 export type AuditDetails = z.infer<typeof AuditDetails>;
 
 /** An event to write. category defaults to the event type's own. */
-export const NewAuditEvent = z.object({
-  order_id: Id,
-  task_id: Id.nullable().default(null),
-  event_type: AuditEventType,
-  event_category: AuditCategory.optional(),
-  severity: Severity.default('info'),
-  message: z.string().min(1).max(4000),
-  details: AuditDetails.nullable().default(null),
-  previous_status: z.string().max(50).nullable().default(null),
-  new_status: z.string().max(50).nullable().default(null),
-  source: AuditSource,
-  /** The classified error type, for error and critical events. */
-  error_type: ErrorType.nullable().default(null),
-  /** Makes a write idempotent: a second event with the same key is ignored. */
-  dedupe_key: z.string().min(1).max(191).nullable().default(null),
-});
+export const NewAuditEvent = z
+  .object({
+    order_id: Id,
+    task_id: Id.nullable().default(null),
+    event_type: AuditEventType,
+    event_category: AuditCategory.optional(),
+    severity: Severity.default('info'),
+    message: z.string().min(1).max(4000),
+    details: AuditDetails.nullable().default(null),
+    previous_status: z.string().max(50).nullable().default(null),
+    new_status: z.string().max(50).nullable().default(null),
+    source: AuditSource,
+    /** The classified error type, for error and critical events. */
+    error_type: ErrorType.nullable().default(null),
+    /** Makes a write idempotent: a second event with the same key is ignored. */
+    dedupe_key: z.string().min(1).max(191).nullable().default(null),
+  })
+  .refine((event) => !event.event_category || event.event_category === categoryOf(event.event_type), {
+    message: "event_category must be the event type's own category",
+    path: ['event_category'],
+  });
 export type NewAuditEvent = z.input<typeof NewAuditEvent>;
 
 export const AuditEvent = z.object({

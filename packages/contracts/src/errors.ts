@@ -125,7 +125,10 @@ export function toErrorLike(thrown: unknown): ErrorLike {
   const cause =
     record.cause && typeof record.cause === 'object' ? (record.cause as Record<string, unknown>) : {};
   const pick = (key: string) => record[key] ?? cause[key];
-  const status = pick('httpStatus') ?? pick('status') ?? pick('statusCode');
+  // A non-numeric `status` ('error', 'failed') is common on SDK errors: look past it.
+  const status = [record, cause]
+    .flatMap((source) => [source.httpStatus, source.status, source.statusCode])
+    .find((value) => typeof value === 'number');
   const code = pick('code');
   return {
     code: typeof code === 'string' || typeof code === 'number' ? code : null,

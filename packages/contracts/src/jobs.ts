@@ -30,7 +30,8 @@ export const CourseManifest = z.object({
           .max(255)
           .regex(/^[^/\\]+$/, 'a file name, not a path')
           .refine((name) => name !== '.' && name !== '..', 'a file name, not a path'),
-        url: z.url(),
+        // Only HTTP(S): a manifest must never make a worker read local files (file:) or other schemes.
+        url: z.url({ protocol: /^https?$/ }),
         size: z.int().nonnegative(),
         sha256: z
           .string()

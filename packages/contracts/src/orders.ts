@@ -12,7 +12,11 @@ export type OrderStatus = z.infer<typeof OrderStatus>;
 
 /** The payment code a customer writes in the transfer: DH followed by digits. */
 export const OrderCode = z.string().regex(/^DH\d{6,12}$/, 'order code looks like DH123456');
-export const ORDER_CODE_IN_TEXT = /\bDH\d{6,12}\b/i;
+/**
+ * An order code inside free transfer text. Banks glue words to it ("DH123456chuyen tien",
+ * "MBVCB.123.DH123456.CT"), so it needs no word boundary after it, only no more digits.
+ */
+export const ORDER_CODE_IN_TEXT = /(?<![A-Z0-9])DH\d{6,12}(?!\d)/i;
 
 export const Order = z.object({
   id: Id,

@@ -8,7 +8,10 @@ export const SepayTransaction = z.object({
   id: z.int().positive(),
   gateway: z.string().min(1).max(100),
   /** "YYYY-MM-DD HH:mm:ss", the bank's local time. */
-  transactionDate: z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/, 'expected YYYY-MM-DD HH:mm:ss'),
+  transactionDate: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/, 'expected YYYY-MM-DD HH:mm:ss')
+    .refine(isCalendarDateTime, 'not a real date and time'),
   accountNumber: z.string().max(100),
   code: z.string().max(100).nullable(),
   content: z.string().max(2000),
@@ -20,6 +23,20 @@ export const SepayTransaction = z.object({
   description: z.string().max(2000),
 });
 export type SepayTransaction = z.infer<typeof SepayTransaction>;
+
+/** Whether "YYYY-MM-DD HH:mm:ss" names a moment that exists (no month 13, no 30 February). */
+function isCalendarDateTime(text: string): boolean {
+  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0] = text.split(/[- :]/).map(Number);
+  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  return (
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second
+  );
+}
 
 /** The header carrying Paidflow's own HMAC signature: `t=<unix seconds>,v1=<hex>[,v1=<hex>]`. */
 export const SIGNATURE_HEADER = 'paidflow-signature';
