@@ -7,6 +7,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          // Projects with different worker limits need their own group: units first, then the rest.
+          sequence: { groupOrder: 0 },
           include: ['{apps,packages,bench}/*/src/**/*.test.{ts,tsx}', 'scripts/**/*.test.ts'],
           exclude: ['**/*.int.test.*', '**/node_modules/**'],
           setupFiles: ['./scripts/test-setup.ts'],
@@ -15,6 +17,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          sequence: { groupOrder: 1 },
           include: ['{apps,packages}/*/src/**/*.int.test.{ts,tsx}', 'bench/**/*.int.test.ts'],
           exclude: ['**/node_modules/**'],
           setupFiles: ['./scripts/test-setup.ts'],
@@ -27,6 +30,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
+          sequence: { groupOrder: 2 },
           include: ['apps/web/e2e/**/*.e2e.test.ts'],
           setupFiles: ['./scripts/test-setup.ts'],
           testTimeout: 120_000,

@@ -1,0 +1,341 @@
+import { latestKey, redisNamespace } from '@paidflow/contracts';
+import { downloadTasks, orderAuditLogs, orders, outbox, paymentTransactions } from '@paidflow/db';
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { startServer } from '../app.ts';
+import { testEnv } from '../env.ts';
+import { createLogger } from '../logger.ts';
+import {
+  createOrder,
+  postWebhook,
+  sepayTransaction,
+  startTestServer,
+  TEST_SECRET,
+  type TestServer,
+  waitFor,
+} from '../testing/pipeline-fixtures.ts';
+import { createContextInner } from '../trpc/context.ts';
+import { createCallerFactory } from '../trpc/init.ts';
+import { appRouter } from '../trpc/routers/_app.ts';
+import { signatureHeader } from './signature.ts';
+
+const OLD_SECRET = 'old-webhook-secret-0123456789';
+const RETIRED_SECRET = 'retired-webhook-secret-012345';
+const API_KEY = 'sepay-api-key-0123456789abcdef';
+
+let t: TestServer;
+let url: string;
+
+beforeAll(async () => {
+  t = await startTestServer('webhook', {
+    WEBHOOK_SECRETS: `${TEST_SECRET},${OLD_SECRET}`,
+    SEPAY_API_KEY: API_KEY,
+  });
+  url = t.server.url;
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+async function transactionsFor(providerId: number) {
+  return t.tdb.db
+    .select()
+    .from(paymentTransactions)
+    .where(eq(paymentTransactions.provider_transaction_id, String(providerId)));
+}
+
+async function auditOf(orderId: number) {
+  return t.tdb.db
+    .select()
+    .from(orderAuditLogs)
+    .where(eq(orderAuditLogs.order_id, orderId))
+    .orderBy(orderAuditLogs.id);
+}
+
+async function orderRow(orderId: number) {
+  const [row] = await t.tdb.db.select().from(orders).where(eq(orders.id, orderId));
+  return row!;
+}
+
+async function taskStatuses(orderId: number) {
+  const rows = await t.tdb.db.select().from(downloadTasks).where(eq(downloadTasks.order_id, orderId));
+  return rows.map((row) => row.status);
+}
+
+async function downloadRowsFor(taskIds: number[]) {
+  const rows = await t.tdb.db.select().from(outbox).where(eq(outbox.topic, 'download'));
+  return rows.filter((row) => taskIds.includes((row.payload as { taskId: number }).taskId));
+}
+
+test('a signed payment makes the order paid and processing, queues its tasks and reaches the queue', async () => {
+  const { orderId, code, taskIds, total } = await createOrder(t.tdb.db, { tasks: 3 });
+  const transaction = sepayTransaction(code, total);
+  const response = await postWebhook(url, transaction);
+  expect(response).toEqual({ status: 200, json: { success: true } });
+
+  const order = await orderRow(orderId);
+  expect(order).toMatchObject({ payment_status: 'paid', order_status: 'processing', active_tasks: 3 });
+  expect(order.paid_at).toBeInstanceOf(Date);
+  expect(await taskStatuses(orderId)).toEqual(['queued', 'queued', 'queued']);
+
+  const events = await auditOf(orderId);
+  expect(events.map((event) => event.event_type)).toEqual([
+    'payment_received',
+    'task_queued',
+    'task_queued',
+    'task_queued',
+  ]);
+  expect(events[0]!.details).toMatchObject({
+    amount: total,
+    gateway: 'Vietcombank',
+    referenceCode: transaction.referenceCode,
+    transactionId: transaction.id,
+  });
+  const [stored] = await transactionsFor(transaction.id);
+  expect(stored).toMatchObject({ status: 'applied', order_id: orderId, provider: 'sepay' });
+  expect(stored!.raw_payload).toEqual(transaction);
+
+  // The drainer moves the outbox rows to BullMQ: one job per task, with the agreed options.
+  await waitFor(
+    async () => (await downloadRowsFor(taskIds)).every((row) => row.dispatched_at),
+    10_000,
+    'dispatch',
+  );
+  const jobs = await Promise.all(taskIds.map((id) => t.server.deps.queue.getJob(`task-${id}-1`)));
+  expect(jobs.map((job) => job?.data)).toEqual(
+    taskIds.map((taskId) => ({ taskId, orderId, reason: 'payment' })),
+  );
+  expect(jobs[0]!.opts).toMatchObject({ attempts: 3, backoff: { type: 'exponential', delay: 1000 } });
+
+  // Live state for newcomers: the order's status and each task's status.
+  const ns = redisNamespace(t.prefix);
+  const latest = await t.server.deps.redis.get(ns.key(latestKey(`order:${orderId}:status`)));
+  expect(JSON.parse(latest!)).toMatchObject({ orderId, newStatus: 'processing', paymentStatus: 'paid' });
+  const taskLatest = await t.server.deps.redis.get(ns.key(latestKey(`task:${taskIds[0]}:status`)));
+  expect(JSON.parse(taskLatest!)).toMatchObject({ previousStatus: 'pending', newStatus: 'queued' });
+});
+
+test('the order code is also found in the content, in any case', async () => {
+  const { orderId, code, total } = await createOrder(t.tdb.db, { tasks: 1 });
+  const transaction = sepayTransaction(null, total, { content: `chuyen tien ${code.toLowerCase()} cam on` });
+  expect((await postWebhook(url, transaction)).status).toBe(200);
+  expect((await orderRow(orderId)).payment_status).toBe('paid');
+});
+
+test('bad or missing authentication is refused with 401 and nothing is stored', async () => {
+  const { code, total, orderId } = await createOrder(t.tdb.db, { tasks: 1 });
+  const transaction = sepayTransaction(code, total);
+  const raw = JSON.stringify(transaction);
+  const now = Math.floor(Date.now() / 1000);
+  const tampered = JSON.stringify({ ...transaction, transferAmount: total * 10 });
+  const attempts: Array<[string, Record<string, string>, string?]> = [
+    ['wrong secret', { 'paidflow-signature': signatureHeader('not-the-secret', raw) }],
+    ['stale timestamp', { 'paidflow-signature': signatureHeader(TEST_SECRET, raw, now - 360) }],
+    ['future timestamp', { 'paidflow-signature': signatureHeader(TEST_SECRET, raw, now + 360) }],
+    ['tampered body', { 'paidflow-signature': signatureHeader(TEST_SECRET, raw) }, tampered],
+    ['missing header', {}],
+    ['malformed header', { 'paidflow-signature': 'sha256=abc' }],
+    ['rotated-out secret', { 'paidflow-signature': signatureHeader(RETIRED_SECRET, raw) }],
+    ['wrong api key', { authorization: 'Apikey not-the-key-0123456789' }],
+  ];
+  for (const [what, headers, body] of attempts) {
+    const response = await postWebhook(url, body ?? raw, {
+      headers: { 'content-type': 'application/json', ...headers },
+    });
+    expect(response.status, what).toBe(401);
+    expect(response.json.success, what).toBe(false);
+  }
+  expect(await transactionsFor(transaction.id)).toHaveLength(0);
+  expect((await orderRow(orderId)).payment_status).toBe('pending');
+});
+
+test('every secret of WEBHOOK_SECRETS works during a rotation, and several v1 values are accepted', async () => {
+  const first = await createOrder(t.tdb.db, { tasks: 1 });
+  const byOld = await postWebhook(url, sepayTransaction(first.code, first.total), { secret: OLD_SECRET });
+  expect(byOld.status).toBe(200);
+
+  const second = await createOrder(t.tdb.db, { tasks: 1 });
+  const raw = JSON.stringify(sepayTransaction(second.code, second.total));
+  const header = signatureHeader([RETIRED_SECRET, TEST_SECRET], raw);
+  const response = await postWebhook(url, raw, {
+    headers: { 'content-type': 'application/json', 'paidflow-signature': header },
+  });
+  expect(response.status).toBe(200);
+  expect((await orderRow(second.orderId)).payment_status).toBe('paid');
+});
+
+test("SePay's Apikey mode authenticates when SEPAY_API_KEY is set", async () => {
+  const { orderId, code, total } = await createOrder(t.tdb.db, { tasks: 1 });
+  const response = await postWebhook(url, sepayTransaction(code, total), {
+    headers: { 'content-type': 'application/json', authorization: `Apikey ${API_KEY}` },
+  });
+  expect(response.status).toBe(200);
+  expect((await orderRow(orderId)).payment_status).toBe('paid');
+});
+
+test('a repeated delivery answers 200 and changes nothing', async () => {
+  const { orderId, code, total } = await createOrder(t.tdb.db, { tasks: 2 });
+  const transaction = sepayTransaction(code, total);
+  expect((await postWebhook(url, transaction)).json).toEqual({ success: true });
+  const before = await auditOf(orderId);
+  const again = await postWebhook(url, transaction);
+  expect(again.status).toBe(200);
+  expect(again.json.success).toBe(true);
+  expect(again.json.message).toMatch(/duplicate/);
+  expect(await auditOf(orderId)).toEqual(before);
+  expect(await transactionsFor(transaction.id)).toHaveLength(1);
+});
+
+test('20 concurrent duplicates give one payment, one set of queued tasks and one payment_received', async () => {
+  const { orderId, code, total, taskIds } = await createOrder(t.tdb.db, { tasks: 4 });
+  const raw = JSON.stringify(sepayTransaction(code, total));
+  const header = signatureHeader(TEST_SECRET, raw);
+  const responses = await Promise.all(
+    Array.from({ length: 20 }, () =>
+      postWebhook(url, raw, {
+        headers: { 'content-type': 'application/json', 'paidflow-signature': header },
+      }),
+    ),
+  );
+  expect(responses.map((response) => response.status)).toEqual(Array(20).fill(200));
+  expect(await transactionsFor(JSON.parse(raw).id)).toHaveLength(1);
+  const events = await auditOf(orderId);
+  expect(events.filter((event) => event.event_type === 'payment_received')).toHaveLength(1);
+  expect(events.filter((event) => event.event_type === 'task_queued')).toHaveLength(4);
+  expect(await downloadRowsFor(taskIds)).toHaveLength(4);
+  const order = await orderRow(orderId);
+  expect(order).toMatchObject({ payment_status: 'paid', active_tasks: 4, total_tasks: 4 });
+  const tasks = await t.tdb.db.select().from(downloadTasks).where(eq(downloadTasks.order_id, orderId));
+  expect(tasks.map((task) => task.queue_generation)).toEqual([1, 1, 1, 1]);
+});
+
+test('malformed bodies are refused with 400 and a reason naming the fields', async () => {
+  const notJson = await postWebhook(url, '{"id": 1,');
+  expect(notJson.status).toBe(400);
+  expect(notJson.json.message).toMatch(/not valid JSON/);
+
+  const missing = await postWebhook(url, { id: 5, gateway: 'VCB' });
+  expect(missing.status).toBe(400);
+  expect(missing.json.message).toMatch(/transferAmount/);
+  expect(missing.json.message).toMatch(/transferType/);
+
+  const stringAmount = await postWebhook(url, {
+    ...sepayTransaction('DH12345678', 1),
+    transferAmount: '100000',
+  });
+  expect(stringAmount.status).toBe(400);
+  expect(stringAmount.json.message).toMatch(/transferAmount/);
+
+  const array = await postWebhook(url, [1, 2, 3]);
+  expect(array.status).toBe(400);
+});
+
+test('a huge body is refused before it is read', async () => {
+  const huge = JSON.stringify({ ...sepayTransaction('DH12345678', 1), description: 'x'.repeat(200_000) });
+  const response = await postWebhook(url, huge);
+  expect([400, 413]).toContain(response.status);
+  expect(response.json.success).toBe(false);
+});
+
+test('an unknown order answers 404 and the transaction is recorded as unmatched', async () => {
+  const transaction = sepayTransaction('DH99999999999', 100_000);
+  const response = await postWebhook(url, transaction);
+  expect(response.status).toBe(404);
+  const [stored] = await transactionsFor(transaction.id);
+  expect(stored).toMatchObject({ status: 'unmatched', order_id: null });
+
+  const noCode = sepayTransaction(null, 100_000, { content: 'no code here' });
+  expect((await postWebhook(url, noCode)).status).toBe(404);
+  expect((await transactionsFor(noCode.id))[0]?.status).toBe('unmatched');
+});
+
+test('an under-payment answers 422, records a warning and starts no work; a full payment later applies', async () => {
+  const { orderId, code, total } = await createOrder(t.tdb.db, { tasks: 2 });
+  const short = sepayTransaction(code, total - 1000);
+  const response = await postWebhook(url, short);
+  expect(response.status).toBe(422);
+  expect((await transactionsFor(short.id))[0]).toMatchObject({ status: 'underpaid', order_id: orderId });
+  expect(await taskStatuses(orderId)).toEqual(['pending', 'pending']);
+  expect((await orderRow(orderId)).payment_status).toBe('pending');
+  const [warning] = await auditOf(orderId);
+  expect(warning).toMatchObject({
+    event_type: 'payment_underpaid',
+    severity: 'warning',
+    event_category: 'payment',
+  });
+  expect(warning!.details).toMatchObject({ amount: total - 1000, total, shortfall: 1000 });
+
+  expect((await postWebhook(url, sepayTransaction(code, total))).status).toBe(200);
+  expect(await taskStatuses(orderId)).toEqual(['queued', 'queued']);
+});
+
+test('an outgoing transfer is stored and ignored', async () => {
+  const { orderId, code, total } = await createOrder(t.tdb.db, { tasks: 1 });
+  const transaction = sepayTransaction(code, total, { transferType: 'out' });
+  const response = await postWebhook(url, transaction);
+  expect(response.status).toBe(200);
+  expect((await transactionsFor(transaction.id))[0]).toMatchObject({ status: 'ignored' });
+  expect((await orderRow(orderId)).payment_status).toBe('pending');
+  expect(await auditOf(orderId)).toHaveLength(0);
+});
+
+test('a second payment for an order already paid is recorded and ignored, with no new audit event', async () => {
+  const { orderId, code, total } = await createOrder(t.tdb.db, { tasks: 1 });
+  expect((await postWebhook(url, sepayTransaction(code, total))).status).toBe(200);
+  const before = await auditOf(orderId);
+  const second = sepayTransaction(code, total);
+  const response = await postWebhook(url, second);
+  expect(response.status).toBe(200);
+  expect(response.json.message).toMatch(/already paid/);
+  expect((await transactionsFor(second.id))[0]).toMatchObject({ status: 'ignored', order_id: orderId });
+  expect(await auditOf(orderId)).toEqual(before);
+});
+
+test('an order without tasks is paid and completed at once, with its one notification', async () => {
+  const { orderId, code, total } = await createOrder(t.tdb.db, { tasks: 0 });
+  expect((await postWebhook(url, sepayTransaction(code, total))).status).toBe(200);
+  expect(await orderRow(orderId)).toMatchObject({ payment_status: 'paid', order_status: 'completed' });
+  const types = (await auditOf(orderId)).map((event) => event.event_type);
+  expect(types.slice(0, 2)).toEqual(['payment_received', 'order_completed']);
+  await waitFor(
+    async () => (await auditOf(orderId)).some((event) => event.event_type === 'notification_sent'),
+    10_000,
+    'notification',
+  );
+  const notifications = await t.tdb.db
+    .select()
+    .from(outbox)
+    .where(and(eq(outbox.topic, 'notification')));
+  expect(
+    notifications.filter((row) => (row.payload as { orderId: number }).orderId === orderId),
+  ).toHaveLength(1);
+});
+
+test('MySQL unreachable answers 503 so that the provider retries', async () => {
+  const down = await startServer(
+    testEnv({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: 'mysql://root@127.0.0.1:1/paidflow_unreachable',
+      REDIS_PREFIX: t.prefix,
+      WEBHOOK_SECRETS: TEST_SECRET,
+    }),
+    createLogger('silent'),
+  );
+  try {
+    const response = await postWebhook(down.url, sepayTransaction('DH12345678', 100_000));
+    expect(response.status).toBe(503);
+    expect(response.json).toEqual({ success: false, message: 'database unavailable; retry later' });
+    // Bad input still gets its own answer, database or not.
+    expect((await postWebhook(down.url, '{')).status).toBe(400);
+    // The worker's reports get SERVICE_UNAVAILABLE, which it retries.
+    const api = createCallerFactory(appRouter)(
+      await createContextInner(down.deps, { principal: { kind: 'worker' } }),
+    );
+    await expect(api.worker.claim({ taskId: 1, jobId: 'task-1-1', attempt: 1 })).rejects.toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+    });
+  } finally {
+    await down.close();
+  }
+});

@@ -1,0 +1,118 @@
+import { and, eq } from 'drizzle-orm';
+import type { DbOrTx } from '../client.ts';
+import {
+  type OrderRow,
+  orders,
+  type PAYMENT_TRANSACTION_STATUSES,
+  type PaymentTransactionRow,
+  paymentTransactions,
+} from '../schema.ts';
+
+export type PaymentTransactionStatus = (typeof PAYMENT_TRANSACTION_STATUSES)[number];
+
+export interface NewPaymentTransaction {
+  provider: string;
+  providerTransactionId: string;
+  amount: number;
+  transferType: string;
+  /** The provider's payload as received, kept for audits and disputes. */
+  rawPayload: unknown;
+}
+
+/** True when an error (or one of its causes) is MySQL's duplicate-key error. */
+export function isDuplicateKeyError(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current; depth++) {
+    const { code, errno } = current as { code?: unknown; errno?: unknown };
+    if (code === 'ER_DUP_ENTRY' || errno === 1062) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * Stores a provider transaction with status 'received', in a statement of its own, before anything
+ * is done with it. The (provider, provider_transaction_id) pair is unique: a repeated delivery
+ * inserts nothing and returns the row already stored, with `inserted: false`.
+ */
+export async function recordPaymentTransaction(
+  db: DbOrTx,
+  input: NewPaymentTransaction,
+): Promise<{ inserted: boolean; row: PaymentTransactionRow }> {
+  try {
+    await db.insert(paymentTransactions).values({
+      provider: input.provider,
+      provider_transaction_id: input.providerTransactionId,
+      amount: input.amount,
+      transfer_type: input.transferType,
+      raw_payload: input.rawPayload,
+    });
+    const row = await findPaymentTransaction(db, input.provider, input.providerTransactionId);
+    return { inserted: true, row: row! };
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+    const row = await findPaymentTransaction(db, input.provider, input.providerTransactionId);
+    if (!row) throw error;
+    return { inserted: false, row };
+  }
+}
+
+/** A provider transaction by its provider id. */
+export async function findPaymentTransaction(
+  db: DbOrTx,
+  provider: string,
+  providerTransactionId: string,
+): Promise<PaymentTransactionRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(paymentTransactions)
+    .where(
+      and(
+        eq(paymentTransactions.provider, provider),
+        eq(paymentTransactions.provider_transaction_id, providerTransactionId),
+      ),
+    );
+  return row;
+}
+
+/** Locks a stored transaction row for the rest of the transaction (serializes concurrent deliveries). */
+export async function lockPaymentTransaction(
+  tx: DbOrTx,
+  id: number,
+): Promise<PaymentTransactionRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(paymentTransactions)
+    .where(eq(paymentTransactions.id, id))
+    .for('update');
+  return row;
+}
+
+/** Records what became of a transaction: applied, underpaid, unmatched, ignored or rejected. */
+export async function settlePaymentTransaction(
+  tx: DbOrTx,
+  id: number,
+  outcome: { status: PaymentTransactionStatus; reason?: string | null; orderId?: number | null },
+): Promise<void> {
+  await tx
+    .update(paymentTransactions)
+    .set({
+      status: outcome.status,
+      status_reason: outcome.reason?.slice(0, 255) ?? null,
+      order_id: outcome.orderId ?? null,
+      processed_at: new Date(),
+    })
+    .where(eq(paymentTransactions.id, id));
+}
+
+/** Locks an order by its payment code; undefined when no order has that code. */
+export async function lockOrderByCode(tx: DbOrTx, orderCode: string): Promise<OrderRow | undefined> {
+  const [row] = await tx.select().from(orders).where(eq(orders.order_code, orderCode)).for('update');
+  return row;
+}
+
+/** Locks an order by id: every writer of an order's state takes this lock first, then task locks. */
+export async function lockOrder(tx: DbOrTx, orderId: number): Promise<OrderRow | undefined> {
+  const [row] = await tx.select().from(orders).where(eq(orders.id, orderId)).for('update');
+  return row;
+}
