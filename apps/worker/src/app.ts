@@ -1,0 +1,152 @@
+import { DOWNLOAD_QUEUE, redisNamespace } from '@paidflow/contracts';
+import { Queue, Worker } from 'bullmq';
+import { backoffStrategy } from './backoff.ts';
+import { createCancellationListener } from './cancellation.ts';
+import type { WorkerEnv } from './env.ts';
+import { JobStopped } from './errors.ts';
+import { type HealthServer, startHealthServer } from './health.ts';
+import { startHeartbeat } from './heartbeat.ts';
+import { createDownloadProcessor } from './jobs/download.ts';
+import type { Logger } from './logger.ts';
+import { createWorkerMetrics, type WorkerMetrics } from './metrics.ts';
+import { createProgressPublisher } from './progress.ts';
+import { createRedis, runAll } from './redis.ts';
+import { createServerClient } from './server-client.ts';
+
+export interface RunningWorker {
+  worker: Worker;
+  metrics: WorkerMetrics;
+  health: HealthServer;
+  /** Jobs running now. */
+  activeJobs(): number;
+  /**
+   * Takes no new jobs and lets the active ones finish; past WORKER_SHUTDOWN_GRACE_MS their
+   * downloads are aborted and the jobs released to the queue (no attempt used, nothing reported
+   * as final). Then closes every connection. Every step runs even if one fails.
+   */
+  close(): Promise<void>;
+}
+
+/** Starts one worker process's parts: the BullMQ worker, its Redis connections, health and heartbeat. */
+export async function startWorker(env: WorkerEnv, logger: Logger): Promise<RunningWorker> {
+  const namespace = redisNamespace(env.REDIS_PREFIX);
+  const redis = createRedis(env.REDIS_URL, logger, { connectionName: 'commands' });
+  // A producer-style connection for reading queue depth: fails fast when Redis is down.
+  const queue = new Queue(DOWNLOAD_QUEUE, {
+    connection: { url: env.REDIS_URL, maxRetriesPerRequest: 1, enableOfflineQueue: false },
+    prefix: namespace.queuePrefix,
+  });
+  queue.on('error', (error) => logger.debug({ err: error }, 'queue (metrics) connection error'));
+  const metrics = createWorkerMetrics({ queue, logger });
+  const client = createServerClient({
+    serverUrl: env.SERVER_URL,
+    token: env.WORKER_TOKEN,
+    logger,
+    deadlineMs: env.SERVER_REPORT_DEADLINE_MS,
+  });
+  const progress = createProgressPublisher({ redis, namespace, logger });
+  const cancellation = createCancellationListener({ redisUrl: env.REDIS_URL, namespace, logger });
+  const active = new Map<string, AbortController>();
+  const shutdown = new AbortController();
+
+  const processor = createDownloadProcessor({
+    env,
+    logger,
+    client,
+    progress,
+    cancellation,
+    metrics,
+    active,
+    shutdownSignal: shutdown.signal,
+  });
+  const worker = new Worker(DOWNLOAD_QUEUE, processor, {
+    connection: { url: env.REDIS_URL, maxRetriesPerRequest: null },
+    prefix: namespace.queuePrefix,
+    concurrency: env.WORKER_CONCURRENCY,
+    // A SIGKILLed worker's job is moved back to wait within lockDuration + stalledInterval.
+    lockDuration: env.WORKER_LOCK_DURATION_MS,
+    stalledInterval: env.WORKER_STALLED_INTERVAL_MS,
+    maxStalledCount: 2,
+    settings: { backoffStrategy },
+    autorun: true,
+  });
+  let workerErrorLogged = false;
+  worker.on('error', (error) => {
+    // BullMQ reconnects by itself; one line per outage is enough.
+    if (!workerErrorLogged) logger.warn({ err: error }, 'queue worker error');
+    workerErrorLogged = true;
+  });
+  worker.on('ready', () => {
+    workerErrorLogged = false;
+  });
+  worker.on('stalled', (jobId) => logger.warn({ jobId }, 'stalled job moved back to the queue'));
+  worker.on('failed', (job, error) =>
+    logger.info(
+      { jobId: job?.id, attemptsMade: job?.attemptsMade, err: error.message },
+      'job attempt failed',
+    ),
+  );
+
+  const health = await startHealthServer({
+    port: env.HEALTH_PORT,
+    host: env.HEALTH_HOST,
+    worker,
+    redis,
+    metrics,
+    logger,
+  });
+  const heartbeat = startHeartbeat({
+    redis,
+    namespace,
+    logger,
+    workerId: env.WORKER_ID,
+    concurrency: env.WORKER_CONCURRENCY,
+    healthUrl: `${health.url}/healthz`,
+    activeJobs: () => active.size,
+  });
+  logger.info(
+    { workerId: env.WORKER_ID, concurrency: env.WORKER_CONCURRENCY, health: health.url },
+    'worker started',
+  );
+
+  let closing: Promise<void> | null = null;
+  async function closeOnce(): Promise<void> {
+    const graceful = worker.close();
+    let timer: NodeJS.Timeout | undefined;
+    const expired = await Promise.race([
+      graceful.then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), env.WORKER_SHUTDOWN_GRACE_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (expired) {
+      logger.warn(
+        { active: active.size },
+        'active jobs still running after the grace period; releasing them',
+      );
+      for (const controller of active.values()) controller.abort(new JobStopped('shutdown'));
+      shutdown.abort(new JobStopped('shutdown'));
+    }
+    await runAll(logger, [
+      ['worker', () => graceful],
+      ['heartbeat', () => heartbeat.stop()],
+      ['health', () => health.close()],
+      ['cancellation', () => cancellation.close()],
+      ['queue', () => queue.close()],
+      ['redis', () => redis.quit()],
+    ]);
+    logger.info('worker stopped');
+  }
+
+  return {
+    worker,
+    metrics,
+    health,
+    activeJobs: () => active.size,
+    close() {
+      closing ??= closeOnce();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** The development token of .env.example (the server's DEV_WORKER_TOKEN); refused in production. */
+export const DEV_WORKER_TOKEN = 'dev-worker-token-change-me';
+
+// The repo root, so that the default directories do not depend on the directory `tsx` runs in.
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** A directory: relative paths are taken from the repo root, whatever directory the worker runs in. */
+const Directory = (fallback: string) =>
+  z
+    .string()
+    .min(1)
+    .default(fallback)
+    .transform((value) => path.resolve(ROOT, value));
+
+const Env = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+      .default('redis://127.0.0.1:6379'),
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]*$/, 'letters, digits, _ and - only')
+      .default(''),
+    SERVER_URL: z.url().default('http://127.0.0.1:3000'),
+    WORKER_TOKEN: z.string().min(16).default(DEV_WORKER_TOKEN),
+    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+    /** Where downloads are written while in progress (<dir>/<task id>/). */
+    STORAGE_DIR: Directory('.paidflow/storage'),
+    /** The customers' destinations: <dir>/<order code>/<task id>-<slug>/, recorded as the task's link. */
+    DELIVERY_DIR: Directory('.paidflow/delivery'),
+    HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
+    HEALTH_HOST: z.string().default('0.0.0.0'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    WORKER_ID: z.string().min(1).max(128).default(`${os.hostname()}-${process.pid}`),
+    /** A download that receives no byte for this long is aborted (TIMEOUT, retried). */
+    DOWNLOAD_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+    /** How often BullMQ looks for jobs whose worker died (stalled-job recovery). */
+    WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
+    /** How long a job's lock outlives its last renewal: with the interval, bounds pick-up after a SIGKILL. */
+    WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(200).default(15_000),
+    /** On SIGTERM, how long active jobs may run on before their downloads are aborted and released. */
+    WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(20_000),
+    /** How long a report to the server is retried while the server is unreachable. */
+    SERVER_REPORT_DEADLINE_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(10 * 60_000),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && env.WORKER_TOKEN === DEV_WORKER_TOKEN) {
+      ctx.addIssue({ code: 'custom', path: ['WORKER_TOKEN'], message: 'set a real token in production' });
+    }
+  });
+
+export type WorkerEnv = z.infer<typeof Env>;
+
+/** Parses the environment; on error names every bad variable (never its value) and exits. */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): WorkerEnv {
+  const parsed = Env.safeParse(source);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) {
+    console.error(`invalid environment variable ${issue.path.join('.')}: ${issue.message}`);
+  }
+  process.exit(1);
+}
+
+/** The environment for tests: defaults plus overrides, no process.env. */
+export function testEnv(overrides: Partial<Record<keyof WorkerEnv, string>> = {}): WorkerEnv {
+  return Env.parse({ NODE_ENV: 'test', LOG_LEVEL: 'silent', HEALTH_PORT: '0', ...overrides });
+}

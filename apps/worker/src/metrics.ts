@@ -1,0 +1,75 @@
+import { ERROR_TYPES, PIPELINE_STEPS } from '@paidflow/contracts';
+import type { Queue } from 'bullmq';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Logger } from './logger.ts';
+
+const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed'] as const;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) =>
+      setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref(),
+    ),
+  ]);
+}
+
+/** The worker's Prometheus registry; one per running worker (a test may run several in one process). */
+export function createWorkerMetrics(options: { queue: Queue; logger: Logger }) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'paidflow_worker_' });
+  const jobsFailed = new Counter({
+    name: 'paidflow_worker_jobs_failed_total',
+    help: 'Failed job attempts, by error type',
+    labelNames: ['error_type'] as const,
+    registers: [registry],
+  });
+  const stepDuration = new Histogram({
+    name: 'paidflow_worker_step_duration_seconds',
+    help: 'Duration of each pipeline step (successful or not)',
+    labelNames: ['step'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+    registers: [registry],
+  });
+  // Every label exists from the start, so a dashboard sees zeros instead of gaps.
+  for (const type of ERROR_TYPES) jobsFailed.inc({ error_type: type }, 0);
+  for (const step of PIPELINE_STEPS) stepDuration.zero({ step });
+  return {
+    registry,
+    jobsStarted: new Counter({
+      name: 'paidflow_worker_jobs_started_total',
+      help: 'Job attempts started',
+      registers: [registry],
+    }),
+    jobsCompleted: new Counter({
+      name: 'paidflow_worker_jobs_completed_total',
+      help: 'Jobs whose task was completed',
+      registers: [registry],
+    }),
+    jobsFailed,
+    stepDuration,
+    activeJobs: new Gauge({
+      name: 'paidflow_worker_active_jobs',
+      help: 'Jobs this process is running now',
+      registers: [registry],
+    }),
+    queueDepth: new Gauge({
+      name: 'paidflow_worker_queue_depth',
+      help: 'Jobs on the downloads queue, by state (read when scraped)',
+      labelNames: ['state'] as const,
+      registers: [registry],
+      async collect() {
+        try {
+          // BullMQ waits for its connection: bounded, so that a scrape answers while Redis is down.
+          const counts = await withTimeout(options.queue.getJobCounts(...QUEUE_STATES), 1_000);
+          for (const state of QUEUE_STATES) this.set({ state }, counts[state] ?? 0);
+        } catch (error) {
+          // Redis down: the scrape still answers, with the last known depth.
+          options.logger.debug({ err: error }, 'queue depth not read');
+        }
+      },
+    }),
+  };
+}
+
+export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;

@@ -1,0 +1,165 @@
+import { randomUUID } from 'node:crypto';
+import {
+  encodeChannelMessage,
+  LATEST_TTL_SECONDS,
+  latestKey,
+  type OrderProgress,
+  parseChannelMessage,
+  publishCommands,
+  redisNamespace,
+  type TaskProgress,
+} from '@paidflow/contracts';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { createLogger } from './logger.ts';
+import { createProgressPublisher } from './progress.ts';
+
+const namespace = redisNamespace(`test-${randomUUID()}`);
+const logger = createLogger('silent');
+let redis: Redis;
+let subscriber: Redis;
+const heard: Array<{ channel: string; payload: unknown; at: number }> = [];
+
+beforeAll(async () => {
+  redis = new Redis('redis://127.0.0.1:6379');
+  subscriber = new Redis('redis://127.0.0.1:6379');
+  subscriber.on('pmessage', (_pattern, raw: string, message: string) => {
+    const channel = namespace.unprefixChannel(raw)!;
+    const parsed = parseChannelMessage(channel, message);
+    if (!parsed.ok) throw new Error(`invalid message on ${channel}: ${parsed.detail}`);
+    heard.push({ channel, payload: parsed.message.payload, at: Date.now() });
+  });
+  await subscriber.psubscribe(namespace.channel('task:*:progress'), namespace.channel('order:*:progress'));
+});
+
+afterAll(async () => {
+  const keys = await redis.keys(`${namespace.prefix}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await subscriber.quit();
+  await redis.quit();
+});
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Feeds a tracker like a download does: many small updates over `ms`. */
+async function simulate(
+  tracker: ReturnType<ReturnType<typeof createProgressPublisher>['track']>,
+  total: number,
+  ms: number,
+): Promise<void> {
+  const started = Date.now();
+  while (Date.now() - started < ms) {
+    const done = Math.floor((total * (Date.now() - started)) / ms);
+    tracker.update(done, 'lesson-01.bin');
+    await sleep(5);
+  }
+  await tracker.finish('lesson-01.bin');
+}
+
+function messagesOf(channel: string): Array<{ payload: TaskProgress; at: number }> {
+  return heard.filter((m) => m.channel === channel) as Array<{ payload: TaskProgress; at: number }>;
+}
+
+test('task progress goes out at most every 250 ms, grows, and always ends with 100%', async () => {
+  const publisher = createProgressPublisher({ redis, namespace, logger });
+  const tracker = publisher.track({ taskId: 101, orderId: 11, bytesTotal: 1_000_000 });
+  await simulate(tracker, 1_000_000, 1_600);
+  await sleep(100);
+  const messages = messagesOf('task:101:progress');
+  // 1.6 s at one message per 250 ms: at most 7 regular ones plus the final.
+  expect(messages.length).toBeGreaterThanOrEqual(4);
+  expect(messages.length).toBeLessThanOrEqual(8);
+  for (let i = 1; i < messages.length; i++) {
+    expect(messages[i]!.payload.timestamp - messages[i - 1]!.payload.timestamp).toBeGreaterThanOrEqual(250);
+    expect(messages[i]!.payload.percent).toBeGreaterThanOrEqual(messages[i - 1]!.payload.percent);
+  }
+  const last = messages.at(-1)!.payload;
+  expect(last).toMatchObject({ percent: 100, bytesDone: 1_000_000, bytesTotal: 1_000_000, etaSeconds: 0 });
+  expect(messages.slice(0, -1).every((m) => m.payload.percent < 100)).toBe(true);
+  // Mid-way messages carry a speed and an ETA.
+  const middle = messages[Math.floor(messages.length / 2)]!.payload;
+  expect(middle.speed).toBeGreaterThan(0);
+  expect(middle.etaSeconds).toBeGreaterThan(0);
+  expect(middle.currentFile).toBe('lesson-01.bin');
+
+  // The latest value is kept for newcomers, with a one-hour TTL.
+  const key = namespace.key(latestKey('task:101:progress'));
+  expect(JSON.parse((await redis.get(key))!)).toEqual(last);
+  const ttl = await redis.ttl(key);
+  expect(ttl).toBeGreaterThan(LATEST_TTL_SECONDS - 10);
+  expect(ttl).toBeLessThanOrEqual(LATEST_TTL_SECONDS);
+});
+
+test('a quick task still gets its final 100%, spaced from the previous message', async () => {
+  const publisher = createProgressPublisher({ redis, namespace, logger });
+  const tracker = publisher.track({ taskId: 102, orderId: 11, bytesTotal: 10 });
+  tracker.update(5, 'a.bin');
+  await tracker.finish('a.bin');
+  await sleep(100);
+  const messages = messagesOf('task:102:progress');
+  expect(messages.map((m) => m.payload.percent)).toEqual([50, 100]);
+  expect(messages[1]!.payload.timestamp - messages[0]!.payload.timestamp).toBeGreaterThanOrEqual(250);
+});
+
+test('the order aggregate is the mean of its tasks, at most once a second', async () => {
+  const orderId = 12;
+  // The server's own order:{id}:progress message (after the tasks were queued) gives the task count.
+  const [channel, json] = encodeChannelMessage('order', orderId, 'progress', {
+    orderId,
+    percent: 0,
+    completedTasks: 0,
+    failedTasks: 0,
+    totalTasks: 2,
+    timestamp: Date.now(),
+  });
+  await redis.multi(publishCommands(channel, json, namespace)).exec();
+  await sleep(50);
+  const publisher = createProgressPublisher({ redis, namespace, logger });
+  const first = publisher.track({ taskId: 201, orderId, bytesTotal: 1_000 });
+  const second = publisher.track({ taskId: 202, orderId, bytesTotal: 1_000 });
+  const started = Date.now();
+  await Promise.all([simulate(first, 1_000, 2_200), sleep(1_100).then(() => simulate(second, 1_000, 1_000))]);
+  // The last aggregate may wait out its second (a trailing publish).
+  await sleep(1_200);
+  const orders = heard
+    .filter((m) => m.channel === 'order:12:progress' && m.at >= started)
+    .map((m) => m.payload as OrderProgress);
+  expect(orders.length).toBeGreaterThanOrEqual(2);
+  for (let i = 1; i < orders.length; i++) {
+    expect(orders[i]!.timestamp - orders[i - 1]!.timestamp).toBeGreaterThanOrEqual(1_000);
+  }
+  // Both tasks finished their downloads: (100 + 100) / 2 tasks.
+  expect(orders.at(-1)).toMatchObject({ orderId, percent: 100, totalTasks: 2 });
+  // Before that, the mean of one task's percent and the other's (at most 50 while one is at 0).
+  expect(orders[0]!.percent).toBeLessThanOrEqual(50);
+});
+
+test('without the server order message, no order aggregate is made up', async () => {
+  const publisher = createProgressPublisher({ redis, namespace, logger });
+  const tracker = publisher.track({ taskId: 301, orderId: 13, bytesTotal: 100 });
+  await simulate(tracker, 100, 300);
+  await sleep(100);
+  expect(messagesOf('task:301:progress').at(-1)?.payload.percent).toBe(100);
+  expect(heard.some((m) => m.channel === 'order:13:progress')).toBe(false);
+});
+
+test('Redis being down never fails the download: progress is skipped and logged', async () => {
+  const down = new Redis('redis://127.0.0.1:1', {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  down.on('error', () => {});
+  const lines: string[] = [];
+  const { pino } = await import('pino');
+  const captured = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
+  const publisher = createProgressPublisher({ redis: down, namespace, logger: captured });
+  const tracker = publisher.track({ taskId: 401, orderId: 14, bytesTotal: 100 });
+  tracker.update(10, 'a.bin');
+  await expect(tracker.finish('a.bin')).resolves.toBeUndefined();
+  expect(lines.join('')).toMatch(/progress not published/);
+  down.disconnect();
+});

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import { insertTasks, orderAuditLogs, orders } from '@paidflow/db';
+import { createTestDatabase, type TestDatabase } from '@paidflow/db/testing';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { type RunningServer, startServer } from '../../server/src/app.ts';
+import { testEnv as serverTestEnv } from '../../server/src/env.ts';
+import { deleteRedisPrefix } from '../../server/src/testing/pipeline-fixtures.ts';
+import { DEV_WORKER_TOKEN } from './env.ts';
+import { classify } from './errors.ts';
+import { createLogger } from './logger.ts';
+import { createServerClient, ServerCallError } from './server-client.ts';
+
+const logger = createLogger('silent');
+const prefix = `test-${randomUUID()}`;
+let tdb: TestDatabase;
+let server: RunningServer | null = null;
+let taskId: number;
+
+beforeAll(async () => {
+  tdb = await createTestDatabase('worker-client');
+  const [result] = await tdb.db
+    .insert(orders)
+    .values({ order_code: 'DH55550001', user_email: 'buyer@example.com', total_amount: 1000 });
+  [taskId] = (await insertTasks(tdb.db, result.insertId, [
+    { title: 'Course', course_url: 'http://127.0.0.1:1/c/manifest.json', status: 'queued' },
+  ])) as [number];
+});
+afterAll(async () => {
+  await server?.close();
+  await deleteRedisPrefix('redis://127.0.0.1:6379', prefix);
+  await tdb?.[Symbol.asyncDispose]();
+});
+
+/** A port nothing listens on (for now). */
+async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+function failure(attempt: number) {
+  return {
+    taskId,
+    jobId: `task-${taskId}-1`,
+    attempt,
+    maxAttempts: 3,
+    step: 'download' as const,
+    error: { type: 'NETWORK' as const, message: 'HTTP 503', retryable: true, file: 'lesson-01.bin' },
+    final: false,
+    at: new Date().toISOString(),
+  };
+}
+
+test('a report made while the server is down is retried until it lands, and lands once', async () => {
+  const port = await freePort();
+  const client = createServerClient({
+    serverUrl: `http://127.0.0.1:${port}`,
+    token: DEV_WORKER_TOKEN,
+    logger,
+    deadlineMs: 30_000,
+  });
+  const report = failure(1);
+  const pending = client.reportFailure(report);
+  // The server comes up a moment later, on the port the worker keeps trying.
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  server = await startServer(
+    serverTestEnv({ PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: tdb.url, REDIS_PREFIX: prefix }),
+    logger,
+  );
+  expect(await pending).toEqual({ ok: true, duplicate: false });
+  // The same report again (a retry whose first answer was lost) changes nothing.
+  expect(await client.reportFailure(report)).toEqual({ ok: true, duplicate: true });
+  const events = (await tdb.db.select().from(orderAuditLogs)).filter(
+    (event) => event.task_id === taskId && event.event_type === 'download_failed',
+  );
+  expect(events).toHaveLength(1);
+});
+
+test('a wrong worker token is refused at once, as an AUTHENTICATION error', async () => {
+  expect(server).not.toBeNull();
+  const client = createServerClient({
+    serverUrl: server!.url,
+    token: 'not-the-worker-token-0123',
+    logger,
+    deadlineMs: 30_000,
+  });
+  const error = await client
+    .claim({ taskId, jobId: `task-${taskId}-1`, attempt: 1 })
+    .catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(ServerCallError);
+  expect((error as ServerCallError).status).toBe(401);
+  expect(classify(error)).toMatchObject({ type: 'AUTHENTICATION', retryable: false });
+});
+
+test('a server that stays down makes the call fail once its deadline has passed', async () => {
+  const client = createServerClient({
+    serverUrl: `http://127.0.0.1:${await freePort()}`,
+    token: DEV_WORKER_TOKEN,
+    logger,
+    deadlineMs: 500,
+  });
+  const error = await client
+    .complete({
+      taskId,
+      jobId: 'task-1-1',
+      driveLink: 'file:///x',
+      files: 1,
+      bytes: 1,
+      durationMs: 1,
+    })
+    .catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(ServerCallError);
+  expect((error as ServerCallError).status).toBeNull();
+  expect(classify(error)).toMatchObject({ type: 'NETWORK', retryable: true });
+});

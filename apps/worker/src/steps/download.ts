@@ -1,0 +1,167 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { CourseManifest } from '@paidflow/contracts';
+import { HttpStatusError, IdleTimeoutError, IntegrityError } from '../errors.ts';
+import type { StepContext } from './context.ts';
+import { enterStatus } from './transition.ts';
+
+type ManifestFile = CourseManifest['files'][number];
+
+export interface DownloadFilesOptions {
+  files: ManifestFile[];
+  /** The task's storage directory; finished files land here under their own names. */
+  dir: string;
+  signal: AbortSignal;
+  /** A file that receives no byte for this long is aborted (TIMEOUT). */
+  idleTimeoutMs: number;
+  /** Called as bytes arrive, with the running total over every file. */
+  onProgress?: (bytesDone: number, currentFile: string) => void;
+  /** Called when a file starts, so that a failure can name it. */
+  onFile?: (name: string) => void;
+}
+
+export interface DownloadResult {
+  files: number;
+  bytes: number;
+}
+
+async function sha256OfFile(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(file), hash);
+  return hash.digest('hex');
+}
+
+/** A finished file from an earlier attempt (one killed mid-task) that still matches the manifest. */
+async function alreadyDownloaded(target: string, file: ManifestFile): Promise<boolean> {
+  const info = await stat(target).catch(() => null);
+  if (!info?.isFile() || info.size !== file.size) return false;
+  return !file.sha256 || (await sha256OfFile(target)) === file.sha256;
+}
+
+/**
+ * Streams one file to `<name>.part`, checking its size and sha256 on the way, and renames it to
+ * its final name only when both match: a final name always holds a whole, verified file.
+ */
+async function downloadFile(
+  file: ManifestFile,
+  target: string,
+  options: DownloadFilesOptions,
+  bytesBefore: number,
+): Promise<void> {
+  const part = `${target}.part`;
+  const idle = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const touch = () => {
+    clearTimeout(timer);
+    timer = setTimeout(
+      () => idle.abort(new IdleTimeoutError(options.idleTimeoutMs, file.url)),
+      options.idleTimeoutMs,
+    );
+  };
+  const signal = AbortSignal.any([options.signal, idle.signal]);
+  touch();
+  try {
+    const response = await fetch(file.url, { signal });
+    if (!response.ok || !response.body) {
+      await response.body?.cancel().catch(() => {});
+      throw new HttpStatusError(response.status, file.url);
+    }
+    const declared = response.headers.get('content-length');
+    if (declared !== null && Number(declared) !== file.size) {
+      await response.body.cancel().catch(() => {});
+      throw new IntegrityError(
+        `${file.name}: the source announces ${declared} bytes, the manifest ${file.size}`,
+      );
+    }
+    const hash = createHash('sha256');
+    let received = 0;
+    const meter = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        received += chunk.length;
+        if (received > file.size) {
+          callback(new IntegrityError(`${file.name}: more than the ${file.size} bytes of the manifest`));
+          return;
+        }
+        hash.update(chunk);
+        touch();
+        options.onProgress?.(bytesBefore + received, file.name);
+        callback(null, chunk);
+      },
+    });
+    await pipeline(Readable.fromWeb(response.body), meter, createWriteStream(part), { signal });
+    if (received !== file.size) {
+      throw new IntegrityError(`${file.name}: received ${received} bytes, expected ${file.size}`);
+    }
+    const digest = hash.digest('hex');
+    if (file.sha256 && digest !== file.sha256) {
+      throw new IntegrityError(`${file.name}: sha256 ${digest} does not match the manifest's ${file.sha256}`);
+    }
+    await rename(part, target);
+  } catch (error) {
+    await rm(part, { force: true }).catch(() => {});
+    // The idle timer's own error says more than the AbortError it caused.
+    if (idle.signal.aborted && !options.signal.aborted) throw idle.signal.reason;
+    if (options.signal.aborted) throw options.signal.reason;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Downloads every file of a manifest into `dir`, in order, skipping files already verified there. */
+export async function downloadFiles(options: DownloadFilesOptions): Promise<DownloadResult> {
+  await mkdir(options.dir, { recursive: true });
+  let bytes = 0;
+  for (const file of options.files) {
+    options.signal.throwIfAborted();
+    options.onFile?.(file.name);
+    const target = path.join(options.dir, file.name);
+    if (!(await alreadyDownloaded(target, file))) await downloadFile(file, target, options, bytes);
+    bytes += file.size;
+    options.onProgress?.(bytes, file.name);
+  }
+  return { files: options.files.length, bytes };
+}
+
+/** The task's storage directory. */
+export function taskStorageDir(storageDir: string, taskId: number): string {
+  return path.join(storageDir, String(taskId));
+}
+
+/** The download step: record the task as downloading, then stream every file with live progress. */
+export async function download(
+  ctx: StepContext,
+  manifest: CourseManifest,
+): Promise<DownloadResult & { dir: string }> {
+  ctx.state.step = 'download';
+  ctx.state.file = null;
+  const bytesTotal = manifest.files.reduce((total, file) => total + file.size, 0);
+  await enterStatus(ctx, 'downloading', {
+    message: `downloading ${manifest.files.length} files (${bytesTotal} bytes)`,
+    details: { files: manifest.files.length, bytes: bytesTotal },
+  });
+  const dir = taskStorageDir(ctx.env.STORAGE_DIR, ctx.taskId);
+  const tracker = ctx.progress.track({ taskId: ctx.taskId, orderId: ctx.orderId, bytesTotal });
+  try {
+    const result = await downloadFiles({
+      files: manifest.files,
+      dir,
+      signal: ctx.signal,
+      idleTimeoutMs: ctx.env.DOWNLOAD_TIMEOUT_MS,
+      onFile: (name) => {
+        ctx.state.file = name;
+      },
+      onProgress: (done, name) => tracker.update(done, name),
+    });
+    ctx.state.file = null;
+    await tracker.finish(manifest.files.at(-1)?.name ?? null);
+    return { ...result, dir };
+  } catch (error) {
+    await tracker.close();
+    throw error;
+  }
+}

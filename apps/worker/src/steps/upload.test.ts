@@ -1,0 +1,73 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, expect, test } from 'vitest';
+import { deliverFiles, slugify } from './upload.ts';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+async function setup() {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'paidflow-upload-'));
+  dirs.push(root);
+  const sourceDir = path.join(root, 'storage', '5');
+  await mkdir(sourceDir, { recursive: true });
+  await writeFile(path.join(sourceDir, 'a.bin'), 'aaa');
+  await writeFile(path.join(sourceDir, 'b.bin'), 'bbbb');
+  return { root, sourceDir, deliveryDir: path.join(root, 'delivery') };
+}
+
+test('course titles become safe directory names', () => {
+  expect(slugify('Intro to TypeScript: Part 2!')).toBe('intro-to-typescript-part-2');
+  expect(slugify('Lập trình Node.js')).toBe('lap-trinh-node-js');
+  expect(slugify('../../etc')).toBe('etc');
+  expect(slugify('***')).toBe('course');
+});
+
+test('files are delivered to <order>/<task>-<slug>/ with nothing temporary left', async () => {
+  const { sourceDir, deliveryDir } = await setup();
+  const destination = await deliverFiles({
+    sourceDir,
+    fileNames: ['a.bin', 'b.bin'],
+    deliveryDir,
+    orderCode: 'DH123456',
+    taskId: 5,
+    title: 'Intro Course',
+  });
+  expect(destination).toBe(path.join(deliveryDir, 'DH123456', '5-intro-course'));
+  expect((await readdir(destination)).sort()).toEqual(['a.bin', 'b.bin']);
+  expect(await readFile(path.join(destination, 'b.bin'), 'utf8')).toBe('bbbb');
+  expect(await readdir(path.join(deliveryDir, 'DH123456'))).toEqual(['5-intro-course']);
+});
+
+test('a destination left by an earlier attempt is replaced whole', async () => {
+  const { sourceDir, deliveryDir } = await setup();
+  const stale = path.join(deliveryDir, 'DH123456', '5-intro-course');
+  await mkdir(stale, { recursive: true });
+  await writeFile(path.join(stale, 'old.bin'), 'old');
+  const destination = await deliverFiles({
+    sourceDir,
+    fileNames: ['a.bin', 'b.bin'],
+    deliveryDir,
+    orderCode: 'DH123456',
+    taskId: 5,
+    title: 'Intro Course',
+  });
+  expect((await readdir(destination)).sort()).toEqual(['a.bin', 'b.bin']);
+});
+
+test('a failed delivery leaves neither a destination nor a temporary directory', async () => {
+  const { sourceDir, deliveryDir } = await setup();
+  const error = await deliverFiles({
+    sourceDir,
+    fileNames: ['a.bin', 'missing.bin'],
+    deliveryDir,
+    orderCode: 'DH123456',
+    taskId: 5,
+    title: 'Intro Course',
+  }).catch((e: unknown) => e);
+  expect((error as NodeJS.ErrnoException).code).toBe('ENOENT');
+  expect(await readdir(path.join(deliveryDir, 'DH123456'))).toEqual([]);
+});

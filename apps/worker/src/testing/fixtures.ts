@@ -1,0 +1,137 @@
+// Test helpers of the worker's integration tests (not shipped code paths). They start the real
+// server (its runtime code is imported here, in tests only), the real course source, and real
+// workers against a database and a Redis prefix of their own.
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseChannelMessage, redisNamespace } from '@paidflow/contracts';
+// The worker package has no dependency on @paidflow/db (the server is the one writer); its tests
+// reach the db package's source through the workspace, as the server's fixtures do.
+import { type Db, insertTasks, orders } from '@paidflow/db';
+import { Redis } from 'ioredis';
+import {
+  postWebhook,
+  sepayTransaction,
+  startTestServer,
+  type TestServer,
+  waitFor,
+} from '../../../server/src/testing/pipeline-fixtures.ts';
+import { type RunningWorker, startWorker } from '../app.ts';
+import { type CourseSource, startCourseSource } from '../course-source/course-source.ts';
+import { testEnv, type WorkerEnv } from '../env.ts';
+import { createLogger } from '../logger.ts';
+
+export { postWebhook, sepayTransaction, type TestServer, waitFor };
+
+export interface Heard {
+  channel: string;
+  payload: Record<string, unknown>;
+  at: number;
+}
+
+export interface Pipeline {
+  t: TestServer;
+  source: CourseSource;
+  storageDir: string;
+  deliveryDir: string;
+  /** Every valid live message heard under the test's prefix, in arrival order. */
+  heard: Heard[];
+  /** Messages that failed the contract (should stay empty). */
+  invalid: string[];
+  workerEnv(overrides?: Partial<Record<keyof WorkerEnv, string>>): WorkerEnv;
+  startWorker(overrides?: Partial<Record<keyof WorkerEnv, string>>): Promise<RunningWorker>;
+  close(): Promise<void>;
+}
+
+/** The real server (own database and prefix), a course source, directories and a live-message recorder. */
+export async function startPipeline(label: string): Promise<Pipeline> {
+  const t = await startTestServer(label, { OUTBOX_POLL_MS: '100' });
+  const source = await startCourseSource({ flakyFailures: 2 });
+  const root = await mkdtemp(path.join(os.tmpdir(), `paidflow-${label}-`));
+  const storageDir = path.join(root, 'storage');
+  const deliveryDir = path.join(root, 'delivery');
+  const namespace = redisNamespace(t.prefix);
+  const heard: Heard[] = [];
+  const invalid: string[] = [];
+  const subscriber = new Redis('redis://127.0.0.1:6379');
+  subscriber.on('pmessage', (_pattern, raw: string, message: string) => {
+    const channel = namespace.unprefixChannel(raw);
+    if (!channel) return;
+    const parsed = parseChannelMessage(channel, message);
+    if (!parsed.ok) {
+      invalid.push(`${channel}: ${parsed.detail}`);
+      return;
+    }
+    heard.push({ channel, payload: parsed.message.payload as Record<string, unknown>, at: Date.now() });
+  });
+  await subscriber.psubscribe(namespace.channel('task:*'), namespace.channel('order:*'));
+  const workers: RunningWorker[] = [];
+
+  function workerEnv(overrides: Partial<Record<keyof WorkerEnv, string>> = {}): WorkerEnv {
+    return testEnv({
+      REDIS_PREFIX: t.prefix,
+      SERVER_URL: t.server.url,
+      STORAGE_DIR: storageDir,
+      DELIVERY_DIR: deliveryDir,
+      HEALTH_HOST: '127.0.0.1',
+      WORKER_ID: `test-worker-${randomUUID().slice(0, 8)}`,
+      WORKER_CONCURRENCY: '4',
+      SERVER_REPORT_DEADLINE_MS: '10000',
+      ...overrides,
+    });
+  }
+
+  return {
+    t,
+    source,
+    storageDir,
+    deliveryDir,
+    heard,
+    invalid,
+    workerEnv,
+    async startWorker(overrides = {}) {
+      const worker = await startWorker(workerEnv(overrides), createLogger('silent'));
+      workers.push(worker);
+      return worker;
+    },
+    async close() {
+      for (const worker of workers) await worker.close();
+      await subscriber.quit();
+      await source.close();
+      await t.close();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A pending order whose tasks download the given course URLs. */
+export async function createOrder(
+  db: Db,
+  courses: Array<{ title: string; url: string }>,
+): Promise<{ orderId: number; code: string; taskIds: number[]; total: number }> {
+  const code = `DH${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+  const total = 300_000;
+  const [result] = await db
+    .insert(orders)
+    .values({ order_code: code, user_email: 'buyer@example.com', total_amount: total });
+  const orderId = result.insertId;
+  const taskIds = await insertTasks(
+    db,
+    orderId,
+    courses.map((course) => ({ title: course.title, course_url: course.url })),
+  );
+  return { orderId, code, taskIds, total };
+}
+
+/** Creates an order and pays it with a signed webhook; the server queues its tasks. */
+export async function createPaidOrder(
+  pipeline: Pipeline,
+  courses: Array<{ title: string; url: string }>,
+): Promise<{ orderId: number; code: string; taskIds: number[] }> {
+  const order = await createOrder(pipeline.t.tdb.db, courses);
+  const response = await postWebhook(pipeline.t.server.url, sepayTransaction(order.code, order.total));
+  if (response.status !== 200)
+    throw new Error(`webhook answered ${response.status}: ${response.json.message}`);
+  return order;
+}
