@@ -9,7 +9,7 @@ export default defineConfig({
           name: 'unit',
           // Projects with different worker limits need their own group: units first, then the rest.
           sequence: { groupOrder: 0 },
-          include: ['{apps,packages,bench}/*/src/**/*.test.{ts,tsx}', 'scripts/**/*.test.ts'],
+          include: ['{apps,packages}/*/src/**/*.test.{ts,tsx}', 'bench/**/*.test.ts', 'scripts/**/*.test.ts'],
           exclude: ['**/*.int.test.*', '**/node_modules/**'],
           setupFiles: ['./scripts/test-setup.ts'],
         },

@@ -123,6 +123,9 @@ export const orderAuditLogs = mysqlTable(
     index('idx_audit_task').on(t.task_id, t.id),
     // The error summary: newest errors first, across orders.
     index('idx_audit_severity').on(t.severity, t.id),
+    // The error summary's time window (newest errors first, counts per type since a time):
+    // without it, counting a day of errors reads every error row ever written.
+    index('idx_audit_severity_created').on(t.severity, t.created_at),
     index('idx_audit_event_type').on(t.event_type),
     uniqueIndex('uq_audit_dedupe').on(t.dedupe_key),
   ],

@@ -1,0 +1,36 @@
+import type { OrderStatus, Severity, TaskStatus } from '@paidflow/contracts';
+import { orderTone, severityTone, type Tone, taskTone } from '../lib/labels.ts';
+
+// Each tone has a glyph too, so the badge reads without colour (and in forced-colours mode).
+const GLYPHS: Record<Tone, string> = {
+  neutral: '○',
+  info: '◔',
+  active: '◑',
+  success: '✓',
+  danger: '✕',
+  warning: '!',
+  muted: '–',
+};
+
+function Badge({ tone, label, title }: { tone: Tone; label: string; title?: string }) {
+  return (
+    <span className={`badge badge--${tone}`} data-tone={tone} title={title}>
+      <span className="badge__glyph" aria-hidden="true">
+        {GLYPHS[tone]}
+      </span>
+      {label}
+    </span>
+  );
+}
+
+export function TaskStatusBadge({ status }: { status: TaskStatus }) {
+  return <Badge tone={taskTone(status)} label={status} />;
+}
+
+export function OrderStatusBadge({ status }: { status: OrderStatus }) {
+  return <Badge tone={orderTone(status)} label={status} />;
+}
+
+export function SeverityBadge({ severity }: { severity: Severity }) {
+  return <Badge tone={severityTone(severity)} label={severity} />;
+}

@@ -1,0 +1,27 @@
+import { expect, test } from 'vitest';
+import { actorOf, auditFilterParams, readAuditFilters, toggle } from './audit-filters.ts';
+import { SEVERITIES } from './domain.ts';
+
+test('filters round-trip through the URL in a canonical order', () => {
+  const filters = readAuditFilters(new URLSearchParams('sev=critical,error,bogus&cat=download&task=12'));
+  expect(filters).toEqual({ severity: ['error', 'critical'], category: ['download'], taskId: 12 });
+  expect(auditFilterParams(filters)).toEqual({ sev: 'error,critical', cat: 'download', task: '12' });
+  expect(readAuditFilters(new URLSearchParams('task=-3'))).toEqual({
+    severity: [],
+    category: [],
+    taskId: null,
+  });
+});
+
+test('toggling adds or removes one value', () => {
+  expect(toggle(['error'], 'info', SEVERITIES)).toEqual(['info', 'error']);
+  expect(toggle(['info', 'error'], 'info', SEVERITIES)).toEqual(['error']);
+});
+
+test('the actor is the admin e-mail, or the id, or nothing', () => {
+  expect(actorOf({ actor: { id: 2, email: 'op@paidflow.local' } })).toBe('op@paidflow.local');
+  expect(actorOf({ actor: { id: 2 } })).toBe('admin #2');
+  expect(actorOf({ actor: 'ops-bot' })).toBe('ops-bot');
+  expect(actorOf({ amount: 1 })).toBeNull();
+  expect(actorOf(null)).toBeNull();
+});

@@ -1,0 +1,196 @@
+import type {
+  LiveSnapshot,
+  LiveUpdate,
+  OrderStatus,
+  OrderSummary,
+  PaymentStatus,
+  TaskProgress,
+} from '@paidflow/contracts';
+import { isRunningTaskStatus, isTerminalTaskStatus } from '../lib/domain.ts';
+import { inProgressFromPercent } from '../lib/segments.ts';
+
+/**
+ * What the live events have said about one order. Each part keeps its event time (to drop late
+ * events) and when this browser received it (`seenAt`, to know which parts a refetch covers).
+ */
+export interface OrderLive {
+  status: { value: OrderStatus; payment: PaymentStatus; at: number; seenAt: number } | null;
+  counts: {
+    completed: number;
+    failed: number;
+    total: number;
+    percent: number;
+    at: number;
+    seenAt: number;
+  } | null;
+  /** The task that sent the latest progress: the list's "current file". */
+  activeTask:
+    | (Pick<TaskProgress, 'taskId' | 'currentFile' | 'percent'> & { at: number; seenAt: number })
+    | null;
+}
+
+export type OrderEvent = LiveUpdate;
+
+export type OrderLiveWrite =
+  | { event: OrderEvent; seenAt: number }
+  | { snapshot: LiveSnapshot & { order: NonNullable<LiveSnapshot['order']> }; seenAt: number };
+
+const EMPTY: OrderLive = { status: null, counts: null, activeTask: null };
+/** See order.progress below. */
+const HOLD_MS = 3_000;
+
+/** The order an event is about. */
+export function orderIdOf(event: OrderEvent): number {
+  return event.data.orderId;
+}
+
+function fromSnapshot(write: Extract<OrderLiveWrite, { snapshot: unknown }>): OrderLive {
+  const { order, tasks, at } = write.snapshot;
+  const { seenAt } = write;
+  const progress = order.progress;
+  const running = tasks
+    .filter((task) => isRunningTaskStatus(task.status) && task.progress)
+    .sort((a, b) => (b.progress?.timestamp ?? 0) - (a.progress?.timestamp ?? 0))[0];
+  return {
+    status: { value: order.status, payment: order.paymentStatus, at, seenAt },
+    counts: {
+      completed: order.stats.completedTasks,
+      failed: order.stats.failedTasks,
+      total: order.stats.totalTasks,
+      percent: progress?.percent ?? order.stats.progressPercentage,
+      at: progress?.timestamp ?? at,
+      seenAt,
+    },
+    activeTask: running?.progress
+      ? {
+          taskId: running.taskId,
+          currentFile: running.currentFile,
+          percent: running.percent,
+          at: running.progress.timestamp,
+          seenAt,
+        }
+      : null,
+  };
+}
+
+/** Folds one event (or a snapshot) into an order's live state; late events never undo newer ones. */
+export function reduceOrderLive(current: OrderLive | undefined, write: OrderLiveWrite): OrderLive {
+  if ('snapshot' in write) return fromSnapshot(write);
+  const state = current ?? EMPTY;
+  const { event, seenAt } = write;
+  switch (event.kind) {
+    case 'order.status': {
+      if (state.status && event.data.timestamp < state.status.at) return state;
+      return {
+        ...state,
+        status: {
+          value: event.data.newStatus,
+          payment: event.data.paymentStatus,
+          at: event.data.timestamp,
+          seenAt,
+        },
+      };
+    }
+    case 'order.progress': {
+      const { completedTasks, failedTasks, totalTasks, percent, timestamp } = event.data;
+      const previous = state.counts;
+      if (previous && previous.at > timestamp) return state;
+      // The server publishes the share of ended tasks on each status change, between the
+      // worker's finer means of every task's percent: with the same counters, a lower percent
+      // soon after a higher one is that coarser figure, and would make the bar jump back.
+      const sameCounts =
+        previous?.completed === completedTasks &&
+        previous.failed === failedTasks &&
+        previous.total === totalTasks;
+      if (previous && sameCounts && percent < previous.percent && timestamp - previous.at < HOLD_MS)
+        return state;
+      return {
+        ...state,
+        counts: {
+          completed: completedTasks,
+          failed: failedTasks,
+          total: totalTasks,
+          percent,
+          at: timestamp,
+          seenAt,
+        },
+      };
+    }
+    case 'order.complete': {
+      const { completedTasks, failedTasks, totalTasks, timestamp } = event.data;
+      if (state.counts && state.counts.at > timestamp) return state;
+      return {
+        ...state,
+        counts: {
+          completed: completedTasks,
+          failed: failedTasks,
+          total: totalTasks,
+          percent: 100,
+          at: timestamp,
+          seenAt,
+        },
+        activeTask: null,
+      };
+    }
+    case 'task.progress': {
+      const tick = event.data;
+      if (state.activeTask && state.activeTask.at > tick.timestamp) return state;
+      const { taskId, currentFile, percent, timestamp } = tick;
+      return { ...state, activeTask: { taskId, currentFile, percent, at: timestamp, seenAt } };
+    }
+    case 'task.status': {
+      const ended = isTerminalTaskStatus(event.data.newStatus);
+      if (!ended || state.activeTask?.taskId !== event.data.taskId) return state;
+      return { ...state, activeTask: null };
+    }
+  }
+}
+
+/**
+ * Forgets the parts received before `before`: a list refetched after that moment already holds
+ * them. Returns null when nothing is left.
+ */
+export function pruneOrderLive(live: OrderLive, before: number): OrderLive | null {
+  const status = live.status && live.status.seenAt >= before ? live.status : null;
+  const counts = live.counts && live.counts.seenAt >= before ? live.counts : null;
+  const activeTask = live.activeTask && live.activeTask.seenAt >= before ? live.activeTask : null;
+  if (!status && !counts && !activeTask) return null;
+  if (status === live.status && counts === live.counts && activeTask === live.activeTask) return live;
+  return { status, counts, activeTask };
+}
+
+/** A row of the paid orders table: the query's row with the newer live facts on top. */
+export interface OrderRowView {
+  id: number;
+  code: string;
+  email: string;
+  status: OrderStatus;
+  total: number;
+  completed: number;
+  failed: number;
+  /** Task units done by running tasks (the in-progress segment). */
+  inProgress: number;
+  currentFile: string | null;
+}
+
+export function mergeOrderRow(order: OrderSummary, live: OrderLive | undefined): OrderRowView {
+  const counts = live?.counts;
+  const total = counts?.total ?? order.stats.totalTasks;
+  const completed = counts?.completed ?? order.stats.completedTasks;
+  const failed = counts?.failed ?? order.stats.failedTasks;
+  const status = live?.status?.value ?? order.order_status;
+  const inProgress = counts
+    ? inProgressFromPercent({ percent: counts.percent, total, completed, failed })
+    : 0;
+  return {
+    id: order.id,
+    code: order.order_code,
+    email: order.user_email,
+    status,
+    total,
+    completed,
+    failed,
+    inProgress,
+    currentFile: status === 'processing' ? (live?.activeTask?.currentFile ?? null) : null,
+  };
+}

@@ -1,2 +1,0 @@
-// The dashboard SPA; the dashboard issue fills it in.
-export {};

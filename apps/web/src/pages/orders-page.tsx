@@ -1,0 +1,234 @@
+import type { OrderStatus } from '@paidflow/contracts';
+import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
+import { errorMessage } from '../api/errors.ts';
+import { ActionResultNotice } from '../components/action-result.tsx';
+import { ConfirmButton } from '../components/confirm-button.tsx';
+import { Empty, ErrorBox, Loading, Notice } from '../components/feedback.tsx';
+import { OperatorOnly } from '../components/operator-only.tsx';
+import { OrdersTable } from '../components/orders-table.tsx';
+import { useOrderStream, useOrdersList, useRetryMatching } from '../hooks/use-orders.ts';
+import { ORDER_STATUSES } from '../lib/domain.ts';
+import { buildHref, navigate, useLocation } from '../router/history.ts';
+import { paths } from '../router/routes.ts';
+
+const PAGE_SIZES = [25, 50, 100] as const;
+const SEARCH_DELAY_MS = 300;
+
+/** The filters, read from the URL (the one place they live). */
+export function readOrderFilters(search: URLSearchParams) {
+  const status = search.get('status');
+  return {
+    q: (search.get('q') ?? '').trim(),
+    status: (ORDER_STATUSES as readonly string[]).includes(status ?? '')
+      ? (status as OrderStatus)
+      : undefined,
+    cursor: search.get('cursor') || undefined,
+    size: PAGE_SIZES.find((size) => String(size) === search.get('size')) ?? PAGE_SIZES[0],
+  };
+}
+
+/** The cursors of the pages before this one, kept with the history entry. */
+function cursorStack(state: unknown): string[] {
+  const cursors = (state as { cursors?: unknown } | null)?.cursors;
+  return Array.isArray(cursors) ? cursors.filter((value): value is string => typeof value === 'string') : [];
+}
+
+function OrderStream({ orderId }: { orderId: number }) {
+  useOrderStream(orderId);
+  return null;
+}
+
+const watch = (orderId: number) => <OrderStream orderId={orderId} />;
+
+export function OrdersPage() {
+  const { search, state } = useLocation();
+  const filters = readOrderFilters(search);
+  const stack = cursorStack(state);
+  // The default size stays out of the URL.
+  const sizeParam = filters.size === PAGE_SIZES[0] ? undefined : filters.size;
+  const sizeId = useId();
+  const [draft, setDraft] = useState(filters.q);
+  const searchId = useId();
+  const statusId = useId();
+  const list = useOrdersList({
+    limit: filters.size,
+    status: filters.status,
+    search: filters.q || undefined,
+    cursor: filters.cursor,
+  });
+  const retryMatching = useRetryMatching();
+
+  // Back/forward changes the URL under the box: show what the URL says.
+  const lastUrlQ = useRef(filters.q);
+  useEffect(() => {
+    if (filters.q !== lastUrlQ.current) {
+      lastUrlQ.current = filters.q;
+      setDraft(filters.q);
+    }
+  }, [filters.q]);
+
+  // Typing replaces the history entry (Back skips keystrokes) after a short pause.
+  useEffect(() => {
+    const value = draft.trim();
+    if (value === filters.q) return;
+    const timer = setTimeout(() => {
+      lastUrlQ.current = value;
+      navigate(buildHref(paths.orders, { q: value, status: filters.status, size: sizeParam }), {
+        replace: true,
+      });
+    }, SEARCH_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [draft, filters.q, filters.status, sizeParam]);
+
+  function submitSearch(event: FormEvent) {
+    event.preventDefault();
+    lastUrlQ.current = draft.trim();
+    navigate(buildHref(paths.orders, { q: draft.trim(), status: filters.status, size: sizeParam }));
+  }
+
+  function setStatus(value: string) {
+    navigate(buildHref(paths.orders, { q: filters.q, status: value, size: sizeParam }));
+  }
+
+  function goNext(nextCursor: string) {
+    navigate(
+      buildHref(paths.orders, { q: filters.q, status: filters.status, size: sizeParam, cursor: nextCursor }),
+      {
+        state: { cursors: [...stack, filters.cursor ?? ''] },
+      },
+    );
+  }
+
+  function goPrevious() {
+    const previous = stack.at(-1) ?? '';
+    navigate(
+      buildHref(paths.orders, { q: filters.q, status: filters.status, size: sizeParam, cursor: previous }),
+      {
+        state: { cursors: stack.slice(0, -1) },
+      },
+    );
+  }
+
+  const orders = list.data?.items ?? [];
+  const nextCursor = list.data?.nextCursor ?? null;
+
+  return (
+    <>
+      <div className="page-header">
+        <h1>Paid orders</h1>
+        <OperatorOnly>
+          <ConfirmButton
+            label="Retry failed tasks of these orders"
+            confirmLabel="Press again to retry them all"
+            disabled={retryMatching.isPending}
+            onConfirm={() =>
+              retryMatching.mutate({
+                filter: { orderStatus: filters.status, search: filters.q || undefined },
+              })
+            }
+          />
+        </OperatorOnly>
+      </div>
+      {retryMatching.data ? <ActionResultNotice result={retryMatching.data} noun="task" /> : null}
+      {retryMatching.error ? (
+        <ErrorBox title="Retry failed">{errorMessage(retryMatching.error)}</ErrorBox>
+      ) : null}
+
+      <search>
+        <form className="filters" onSubmit={submitSearch}>
+          <div className="field">
+            <label htmlFor={searchId}>Search by order code or email</label>
+            <input
+              id={searchId}
+              className="input"
+              type="search"
+              placeholder="DH123456 or name@example.com"
+              value={draft}
+              maxLength={255}
+              onChange={(event) => setDraft(event.target.value)}
+            />
+          </div>
+          <div className="field">
+            <label htmlFor={statusId}>Status</label>
+            <select
+              id={statusId}
+              className="select"
+              value={filters.status ?? ''}
+              onChange={(event) => setStatus(event.target.value)}
+            >
+              <option value="">All statuses</option>
+              {ORDER_STATUSES.map((status) => (
+                <option key={status} value={status}>
+                  {status}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor={sizeId}>Per page</label>
+            <select
+              id={sizeId}
+              className="select"
+              value={filters.size}
+              onChange={(event) =>
+                navigate(
+                  buildHref(paths.orders, { q: filters.q, status: filters.status, size: event.target.value }),
+                )
+              }
+            >
+              {PAGE_SIZES.map((size) => (
+                <option key={size} value={size}>
+                  {size}
+                </option>
+              ))}
+            </select>
+          </div>
+          <button className="button" type="submit">
+            Search
+          </button>
+        </form>
+      </search>
+
+      <section className="section" aria-labelledby="orders-table-heading" aria-busy={list.isFetching}>
+        <h2 id="orders-table-heading" className="visually-hidden">
+          Results
+        </h2>
+        {list.error ? <ErrorBox title="Orders unavailable">{errorMessage(list.error)}</ErrorBox> : null}
+        {list.isPending ? <Loading label="Loading orders…" /> : null}
+        {list.data && orders.length === 0 ? (
+          <Empty>
+            {filters.q || filters.status ? 'No paid order matches these filters.' : 'No paid orders yet.'}
+          </Empty>
+        ) : null}
+        {orders.length > 0 ? <OrdersTable orders={orders} watch={watch} /> : null}
+        {list.isPlaceholderData ? <Notice tone="info">Loading the page…</Notice> : null}
+        <nav className="pager" aria-label="Pages">
+          {filters.cursor ? (
+            <button
+              type="button"
+              className="button"
+              onClick={() =>
+                navigate(buildHref(paths.orders, { q: filters.q, status: filters.status, size: sizeParam }))
+              }
+            >
+              First page
+            </button>
+          ) : null}
+          {filters.cursor && stack.length > 0 ? (
+            <button type="button" className="button" onClick={goPrevious}>
+              Previous
+            </button>
+          ) : null}
+          <button
+            type="button"
+            className="button"
+            disabled={!nextCursor || list.isPlaceholderData}
+            onClick={() => nextCursor && goNext(nextCursor)}
+          >
+            Next
+          </button>
+        </nav>
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,177 @@
+import { useState } from 'react';
+import { errorMessage } from '../api/errors.ts';
+import { ActionResultNotice } from '../components/action-result.tsx';
+import { ConfirmButton } from '../components/confirm-button.tsx';
+import { DeadLetterRow } from '../components/dead-letter-row.tsx';
+import { Empty, ErrorBox, Loading, Notice } from '../components/feedback.tsx';
+import { OperatorOnly } from '../components/operator-only.tsx';
+import { StatCard } from '../components/stat-card.tsx';
+import { useDeadLetterActions, useQueueOverview } from '../hooks/use-queue.ts';
+import { useSession } from '../hooks/use-session.ts';
+import { formatCount } from '../lib/format.ts';
+import { buildHref, navigate, useLocation } from '../router/history.ts';
+import { paths } from '../router/routes.ts';
+
+const PAGE_SIZE = 20;
+
+export function QueuePage() {
+  const { search, state } = useLocation();
+  const { canAct } = useSession();
+  const cursor = search.get('cursor') || undefined;
+  const overview = useQueueOverview(cursor, PAGE_SIZE);
+  const actions = useDeadLetterActions();
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const jobs = overview.data?.deadLetters ?? [];
+  const counts = overview.data?.counts;
+  const stack = Array.isArray((state as { cursors?: unknown } | null)?.cursors)
+    ? ((state as { cursors: string[] }).cursors ?? [])
+    : [];
+  const visibleSelected = jobs.filter((job) => selected.has(job.jobId)).map((job) => job.jobId);
+  const allSelected = jobs.length > 0 && visibleSelected.length === jobs.length;
+  const bulkResult = actions.retryJobs.data ?? actions.removeJobs.data;
+  const actionError =
+    actions.retryJob.error ?? actions.removeJob.error ?? actions.retryJobs.error ?? actions.removeJobs.error;
+
+  function select(jobId: string, on: boolean) {
+    setSelected((previous) => {
+      const next = new Set(previous);
+      if (on) next.add(jobId);
+      else next.delete(jobId);
+      return next;
+    });
+  }
+
+  function bulk(kind: 'retry' | 'remove') {
+    const jobIds = visibleSelected;
+    if (jobIds.length === 0) return;
+    const mutation = kind === 'retry' ? actions.retryJobs : actions.removeJobs;
+    mutation.mutate({ jobIds }, { onSuccess: () => setSelected(new Set()) });
+  }
+
+  return (
+    <>
+      <div className="page-header">
+        <h1>Queue</h1>
+      </div>
+      {overview.error ? <ErrorBox title="Queue unavailable">{errorMessage(overview.error)}</ErrorBox> : null}
+      <dl className="stats stats--five">
+        <StatCard label="Waiting" value={counts ? formatCount(counts.waiting) : null} tone="info" />
+        <StatCard label="Active" value={counts ? formatCount(counts.active) : null} tone="active" />
+        <StatCard label="Delayed" value={counts ? formatCount(counts.delayed) : null} tone="warning" />
+        <StatCard label="Completed" value={counts ? formatCount(counts.completed) : null} tone="success" />
+        <StatCard label="Failed" value={counts ? formatCount(counts.failed) : null} tone="danger" />
+      </dl>
+
+      <section className="section" aria-labelledby="dead-heading" aria-busy={overview.isFetching}>
+        <div className="section__head">
+          <h2 id="dead-heading">Dead letters</h2>
+          <OperatorOnly>
+            <div className="actions">
+              <button
+                type="button"
+                className="button button--small"
+                disabled={jobs.length === 0}
+                onClick={() => setSelected(allSelected ? new Set() : new Set(jobs.map((job) => job.jobId)))}
+              >
+                {allSelected ? 'Select none' : 'Select all on this page'}
+              </button>
+              <ConfirmButton
+                className="button button--small"
+                label={`Retry selected (${visibleSelected.length})`}
+                confirmLabel={`Press to retry ${visibleSelected.length}`}
+                disabled={visibleSelected.length === 0 || actions.retryJobs.isPending}
+                onConfirm={() => bulk('retry')}
+              />
+              <ConfirmButton
+                className="button button--small"
+                label={`Remove selected (${visibleSelected.length})`}
+                confirmLabel={`Press to remove ${visibleSelected.length}`}
+                disabled={visibleSelected.length === 0 || actions.removeJobs.isPending}
+                onConfirm={() => bulk('remove')}
+              />
+            </div>
+          </OperatorOnly>
+        </div>
+        <p className="muted">Jobs that failed their last attempt. Retrying one sends its task round again.</p>
+        {actionError ? <ErrorBox title="The action failed">{errorMessage(actionError)}</ErrorBox> : null}
+        {bulkResult ? <ActionResultNotice result={bulkResult} noun="job" /> : null}
+        {actions.retryJob.isSuccess || actions.removeJob.isSuccess ? (
+          <Notice tone="success">
+            {actions.retryJob.isSuccess ? 'Job sent round again.' : 'Job removed.'}
+          </Notice>
+        ) : null}
+        {overview.isPending ? <Loading /> : null}
+        {overview.data && jobs.length === 0 ? (
+          <Empty>No dead letters: every failed job was dealt with.</Empty>
+        ) : null}
+        {jobs.length > 0 ? (
+          <div className="table-wrap">
+            <table className="data data--cards">
+              <caption className="visually-hidden">Dead-letter jobs</caption>
+              <colgroup>
+                {canAct ? <col className="col-check" /> : null}
+                <col className="col-code" />
+                <col className="col-code" />
+                <col className="col-tasks" />
+                <col />
+                <col className="col-tasks" />
+                {canAct ? <col className="col-actions" /> : null}
+              </colgroup>
+              <thead>
+                <tr>
+                  {canAct ? (
+                    <th scope="col">
+                      <span className="visually-hidden">Select</span>
+                    </th>
+                  ) : null}
+                  <th scope="col">Job</th>
+                  <th scope="col">Order</th>
+                  <th scope="col">Attempts</th>
+                  <th scope="col">Last error</th>
+                  <th scope="col">Failed</th>
+                  {canAct ? (
+                    <th scope="col">
+                      <span className="visually-hidden">Actions</span>
+                    </th>
+                  ) : null}
+                </tr>
+              </thead>
+              <tbody>
+                {jobs.map((job) => (
+                  <DeadLetterRow
+                    key={job.jobId}
+                    job={job}
+                    selected={selected.has(job.jobId)}
+                    onSelect={(on) => select(job.jobId, on)}
+                    actions={actions}
+                  />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ) : null}
+        <nav className="pager" aria-label="Pages">
+          {cursor ? (
+            <button type="button" className="button" onClick={() => navigate(paths.queue)}>
+              First page
+            </button>
+          ) : null}
+          <button
+            type="button"
+            className="button"
+            disabled={!overview.data?.nextCursor || overview.isPlaceholderData}
+            onClick={() => {
+              const next = overview.data?.nextCursor;
+              if (next)
+                navigate(buildHref(paths.queue, { cursor: next }), {
+                  state: { cursors: [...stack, cursor ?? ''] },
+                });
+            }}
+          >
+            Next
+          </button>
+        </nav>
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,27 @@
+/** The screens, each with its own path; filters live in the query string. */
+export type Route =
+  | { name: 'overview' }
+  | { name: 'orders' }
+  | { name: 'order'; orderId: number }
+  | { name: 'errors' }
+  | { name: 'queue' }
+  | { name: 'not-found' };
+
+export const paths = {
+  overview: '/',
+  orders: '/orders',
+  order: (orderId: number) => `/orders/${orderId}`,
+  errors: '/errors',
+  queue: '/queue',
+} as const;
+
+export function matchRoute(pathname: string): Route {
+  const path = pathname.replace(/\/+$/, '') || '/';
+  if (path === '/') return { name: 'overview' };
+  if (path === '/orders') return { name: 'orders' };
+  if (path === '/errors') return { name: 'errors' };
+  if (path === '/queue') return { name: 'queue' };
+  const order = /^\/orders\/([1-9][0-9]{0,15})$/.exec(path);
+  if (order) return { name: 'order', orderId: Number(order[1]) };
+  return { name: 'not-found' };
+}

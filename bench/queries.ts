@@ -1,0 +1,215 @@
+// npm run bench -- queries [--orders 1000000] [--runs 200] [--naive-runs 10]
+// Loads N paid orders into its own database (paidflow_bench) unless already loaded, then times the
+// dashboard queries over repeated runs next to the seeds' naive SQL (GROUP BY + OFFSET).
+import { parseArgs } from 'node:util';
+import {
+  createDb,
+  dashboardStats,
+  errorSummary,
+  getOrderDetail,
+  listAuditLog,
+  listPaidOrders,
+  migrateDatabase,
+} from '@paidflow/db';
+import { seedDatabase } from '@paidflow/db/seed';
+import { printReport } from './lib/report.ts';
+import { type Summary, summarize, timeRuns } from './lib/stats.ts';
+
+const { values } = parseArgs({
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
+  options: {
+    orders: { type: 'string', default: '1000000' },
+    runs: { type: 'string', default: '200' },
+    warmup: { type: 'string', default: '20' },
+    'naive-runs': { type: 'string', default: '10' },
+  },
+});
+const target = Number(values.orders);
+const runs = Number(values.runs);
+const warmup = Number(values.warmup);
+const naiveRuns = Number(values['naive-runs']);
+const DEEP_ORDERS = 10_000;
+const PAGE = 20;
+
+function benchUrl(): string {
+  if (process.env.BENCH_DATABASE_URL) return process.env.BENCH_DATABASE_URL;
+  const url = new URL(process.env.DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/paidflow');
+  url.pathname = '/paidflow_bench';
+  return url.toString();
+}
+
+function log(line: string): void {
+  process.stderr.write(`[bench queries] ${line}\n`);
+}
+
+const url = benchUrl();
+log('migrating (a new index on a loaded database takes a while)');
+await migrateDatabase(url);
+const handle = createDb({ url, connectionLimit: 4 });
+const { db, pool } = handle;
+
+async function scalar(query: string, params: unknown[] = []): Promise<number> {
+  const [rows] = await pool.query(query, params);
+  return Number(Object.values((rows as Array<Record<string, unknown>>)[0] ?? {})[0] ?? 0);
+}
+
+// Load (or top up) the data set; a database that already holds the target is reused.
+let loadSeconds: number | null = null;
+const present = await scalar("SELECT COUNT(*) FROM orders WHERE payment_status = 'paid'");
+if (present < target) {
+  log(`database has ${present} paid orders; loading ${target - present} more (this takes minutes at 1M)`);
+  const result = await seedDatabase(handle, {
+    orders: target - present,
+    seed: 42 + present,
+    paidShare: 1,
+    onProgress: (p) =>
+      log(`${p.orders}/${p.total} orders, ${p.events} events, ${(p.elapsedMs / 1000).toFixed(0)} s`),
+  });
+  loadSeconds = Math.round(result.elapsedMs / 100) / 10;
+  await pool.query('ANALYZE TABLE orders, download_tasks, order_audit_logs');
+}
+const counts = {
+  orders: await scalar('SELECT COUNT(*) FROM orders'),
+  tasks: await scalar('SELECT COUNT(*) FROM download_tasks'),
+  events: await scalar('SELECT COUNT(*) FROM order_audit_logs'),
+};
+log(`data: ${counts.orders} orders, ${counts.tasks} tasks, ${counts.events} audit events`);
+
+// Inputs: the cursor of the page 10,000 orders deep (reached by walking), a customer, an order.
+let deepCursor: string | null = null;
+for (let seen = 0; seen < DEEP_ORDERS; seen += PAGE) {
+  const page = await listPaidOrders(db, { limit: PAGE, cursor: deepCursor ?? undefined });
+  deepCursor = page.nextCursor;
+}
+if (!deepCursor) throw new Error(`fewer than ${DEEP_ORDERS} paid orders: load more with --orders`);
+// Setup lookups by primary key: an order from the middle of the data, and a failed one after it.
+const middleId = await scalar(
+  "SELECT id FROM orders WHERE id >= (SELECT MAX(id) DIV 2 FROM orders) AND payment_status = 'paid' ORDER BY id LIMIT 1",
+);
+const [emailRows] = await pool.query('SELECT user_email FROM orders WHERE id = ?', [middleId]);
+const email = (emailRows as Array<{ user_email: string }>)[0]!.user_email;
+const failedOrderId = await scalar(
+  "SELECT id FROM orders WHERE id >= ? AND payment_status = 'paid' AND order_status = 'failed' ORDER BY id LIMIT 1",
+  [middleId],
+);
+
+const NAIVE_SQL = `SELECT o.id, o.order_code, o.user_email, o.order_status, o.payment_status, o.total_amount, o.created_at,
+  COUNT(dt.id) AS total_tasks,
+  SUM(CASE WHEN dt.status = 'completed' THEN 1 ELSE 0 END) AS completed_tasks,
+  SUM(CASE WHEN dt.status = 'failed' THEN 1 ELSE 0 END) AS failed_tasks,
+  ROUND((SUM(CASE WHEN dt.status = 'completed' THEN 1 ELSE 0 END) / COUNT(dt.id)) * 100) AS progress_percentage
+FROM orders o LEFT JOIN download_tasks dt ON o.id = dt.order_id
+WHERE o.payment_status = 'paid'
+GROUP BY o.id ORDER BY o.created_at DESC LIMIT 20 OFFSET ?`;
+
+interface Case {
+  key: string;
+  label: string;
+  ours: boolean;
+  run: () => Promise<unknown>;
+}
+const cases: Case[] = [
+  { key: 'first_page', label: 'first page (20)', ours: true, run: () => listPaidOrders(db, { limit: PAGE }) },
+  {
+    key: 'deep_page',
+    label: `page ${DEEP_ORDERS.toLocaleString('en-US')} orders deep (cursor)`,
+    ours: true,
+    run: () => listPaidOrders(db, { limit: PAGE, cursor: deepCursor! }),
+  },
+  {
+    key: 'status_page',
+    label: "status = 'failed' page",
+    ours: true,
+    run: () => listPaidOrders(db, { limit: PAGE, status: 'failed' }),
+  },
+  {
+    key: 'search_email',
+    label: 'search by email',
+    ours: true,
+    run: () => listPaidOrders(db, { limit: PAGE, search: email }),
+  },
+  {
+    key: 'order_detail',
+    label: 'one order with its tasks',
+    ours: true,
+    run: () => getOrderDetail(db, middleId),
+  },
+  {
+    key: 'audit_by_severity',
+    label: 'audit log, severity filter',
+    ours: true,
+    run: () => listAuditLog(db, { orderId: failedOrderId, severity: ['warning', 'error', 'critical'] }),
+  },
+  // Extra search shapes: a long code prefix and an email prefix read their own index and sort
+  // their matches; a short prefix matching tens of thousands walks the list index instead.
+  {
+    key: 'search_code_prefix',
+    label: 'search code prefix DH1234 (~100)',
+    ours: true,
+    run: () => listPaidOrders(db, { limit: PAGE, search: 'DH1234' }),
+  },
+  {
+    key: 'search_email_prefix',
+    label: 'search email prefix an.nguyen (~1.7k)',
+    ours: true,
+    run: () => listPaidOrders(db, { limit: PAGE, search: 'an.nguyen' }),
+  },
+  {
+    key: 'search_broad_code',
+    label: 'search code prefix DH12 (~10k)',
+    ours: true,
+    run: () => listPaidOrders(db, { limit: PAGE, search: 'DH12' }),
+  },
+  {
+    key: 'search_broad_email',
+    label: 'search email prefix minh (~33k)',
+    ours: true,
+    run: () => listPaidOrders(db, { limit: PAGE, search: 'minh' }),
+  },
+  { key: 'dashboard_stats', label: 'dashboard stats (counts)', ours: true, run: () => dashboardStats(db) },
+  { key: 'error_summary', label: 'error summary (50, 24 h)', ours: true, run: () => errorSummary(db, {}) },
+  {
+    key: 'naive_first_page',
+    label: 'seeds SQL, OFFSET 0',
+    ours: false,
+    run: () => pool.query(NAIVE_SQL, [0]),
+  },
+  {
+    key: 'naive_deep_page',
+    label: `seeds SQL, OFFSET ${DEEP_ORDERS}`,
+    ours: false,
+    run: () => pool.query(NAIVE_SQL, [DEEP_ORDERS]),
+  },
+];
+
+const results: Record<string, Summary> = {};
+for (const entry of cases) {
+  log(`timing ${entry.label}`);
+  const samples = entry.ours
+    ? await timeRuns(entry.run, { warmup, runs })
+    : await timeRuns(entry.run, { warmup: 1, runs: naiveRuns });
+  results[entry.key] = summarize(samples);
+}
+await handle.close();
+
+const TARGET_P95_MS = 20;
+const core = ['first_page', 'deep_page', 'status_page', 'search_email', 'order_detail', 'audit_by_severity'];
+printReport({
+  title: `queries over ${counts.orders.toLocaleString('en-US')} orders, ${counts.tasks.toLocaleString('en-US')} tasks, ${counts.events.toLocaleString('en-US')} audit events (ms)`,
+  headers: ['query', 'runs', 'p50', 'p95', 'p99', 'max', 'target p95 < 20'],
+  rows: cases.map((entry) => {
+    const r = results[entry.key]!;
+    const verdict = core.includes(entry.key) ? (r.p95 < TARGET_P95_MS ? 'ok' : 'MISSED') : '';
+    return [entry.label, r.n, r.p50, r.p95, r.p99, r.max, verdict];
+  }),
+  figures: {
+    bench: 'queries',
+    data: counts,
+    load_seconds: loadSeconds,
+    runs,
+    naive_runs: naiveRuns,
+    target_p95_ms: TARGET_P95_MS,
+    all_core_under_target: core.every((key) => results[key]!.p95 < TARGET_P95_MS),
+    results,
+  },
+});

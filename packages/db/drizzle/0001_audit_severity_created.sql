@@ -1,0 +1,1 @@
+CREATE INDEX `idx_audit_severity_created` ON `order_audit_logs` (`severity`,`created_at`);

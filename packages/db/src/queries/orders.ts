@@ -1,0 +1,143 @@
+import {
+  type DownloadTask,
+  ListPaidOrdersInput,
+  type OrderDetail,
+  type OrderSummary,
+  orderStats,
+  type PaidOrdersPage,
+  TaskErrorLog,
+} from '@paidflow/contracts';
+import { and, asc, desc, eq, lt, or, type SQL } from 'drizzle-orm';
+import type { DbOrTx } from '../client.ts';
+import { type DownloadTaskRow, downloadTasks, type OrderRow, orders } from '../schema.ts';
+import { decodeTimeIdCursor, encodeTimeIdCursor } from './cursor.ts';
+import { planOrderSearch } from './order-search.ts';
+
+const SUMMARY_COLUMNS = {
+  id: orders.id,
+  order_code: orders.order_code,
+  user_email: orders.user_email,
+  payment_status: orders.payment_status,
+  order_status: orders.order_status,
+  total_amount: orders.total_amount,
+  currency: orders.currency,
+  created_at: orders.created_at,
+  paid_at: orders.paid_at,
+  completed_at: orders.completed_at,
+  total_tasks: orders.total_tasks,
+  completed_tasks: orders.completed_tasks,
+  failed_tasks: orders.failed_tasks,
+  cancelled_tasks: orders.cancelled_tasks,
+  active_tasks: orders.active_tasks,
+};
+type SummaryRow = Pick<OrderRow, keyof typeof SUMMARY_COLUMNS>;
+
+/** The list's row: the order and its stats, read from the counters kept on the order. */
+export function toOrderSummary(row: SummaryRow): OrderSummary {
+  return {
+    id: row.id,
+    order_code: row.order_code,
+    user_email: row.user_email,
+    payment_status: row.payment_status,
+    order_status: row.order_status,
+    total_amount: row.total_amount,
+    currency: row.currency,
+    created_at: row.created_at,
+    paid_at: row.paid_at,
+    completed_at: row.completed_at,
+    stats: orderStats(row),
+  };
+}
+
+/**
+ * Paid orders, newest first (created_at DESC, id DESC), one keyset page at a time, optionally
+ * filtered by order status and searched by order code or customer email (prefixes). Every plan
+ * walks an index and stops after the page: no OFFSET, no aggregate over download_tasks.
+ * Throws InvalidCursorError for a malformed cursor.
+ */
+export async function listPaidOrders(db: DbOrTx, rawInput: ListPaidOrdersInput): Promise<PaidOrdersPage> {
+  const input = ListPaidOrdersInput.parse(rawInput);
+  const where: SQL[] = [eq(orders.payment_status, 'paid')];
+  if (input.status) where.push(eq(orders.order_status, input.status));
+  if (input.cursor) {
+    const after = decodeTimeIdCursor(input.cursor);
+    where.push(
+      or(
+        lt(orders.created_at, after.createdAt),
+        and(eq(orders.created_at, after.createdAt), lt(orders.id, after.id)),
+      )!,
+    );
+  }
+  // The newest-first list index serves the order without a sort; a narrow search reads its
+  // own index instead and sorts its few matches.
+  let index = input.status ? 'idx_orders_payment_status_created' : 'idx_orders_payment_created';
+  if (input.search) {
+    const plan = await planOrderSearch(db, input.search);
+    where.push(plan.condition);
+    if (plan.narrow) index = plan.index;
+  }
+  const rows = await db
+    .select(SUMMARY_COLUMNS)
+    .from(orders, { forceIndex: index })
+    .where(and(...where))
+    .orderBy(desc(orders.created_at), desc(orders.id))
+    .limit(input.limit + 1);
+  const page = rows.slice(0, input.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(toOrderSummary),
+    nextCursor:
+      rows.length > input.limit && last
+        ? encodeTimeIdCursor({ createdAt: last.created_at, id: last.id })
+        : null,
+  };
+}
+
+/** Reads a JSON column: MariaDB returns JSON as text, MySQL as a parsed value. */
+export function readJson(value: unknown): unknown {
+  if (typeof value !== 'string') return value ?? null;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return null;
+  }
+}
+
+export function toDownloadTask(row: DownloadTaskRow): DownloadTask {
+  const errorLog = TaskErrorLog.safeParse(readJson(row.error_log));
+  return {
+    id: row.id,
+    order_id: row.order_id,
+    title: row.title,
+    course_url: row.course_url,
+    status: row.status,
+    progress: row.progress,
+    current_file: row.current_file,
+    // A log that is missing or not in the contract's shape reads as none rather than failing the page.
+    error_log: errorLog.success ? errorLog.data : null,
+    drive_link: row.drive_link,
+    attempts: row.attempts,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    started_at: row.started_at,
+    completed_at: row.completed_at,
+  };
+}
+
+/** One order (paid or not) with its stats and its tasks in id order; null when there is none. */
+export async function getOrderDetail(db: DbOrTx, orderId: number): Promise<OrderDetail | null> {
+  const [order] = await db.select(SUMMARY_COLUMNS).from(orders).where(eq(orders.id, orderId));
+  if (!order) return null;
+  const tasks = await db
+    .select()
+    .from(downloadTasks)
+    .where(eq(downloadTasks.order_id, orderId))
+    .orderBy(asc(downloadTasks.id));
+  return { ...toOrderSummary(order), tasks: tasks.map(toDownloadTask) };
+}
+
+/** The order with this code (codes are unique, compared case-insensitively), or null. */
+export async function findOrderByCode(db: DbOrTx, code: string): Promise<OrderRow | null> {
+  const [order] = await db.select().from(orders).where(eq(orders.order_code, code.trim())).limit(1);
+  return order ?? null;
+}

@@ -1,0 +1,10 @@
+export { COURSE_CATALOG, type Course, customerEmail } from './catalog.ts';
+export { seedOrderCode } from './order-story.ts';
+export {
+  DEFAULT_COURSE_BASE,
+  isDatabaseEmpty,
+  type SeedOptions,
+  type SeedProgress,
+  type SeedTarget,
+  seedDatabase,
+} from './seed.ts';
