@@ -2,16 +2,24 @@ import type { AddressInfo } from 'node:net';
 import { DOWNLOAD_QUEUE, type DownloadJobData, redisNamespace } from '@paidflow/contracts';
 import { createDb } from '@paidflow/db';
 import { Queue } from 'bullmq';
+import { resolveSession } from './auth/session.ts';
 import type { AppDeps } from './deps.ts';
 import type { ServerEnv } from './env.ts';
 import { healthRoutes } from './health.ts';
 import { createHttpServer } from './http.ts';
 import type { Logger } from './logger.ts';
 import { createServerMetrics } from './metrics.ts';
+import { createNotifier } from './notify/create-notifier.ts';
+import { createRealtimeHub } from './realtime/hub.ts';
+import { createRealtimeMetrics } from './realtime/metrics.ts';
 import { createRedis } from './redis.ts';
+import { createOutboxDrainer } from './services/outbox-drainer.ts';
+import { createReconciler } from './services/reconciler.ts';
 import { staticSpa } from './static.ts';
 import { contextFactory } from './trpc/context.ts';
 import { appRouter } from './trpc/routers/_app.ts';
+import { sepayWebhookRoute } from './webhooks/sepay.ts';
+import { attachWebSocketServer } from './ws.ts';
 
 export interface RunningServer {
   port: number;
@@ -34,18 +42,49 @@ export async function startServer(env: ServerEnv, logger: Logger): Promise<Runni
     prefix: namespace.queuePrefix,
   });
   queue.on('error', (error) => logger.warn({ err: error }, 'queue connection error'));
-  const deps: AppDeps = { env, db: database.db, redis, logger, queue };
+  const notifier = createNotifier(env, logger);
+  // The drainer needs the deps and the deps wake the drainer: bound once both exist.
+  let kickOutbox = () => {};
+  const deps: AppDeps = {
+    env,
+    db: database.db,
+    redis,
+    logger,
+    queue,
+    notifier,
+    kickOutbox: () => kickOutbox(),
+  };
+  const drainer = createOutboxDrainer(deps, { intervalMs: env.OUTBOX_POLL_MS });
+  kickOutbox = () => drainer.kick();
+  const reconciler = createReconciler(deps, {
+    intervalMs: env.RECONCILE_INTERVAL_MS,
+    staleSeconds: env.RECONCILE_STALE_SECONDS,
+  });
   const metrics = createServerMetrics();
+  // One psubscribe connection per process feeds every live subscription.
+  const realtimeMetrics = createRealtimeMetrics(metrics.registry);
+  const hub = createRealtimeHub({ redisUrl: env.REDIS_URL, namespace, logger, metrics: realtimeMetrics });
+  deps.realtime = { hub, metrics: realtimeMetrics };
 
-  const createContext = contextFactory(deps, async () => null);
+  const createContext = contextFactory(deps, resolveSession);
   const server = createHttpServer({
     deps,
     metrics,
     router: appRouter,
     createContext,
-    routes: [...healthRoutes(deps, metrics)],
+    routes: [...healthRoutes(deps, metrics), sepayWebhookRoute(deps)],
     fallback: env.WEB_DIST_DIR ? staticSpa(env.WEB_DIST_DIR) : undefined,
   });
+
+  const live = attachWebSocketServer({
+    server,
+    deps,
+    router: appRouter,
+    createContext,
+    resolveSession,
+    metrics: realtimeMetrics,
+  });
+  await hub.start();
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -53,10 +92,19 @@ export async function startServer(env: ServerEnv, logger: Logger): Promise<Runni
   });
   const { port } = server.address() as AddressInfo;
   logger.info({ port }, 'server listening');
+  drainer.start();
+  reconciler.start();
 
   async function close(): Promise<void> {
     const steps: Array<[string, () => Promise<unknown>]> = [
+      // First: WebSocket clients are told to reconnect (elsewhere), then closed; the HTTP close
+      // waits for every socket, upgraded ones included.
+      ['websocket', () => live.close()],
       ['http', () => new Promise<void>((resolve) => server.close(() => resolve()))],
+      ['realtime hub', () => hub.stop()],
+      ['outbox drainer', () => drainer.stop()],
+      ['reconciler', () => reconciler.stop()],
+      ['notifier', () => notifier.close()],
       ['queue', () => queue.close()],
       ['redis', () => redis.quit()],
       ['mysql', () => database.close()],

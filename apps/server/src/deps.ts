@@ -4,6 +4,9 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ServerEnv } from './env.ts';
 import type { Logger } from './logger.ts';
+import type { Notifier } from './notify/notifier.ts';
+import type { RealtimeHub } from './realtime/hub.ts';
+import type { RealtimeMetrics } from './realtime/metrics.ts';
 
 /**
  * Everything a procedure, route or service may use, built once in main.ts (or by a test) and
@@ -16,4 +19,10 @@ export interface AppDeps {
   redis: Redis;
   logger: Logger;
   queue: Queue<DownloadJobData>;
+  /** Customer notifications and admin alerts (SMTP when SMTP_URL is set, else a log line). */
+  notifier: Notifier;
+  /** Wakes the outbox drainer after a commit that wrote outbox rows (it also polls on its own). */
+  kickOutbox(): void;
+  /** The realtime hub (one psubscribe per process) behind the live subscriptions; absent in deps built without it. */
+  realtime?: { hub: RealtimeHub; metrics: RealtimeMetrics };
 }

@@ -39,6 +39,14 @@ const Env = z
     NOTIFY_FROM: z.string().default('Paidflow <no-reply@paidflow.local>'),
     ADMIN_ALERT_EMAIL: z.string().email().optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Behind a reverse proxy: take the client's address from X-Forwarded-For (sign-in rate limit). */
+    TRUST_PROXY: z.stringbool().default(false),
+    /** How often the outbox drainer polls MySQL for rows to deliver (it is also woken on commit). */
+    OUTBOX_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
+    /** How often the reconciler looks for active tasks whose job the queue lost. */
+    RECONCILE_INTERVAL_MS: z.coerce.number().int().min(1000).default(30_000),
+    /** A task must be unchanged this long before the reconciler checks it. */
+    RECONCILE_STALE_SECONDS: z.coerce.number().int().min(0).default(60),
     /** Where the built SPA is served from in production. */
     WEB_DIST_DIR: z.string().optional(),
   })

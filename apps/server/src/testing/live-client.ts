@@ -62,7 +62,10 @@ export function liveClient(
 }
 
 export interface Collected {
-  events: Array<{ id: string; data: LiveEvent }>;
+  /** Every event, with the updates of a batch message listed one by one (under the batch's id). */
+  events: Array<{ id: string; data: Exclude<LiveEvent, { kind: 'batch' }> }>;
+  /** The messages as received (a batch stays one). */
+  messages: Array<{ id: string; data: LiveEvent }>;
   errors: TRPCClientError<AppRouter>[];
   unsubscribe(): void;
 }
@@ -74,9 +77,13 @@ export function collect(
     onError: (error: TRPCClientError<AppRouter>) => void;
   }) => { unsubscribe(): void },
 ): Collected {
-  const collected: Collected = { events: [], errors: [], unsubscribe: () => {} };
+  const collected: Collected = { events: [], messages: [], errors: [], unsubscribe: () => {} };
   const subscription = subscribe({
-    onData: (value) => collected.events.push(value),
+    onData: (value) => {
+      collected.messages.push(value);
+      if (value.data.kind !== 'batch') collected.events.push({ id: value.id, data: value.data });
+      else for (const update of value.data.events) collected.events.push({ id: value.id, data: update });
+    },
     onError: (error) => collected.errors.push(error),
   });
   collected.unsubscribe = () => subscription.unsubscribe();

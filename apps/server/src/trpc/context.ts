@@ -1,7 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { CreateHTTPContextOptions } from '@trpc/server/adapters/standalone';
 import type { CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
+import type { WebSocket } from 'ws';
 import type { AppDeps } from '../deps.ts';
 
 export interface AdminSession {
@@ -18,14 +19,39 @@ export interface Context extends AppDeps {
   principal: Principal | null;
   /** The response, over HTTP only: lets auth procedures set the session cookie. */
   setCookie?: (cookie: string) => void;
+  /** The client's address (for the sign-in rate limit); null when unknown. */
+  clientIp?: string | null;
+  /** The WebSocket, over WebSocket only: subscriptions watch its buffer and close it when it lags. */
+  socket?: WebSocket;
 }
 
 /** Builds a context from plain parts: what tests call. */
 export async function createContextInner(
   deps: AppDeps,
-  extra: { principal?: Principal | null; setCookie?: (cookie: string) => void } = {},
+  extra: {
+    principal?: Principal | null;
+    setCookie?: (cookie: string) => void;
+    clientIp?: string | null;
+    socket?: WebSocket;
+  } = {},
 ): Promise<Context> {
-  return { ...deps, principal: extra.principal ?? null, setCookie: extra.setCookie };
+  return {
+    ...deps,
+    principal: extra.principal ?? null,
+    setCookie: extra.setCookie,
+    clientIp: extra.clientIp ?? null,
+    socket: extra.socket,
+  };
+}
+
+/** The client's address: the socket's peer, or X-Forwarded-For's first hop behind a trusted proxy. */
+export function clientIpOf(req: IncomingMessage, trustProxy: boolean): string | null {
+  if (trustProxy) {
+    const forwarded = req.headers['x-forwarded-for'];
+    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+    if (first) return first;
+  }
+  return req.socket.remoteAddress ?? null;
 }
 
 function safeEqual(a: string, b: string): boolean {
@@ -62,6 +88,12 @@ export function contextFactory(deps: AppDeps, resolveSession: SessionResolver) {
             res.setHeader('set-cookie', [...list, cookie]);
           }
         : undefined;
-    return createContextInner(deps, { principal: session ? { kind: 'admin', session } : null, setCookie });
+    const socket = res && !('setHeader' in res) ? res : undefined;
+    return createContextInner(deps, {
+      principal: session ? { kind: 'admin', session } : null,
+      setCookie,
+      clientIp: clientIpOf(opts.req, deps.env.TRUST_PROXY),
+      socket,
+    });
   };
 }

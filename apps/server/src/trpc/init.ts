@@ -2,9 +2,11 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { ZodError } from 'zod';
 import { AppError, type AppErrorCode } from '../errors.ts';
+import { withPlainJsonFastPath } from '../realtime/plain-json.ts';
 import type { Context } from './context.ts';
 
-const TRPC_CODE: Record<AppErrorCode, TRPCError['code']> = {
+/** AppError codes as tRPC codes (subscriptions map errors they throw mid-stream with it). */
+export const TRPC_CODE: Record<AppErrorCode, TRPCError['code']> = {
   INVALID_INPUT: 'BAD_REQUEST',
   UNAUTHORIZED: 'UNAUTHORIZED',
   FORBIDDEN: 'FORBIDDEN',
@@ -16,7 +18,8 @@ const TRPC_CODE: Record<AppErrorCode, TRPCError['code']> = {
 };
 
 const t = initTRPC.context<Context>().create({
-  transformer: superjson,
+  // superjson, with a fast path for live events (plain JSON; see realtime/plain-json.ts).
+  transformer: withPlainJsonFastPath(superjson),
   errorFormatter({ shape, error }) {
     return {
       ...shape,

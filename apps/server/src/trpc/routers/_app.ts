@@ -1,6 +1,25 @@
 import { router } from '../init.ts';
+import { auditRouter } from './audit.ts';
+import { authRouter } from './auth.ts';
+import { dashboardRouter, errorsRouter } from './dashboard.ts';
+import { eventsRouter } from './events.ts';
+import { ordersRouter } from './orders.ts';
+import { queueRouter, workersRouter } from './queue.ts';
+import { tasksRouter } from './tasks.ts';
+import { workerRouter } from './worker.ts';
 
 /** The whole API: one router per domain, merged here. */
-export const appRouter = router({});
+export const appRouter = router({
+  worker: workerRouter,
+  auth: authRouter,
+  dashboard: dashboardRouter,
+  errors: errorsRouter,
+  orders: ordersRouter,
+  tasks: tasksRouter,
+  audit: auditRouter,
+  queue: queueRouter,
+  workers: workersRouter,
+  events: eventsRouter,
+});
 
 export type AppRouter = typeof appRouter;

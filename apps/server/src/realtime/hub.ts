@@ -1,0 +1,266 @@
+import {
+  CHANNEL_PATTERNS,
+  type LiveUpdate,
+  type ParseMessageResult,
+  parseChannelMessage,
+  type RedisNamespace,
+} from '@paidflow/contracts';
+import { Redis } from 'ioredis';
+import type { Logger } from '../logger.ts';
+import type { RealtimeMetrics } from './metrics.ts';
+import { markPlainJson } from './plain-json.ts';
+
+/** A live event as the hub hands it out: one object shared by every listener. */
+export interface HubItem {
+  /** The tracked id: `<hub epoch>-<sequence>`, unique within this server process. */
+  id: string;
+  event: LiveUpdate;
+  /** Progress of the same task (or order) shares a key, so a slow listener keeps the latest only. */
+  coalesceKey: string | null;
+}
+
+/** Sent to every listener after the subscriber connection came back: events may have been missed. */
+export const RESYNC = Symbol('resync');
+export type HubListener = (item: HubItem | typeof RESYNC) => void;
+
+export type Topic = { kind: 'order'; id: number } | { kind: 'task'; id: number } | { kind: 'firehose' };
+
+export interface RealtimeHub {
+  /** psubscribes (resolves once subscribed, or after `timeoutMs` while Redis is unreachable). */
+  start(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+  /** Listens to a topic; returns the unsubscribe function. */
+  subscribe(topic: Topic, listener: HubListener): () => void;
+  /** A fresh tracked id for a snapshot, ordered after every event handed out so far. */
+  nextId(): string;
+  /** Feeds one raw pub/sub message in (what the subscriber connection does; exported for tests). */
+  handleMessage(prefixedChannel: string, raw: string): void;
+  /** Open listeners per topic kind. */
+  listenerCount(): { order: number; task: number; firehose: number };
+}
+
+export interface RealtimeHubOptions {
+  redisUrl: string;
+  namespace: RedisNamespace;
+  logger: Logger;
+  metrics: RealtimeMetrics;
+}
+
+type MalformedReason = Extract<ParseMessageResult, { ok: false }>['reason'] | 'foreign_prefix';
+
+/** Logs each kind of malformed message at most once per interval, with a count of the rest. */
+function createThrottledLog(logger: Logger, intervalMs = 10_000) {
+  const last = new Map<string, { at: number; suppressed: number }>();
+  return (reason: MalformedReason, fields: Record<string, unknown>) => {
+    const now = Date.now();
+    const entry = last.get(reason);
+    if (entry && now - entry.at < intervalMs) {
+      entry.suppressed++;
+      return;
+    }
+    logger.warn(
+      { reason, suppressedSinceLastLog: entry?.suppressed ?? 0, ...fields },
+      'malformed live message dropped',
+    );
+    last.set(reason, { at: now, suppressed: 0 });
+  };
+}
+
+/**
+ * The realtime hub of one server process: ONE Redis connection psubscribed to the few fixed
+ * CHANNEL_PATTERNS (so PUBSUB NUMPAT stays small however many browsers connect), every message
+ * parsed with the contracts' schemas, and an in-process emitter keyed by order id and task id.
+ * A malformed message is dropped, counted and logged (throttled): never forwarded, never thrown.
+ */
+export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
+  const { namespace, logger, metrics } = options;
+  const patterns = CHANNEL_PATTERNS.map((pattern) => namespace.channel(pattern));
+  const epoch = Date.now().toString(36);
+  let seq = 0;
+  const byOrder = new Map<number, Set<HubListener>>();
+  const byTask = new Map<number, Set<HubListener>>();
+  const firehose = new Set<HubListener>();
+  const logMalformed = createThrottledLog(logger);
+
+  // Subscriber connections must queue commands while disconnected (the psubscribe is re-sent on
+  // reconnect) and never give up: unlike the command connection, they do not fail fast.
+  const subscriber = new Redis(options.redisUrl, {
+    lazyConnect: true,
+    maxRetriesPerRequest: null,
+    enableOfflineQueue: true,
+    connectTimeout: 5_000,
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+  });
+  let down = false;
+  let started = false;
+  subscriber.on('error', (error) => {
+    if (down) return;
+    down = true;
+    logger.warn({ err: error }, 'realtime subscriber connection error; reconnecting');
+  });
+  subscriber.on('ready', () => {
+    if (!down) return;
+    down = false;
+    logger.info('realtime subscriber connection restored; subscriptions resync');
+    // ioredis re-subscribes by itself; waiting for our own (idempotent) psubscribe reply makes
+    // sure the patterns are active before subscriptions read their snapshot again.
+    subscriber
+      .psubscribe(...patterns)
+      .then(broadcastResync)
+      .catch((error: unknown) => logger.warn({ err: error }, 'realtime re-subscribe failed'));
+  });
+  subscriber.on('close', () => {
+    if (started) down = true;
+  });
+  subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => {
+    handleMessage(channel, message);
+  });
+
+  function nextId(): string {
+    seq += 1;
+    return `${epoch}-${seq}`;
+  }
+
+  function deliver(listeners: Set<HubListener> | undefined, item: HubItem | typeof RESYNC): void {
+    if (!listeners) return;
+    for (const listener of listeners) {
+      try {
+        listener(item);
+      } catch (error) {
+        logger.error({ err: error }, 'realtime listener failed');
+      }
+    }
+  }
+
+  function broadcastResync(): void {
+    for (const listeners of [...byOrder.values(), ...byTask.values(), firehose]) deliver(listeners, RESYNC);
+  }
+
+  function dropMalformed(reason: MalformedReason, channel: string, detail: string): void {
+    metrics.malformed.inc({ reason });
+    logMalformed(reason, { channel: channel.slice(0, 200), detail: detail.slice(0, 500) });
+  }
+
+  function handleMessage(prefixedChannel: string, raw: string): void {
+    const channelName = namespace.unprefixChannel(prefixedChannel);
+    if (channelName === null) {
+      dropMalformed('foreign_prefix', prefixedChannel, 'channel outside our namespace');
+      return;
+    }
+    const parsed = parseChannelMessage(channelName, raw);
+    if (!parsed.ok) {
+      dropMalformed(parsed.reason, channelName, parsed.detail);
+      return;
+    }
+    const { channel, payload } = parsed.message;
+    const event = markPlainJson({
+      kind: `${channel.scope}.${channel.type}`,
+      data: payload,
+    } as HubItem['event']);
+    metrics.messages.inc({ kind: event.kind });
+    switch (event.kind) {
+      case 'task.progress': {
+        const item: HubItem = { id: nextId(), event, coalesceKey: `task:${event.data.taskId}` };
+        deliver(byTask.get(event.data.taskId), item);
+        deliver(byOrder.get(event.data.orderId), item);
+        return;
+      }
+      case 'task.status': {
+        const item: HubItem = { id: nextId(), event, coalesceKey: null };
+        deliver(byTask.get(event.data.taskId), item);
+        deliver(byOrder.get(event.data.orderId), item);
+        deliver(firehose, item);
+        return;
+      }
+      case 'order.progress': {
+        const item: HubItem = { id: nextId(), event, coalesceKey: `order:${event.data.orderId}` };
+        deliver(byOrder.get(event.data.orderId), item);
+        deliver(firehose, item);
+        return;
+      }
+      case 'order.complete':
+      case 'order.status': {
+        const item: HubItem = { id: nextId(), event, coalesceKey: null };
+        deliver(byOrder.get(event.data.orderId), item);
+        deliver(firehose, item);
+        return;
+      }
+    }
+  }
+
+  function subscribe(topic: Topic, listener: HubListener): () => void {
+    let set: Set<HubListener>;
+    let release: () => void;
+    if (topic.kind === 'firehose') {
+      set = firehose;
+      release = () => {};
+    } else {
+      const map = topic.kind === 'order' ? byOrder : byTask;
+      set = map.get(topic.id) ?? new Set();
+      map.set(topic.id, set);
+      release = () => {
+        if (set.size === 0) map.delete(topic.id);
+      };
+    }
+    set.add(listener);
+    metrics.subscriptions.inc({ topic: topic.kind });
+    let active = true;
+    return () => {
+      if (!active) return;
+      active = false;
+      set.delete(listener);
+      release();
+      metrics.subscriptions.dec({ topic: topic.kind });
+    };
+  }
+
+  async function start(timeoutMs = 5_000): Promise<void> {
+    started = true;
+    const subscribed = subscriber
+      .connect()
+      .catch(() => {
+        // Unreachable now: ioredis keeps retrying and the queued psubscribe runs on connect.
+      })
+      .then(() => subscriber.psubscribe(...patterns));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      timer.unref();
+    });
+    try {
+      const result = await Promise.race([subscribed, timeout]);
+      if (result === 'timeout') {
+        logger.warn('realtime subscriber not ready yet; live events start when Redis answers');
+        subscribed.catch((error: unknown) => logger.warn({ err: error }, 'realtime psubscribe failed'));
+      } else {
+        logger.info({ patterns }, 'realtime hub subscribed');
+      }
+    } catch (error) {
+      logger.warn({ err: error }, 'realtime psubscribe failed; retrying on reconnect');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function stop(): Promise<void> {
+    started = false;
+    byOrder.clear();
+    byTask.clear();
+    firehose.clear();
+    try {
+      await subscriber.quit();
+    } catch {
+      subscriber.disconnect();
+    }
+  }
+
+  function listenerCount() {
+    let order = 0;
+    let task = 0;
+    for (const set of byOrder.values()) order += set.size;
+    for (const set of byTask.values()) task += set.size;
+    return { order, task, firehose: firehose.size };
+  }
+
+  return { start, stop, subscribe, nextId, handleMessage, listenerCount };
+}

@@ -1,0 +1,138 @@
+import type { LiveEvent, LiveSnapshot, LiveUpdate } from '@paidflow/contracts';
+import { TRPCError, type TrackedEnvelope, tracked } from '@trpc/server';
+import type { WebSocket } from 'ws';
+import type { Logger } from '../logger.ts';
+import { type HubItem, RESYNC, type RealtimeHub, type Topic } from './hub.ts';
+import { LiveQueue } from './live-queue.ts';
+import type { RealtimeMetrics } from './metrics.ts';
+import { markPlainJson } from './plain-json.ts';
+import type { SnapshotReason } from './snapshot.ts';
+
+/** Pending events one subscription may hold before it counts as too slow. */
+export const MAX_PENDING_EVENTS = 1_000;
+/** The most updates sent in one batch message. */
+export const MAX_BATCH = 200;
+/** Above this many bytes waiting in the socket, stop handing events to it (they coalesce meanwhile). */
+export const SOCKET_HIGH_WATER_BYTES = 1024 * 1024;
+/** WebSocket close code for a lagging client: 1013 "try again later". It reconnects and resyncs. */
+export const LAGGING_CLOSE_CODE = 1013;
+
+export interface LiveStreamOptions {
+  hub: RealtimeHub;
+  topic: Topic;
+  signal: AbortSignal | undefined;
+  /** Present over WebSocket: the stream watches its buffer, and closes it when the client lags. */
+  socket?: WebSocket;
+  lastEventId?: string | null;
+  /** Reads the current state (Redis latest values, else MySQL). */
+  snapshot(reason: SnapshotReason): Promise<LiveSnapshot>;
+  logger: Logger;
+  metrics: RealtimeMetrics;
+  limit?: number;
+}
+
+/** True when a pending progress event is older than what the snapshot already holds. */
+function staleAfter(snapshot: LiveSnapshot) {
+  const taskProgressAt = new Map<number, number>();
+  for (const task of snapshot.tasks) {
+    if (task.progress) taskProgressAt.set(task.taskId, task.progress.timestamp);
+  }
+  const orderProgressAt = snapshot.order?.progress?.timestamp ?? -1;
+  return (item: HubItem) => {
+    const { event } = item;
+    if (event.kind === 'task.progress') {
+      return event.data.timestamp <= (taskProgressAt.get(event.data.taskId) ?? -1);
+    }
+    if (event.kind === 'order.progress') return event.data.timestamp <= orderProgressAt;
+    return false;
+  };
+}
+
+function closeLaggingSocket(socket: WebSocket): void {
+  if (socket.readyState !== socket.OPEN) return;
+  socket.close(LAGGING_CLOSE_CODE, 'lagging: reconnect to resync');
+  // A client that reads nothing never answers the close handshake: cut it after a grace period.
+  setTimeout(() => socket.terminate(), 5_000).unref();
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * A subscription's stream: the current state first (a snapshot), then the live updates of its
+ * topic, each with a tracked id. The hub listener is attached BEFORE the snapshot is read, so
+ * nothing published meanwhile is missed; pending progress the snapshot already covers is dropped.
+ * A reconnecting client (lastEventId) or a hub resync gets a fresh snapshot: whatever happened
+ * while it was away, it never ends on stale state.
+ *
+ * Updates that piled up while this subscriber waited (the process was busy, or its socket full)
+ * go out as one batch message, in order. A slow client does not hurt the others: the hub only
+ * pushes into this stream's bounded queue, superseded progress is coalesced there, and past
+ * MAX_PENDING_EVENTS non-droppable events the connection is closed (the client reconnects and
+ * resyncs from a snapshot).
+ */
+export async function* liveStream(options: LiveStreamOptions): AsyncGenerator<TrackedEnvelope<LiveEvent>> {
+  const { hub, signal, socket, logger, metrics } = options;
+  let resync = false;
+  const queue = new LiveQueue<HubItem>(options.limit ?? MAX_PENDING_EVENTS, () => {
+    metrics.overflows.inc();
+    logger.warn({ topic: options.topic, pending: queue.size }, 'live subscriber too slow; disconnecting it');
+    if (socket) closeLaggingSocket(socket);
+    queue.wake();
+  });
+  const unsubscribe = hub.subscribe(options.topic, (item) => {
+    if (item === RESYNC) {
+      resync = true;
+      queue.wake();
+      return;
+    }
+    const coalesced = queue.coalesced;
+    queue.push(item, item.coalesceKey);
+    if (queue.coalesced > coalesced) metrics.coalesced.inc();
+  });
+  const onAbort = () => queue.wake();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    let reason: SnapshotReason = options.lastEventId ? 'resume' : 'subscribe';
+    while (!signal?.aborted) {
+      resync = false;
+      const snapshot = await options.snapshot(reason);
+      queue.removeWhere(staleAfter(snapshot));
+      yield tracked(hub.nextId(), markPlainJson(snapshot));
+      while (!signal?.aborted && !resync) {
+        if (queue.overflowed) {
+          // Over WebSocket the socket is closing and the adapter will abort us; elsewhere fail.
+          if (!socket) throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: 'subscriber too slow' });
+          while (!signal?.aborted) await queue.wait().then(() => sleep(100));
+          return;
+        }
+        if (socket && socket.bufferedAmount > SOCKET_HIGH_WATER_BYTES) {
+          await sleep(10);
+          continue;
+        }
+        const first = queue.shift();
+        if (!first) {
+          await queue.wait();
+          continue;
+        }
+        if (queue.size === 0) {
+          yield tracked(first.id, first.event);
+          continue;
+        }
+        const events: LiveUpdate[] = [first.event];
+        let last = first;
+        for (let item = queue.shift(); item; item = events.length < MAX_BATCH ? queue.shift() : undefined) {
+          events.push(item.event);
+          last = item;
+        }
+        yield tracked(last.id, markPlainJson({ kind: 'batch', events }));
+      }
+      queue.clear();
+      reason = 'resync';
+    }
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    unsubscribe();
+  }
+}

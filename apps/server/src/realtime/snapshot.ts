@@ -1,0 +1,112 @@
+import {
+  type DownloadTask,
+  type LiveOrderState,
+  type LiveSnapshot,
+  type LiveTaskState,
+  type OrderProgress,
+  type OrderSummary,
+  orderStats,
+} from '@paidflow/contracts';
+import { downloadTasks, getOrderDetail, orders, toDownloadTask } from '@paidflow/db';
+import { eq } from 'drizzle-orm';
+import type { AppDeps } from '../deps.ts';
+import { AppError, isUnavailableError } from '../errors.ts';
+import { readLatest, type TaskLatest } from './latest.ts';
+
+type SnapshotDeps = Pick<AppDeps, 'db' | 'redis' | 'env' | 'logger'>;
+export type SnapshotReason = LiveSnapshot['reason'];
+
+const RUNNING = new Set(['enrolled', 'downloading', 'uploading']);
+
+/** A task's state: the database's status, with Redis's live progress while it runs. */
+export function toLiveTask(task: DownloadTask, latest: TaskLatest | undefined): LiveTaskState {
+  // Progress left in Redis by an earlier attempt must not show on a queued or ended task.
+  const progress = RUNNING.has(task.status) ? (latest?.progress ?? null) : null;
+  const last = task.error_log?.last;
+  return {
+    taskId: task.id,
+    orderId: task.order_id,
+    title: task.title,
+    status: task.status,
+    percent: task.status === 'completed' ? 100 : (progress?.percent ?? task.progress),
+    currentFile: progress?.currentFile ?? task.current_file,
+    progress,
+    error: task.status === 'failed' && last ? { type: last.type, message: last.message } : null,
+    updatedAt: task.updated_at.getTime(),
+  };
+}
+
+function toLiveOrder(order: OrderSummary, progress: OrderProgress | null): LiveOrderState {
+  return {
+    orderId: order.id,
+    orderCode: order.order_code,
+    paymentStatus: order.payment_status,
+    status: order.order_status,
+    stats: order.stats,
+    progress,
+  };
+}
+
+async function fromDatabase<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (isUnavailableError(error))
+      throw new AppError('UNAVAILABLE', 'the database is unavailable', { cause: error });
+    throw error;
+  }
+}
+
+/** An order's whole current state: the order, every task, and the latest live values. */
+export async function orderSnapshot(
+  deps: SnapshotDeps,
+  orderId: number,
+  reason: SnapshotReason,
+): Promise<LiveSnapshot> {
+  const detail = await fromDatabase(() => getOrderDetail(deps.db, orderId));
+  if (!detail) throw new AppError('NOT_FOUND', `order ${orderId} does not exist`);
+  const latest = await readLatest(deps, {
+    taskIds: detail.tasks.map((task) => task.id),
+    orderIds: [orderId],
+  });
+  return {
+    kind: 'snapshot',
+    reason,
+    order: toLiveOrder(detail, latest.orders.get(orderId) ?? null),
+    tasks: detail.tasks.map((task) => toLiveTask(task, latest.tasks.get(task.id))),
+    liveAvailable: latest.available,
+    at: Date.now(),
+  };
+}
+
+/** One task's current state, with its order's. */
+export async function taskSnapshot(
+  deps: SnapshotDeps,
+  taskId: number,
+  reason: SnapshotReason,
+): Promise<LiveSnapshot> {
+  const { task, order } = await fromDatabase(async () => {
+    const [task] = await deps.db.select().from(downloadTasks).where(eq(downloadTasks.id, taskId));
+    const [order] = task ? await deps.db.select().from(orders).where(eq(orders.id, task.order_id)) : [];
+    return { task, order };
+  });
+  if (!task || !order) throw new AppError('NOT_FOUND', `task ${taskId} does not exist`);
+  const latest = await readLatest(deps, { taskIds: [taskId], orderIds: [order.id] });
+  const summary: OrderSummary = { ...order, stats: orderStats(order) };
+  return {
+    kind: 'snapshot',
+    reason,
+    order: toLiveOrder(summary, latest.orders.get(order.id) ?? null),
+    tasks: [toLiveTask(toDownloadTask(task), latest.tasks.get(taskId))],
+    liveAvailable: latest.available,
+    at: Date.now(),
+  };
+}
+
+/**
+ * The firehose's snapshot carries no rows: the list page's state is orders.list and
+ * dashboard.stats, which the client refetches when it gets one.
+ */
+export function firehoseSnapshot(reason: SnapshotReason): LiveSnapshot {
+  return { kind: 'snapshot', reason, order: null, tasks: [], liveAvailable: true, at: Date.now() };
+}

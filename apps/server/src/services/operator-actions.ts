@@ -1,0 +1,275 @@
+import {
+  type ActionResult,
+  downloadJobId,
+  formatChannel,
+  latestKey,
+  redisNamespace,
+} from '@paidflow/contracts';
+import {
+  appendAuditEvents,
+  type Db,
+  type DbOrTx,
+  downloadTasks,
+  enqueueDownloads,
+  lockOrder,
+  type OrderRow,
+  orders,
+  transitionTask,
+} from '@paidflow/db';
+import { eq } from 'drizzle-orm';
+import type { AppDeps } from '../deps.ts';
+import { AppError } from '../errors.ts';
+import { completeOrderIfDone, type OrderCompletion, publishOrderCompletion } from './order-completion.ts';
+import { publishOrderProgress, publishOrderStatus, publishTaskStatus } from './pipeline-events.ts';
+import { withTransaction } from './transaction.ts';
+
+export type ActionDeps = Pick<AppDeps, 'db' | 'redis' | 'logger' | 'env' | 'queue' | 'kickOutbox'>;
+
+/** The admin on whose behalf an action runs: recorded in every audit event it writes. */
+export interface Actor {
+  id: number;
+  email: string;
+}
+
+/** The audit source of an operator's events: `operator:<email>` (the full actor is in details.actor). */
+export function operatorSource(actor: Actor): string {
+  const name = actor.email.toLowerCase().replace(/[^a-z0-9_.@+-]/g, '_');
+  return `operator:${name}`.slice(0, 50);
+}
+
+function actorDetails(actor: Actor) {
+  return { actor: { id: actor.id, email: actor.email } };
+}
+
+/** What a single action did; a refusal says why, and whether the thing is missing or in the wrong state. */
+export type ActionRefusal = { ok: false; code: 'NOT_FOUND' | 'CONFLICT'; reason: string };
+export type TaskActionOutcome = { ok: true } | ActionRefusal;
+
+export function notFound(reason: string): ActionRefusal {
+  return { ok: false, code: 'NOT_FOUND', reason };
+}
+
+export function conflict(reason: string): ActionRefusal {
+  return { ok: false, code: 'CONFLICT', reason };
+}
+
+/**
+ * Locks a task's order, then the task (the pipeline's lock order, so an operator's action and a
+ * worker's report never deadlock on each other). The order id is read before the transaction so
+ * that the transaction's first read is a locking one.
+ */
+async function lockTaskAndOrder(db: Db, tx: DbOrTx, taskId: number) {
+  const [peek] = await db
+    .select({ order_id: downloadTasks.order_id })
+    .from(downloadTasks)
+    .where(eq(downloadTasks.id, taskId));
+  if (!peek) return null;
+  const order = await lockOrder(tx, peek.order_id);
+  const [task] = await tx.select().from(downloadTasks).where(eq(downloadTasks.id, taskId)).for('update');
+  if (!order || !task || task.order_id !== order.id) return null;
+  return { task, order };
+}
+
+/** An ended order gets a task back: it is processing again, and the audit trail says why. */
+async function reopenOrder(tx: DbOrTx, order: OrderRow, taskId: number, actor: Actor) {
+  if (!['completed', 'failed', 'cancelled'].includes(order.order_status)) return null;
+  await tx
+    .update(orders)
+    .set({ order_status: 'processing', completed_at: null })
+    .where(eq(orders.id, order.id));
+  await appendAuditEvents(tx, [
+    {
+      order_id: order.id,
+      task_id: null,
+      event_type: 'task_retry_requested',
+      severity: 'info',
+      message: `Order back to processing: ${actor.email} retried task ${taskId}`,
+      details: { ...actorDetails(actor), taskId },
+      previous_status: order.order_status,
+      new_status: 'processing',
+      source: operatorSource(actor),
+    },
+  ]);
+  return {
+    order: { ...order, order_status: 'processing' as const, completed_at: null },
+    previous: order.order_status,
+  };
+}
+
+/** Best effort after commit: a failed BullMQ job that no longer stands for a failed task. */
+async function removeFailedJob(deps: ActionDeps, jobId: string): Promise<void> {
+  try {
+    const job = await deps.queue.getJob(jobId);
+    if (job && (await job.getState()) === 'failed') await job.remove();
+  } catch (error) {
+    deps.logger.warn({ err: error, jobId }, 'could not remove the dead-letter job of a retried task');
+  }
+}
+
+/**
+ * Retries one failed task for an operator: failed -> queued (transitionTask), a new job through
+ * the outbox (enqueueDownloads, reason 'retry'), the audit event task_retry_requested with the
+ * actor, and an order that had ended goes back to processing. After commit: the live status
+ * messages, and the task's old dead-letter job is removed so the dead-letter list stays true.
+ */
+export async function retryTask(
+  deps: ActionDeps,
+  options: { taskId: number; actor: Actor },
+): Promise<TaskActionOutcome> {
+  const { taskId, actor } = options;
+  const result = await withTransaction(deps.db, async (tx) => {
+    const locked = await lockTaskAndOrder(deps.db, tx, taskId);
+    if (!locked) return notFound('task not found');
+    if (locked.task.status !== 'failed') return conflict(`task is ${locked.task.status}, not failed`);
+    const failedJobId = downloadJobId(taskId, locked.task.queue_generation);
+    const reopened = await reopenOrder(tx, locked.order, taskId, actor);
+    const moved = await transitionTask(tx, {
+      taskId,
+      to: 'queued',
+      from: ['failed'],
+      patch: { progress: 0, current_file: null, completed_at: null },
+    });
+    if (!moved.changed) return conflict('task changed meanwhile');
+    const [jobId] = await enqueueDownloads(tx, [{ taskId, orderId: locked.order.id }], 'retry');
+    await appendAuditEvents(tx, [
+      {
+        order_id: locked.order.id,
+        task_id: taskId,
+        event_type: 'task_retry_requested',
+        severity: 'info',
+        message: `Retry requested by ${actor.email}`,
+        details: {
+          ...actorDetails(actor),
+          previousJobId: failedJobId,
+          jobId,
+          attempts: locked.task.attempts,
+        },
+        previous_status: 'failed',
+        new_status: 'queued',
+        source: operatorSource(actor),
+      },
+    ]);
+    return { ok: true as const, order: moved.order, reopened, failedJobId };
+  });
+  if (!result.ok) return result;
+  deps.kickOutbox();
+  const ns = redisNamespace(deps.env.REDIS_PREFIX);
+  // The last attempt's progress must not show on the new run; the key is only a cache.
+  await deps.redis.del(ns.key(latestKey(formatChannel('task', taskId, 'progress')))).catch(() => 0);
+  if (result.reopened) {
+    const { order, previous } = result.reopened;
+    await publishOrderStatus(deps, {
+      orderId: order.id,
+      orderCode: order.order_code,
+      paymentStatus: order.payment_status,
+      previousStatus: previous,
+      newStatus: 'processing',
+    });
+  }
+  await publishTaskStatus(deps, {
+    taskId,
+    orderId: result.order.id,
+    previousStatus: 'failed',
+    newStatus: 'queued',
+  });
+  await publishOrderProgress(deps, result.order);
+  await removeFailedJob(deps, result.failedJobId);
+  deps.logger.info({ taskId, actorId: actor.id }, 'task retry requested');
+  return { ok: true };
+}
+
+const CANCELLABLE = ['pending', 'queued', 'enrolled', 'downloading', 'uploading'] as const;
+
+/** Removes a task's job while it waits (waiting, delayed, prioritized); an active one stops on the status message. */
+async function removeWaitingJob(deps: ActionDeps, jobId: string): Promise<void> {
+  try {
+    const job = await deps.queue.getJob(jobId);
+    if (!job) return;
+    const state = await job.getState();
+    if (
+      state === 'waiting' ||
+      state === 'delayed' ||
+      state === 'prioritized' ||
+      state === 'waiting-children'
+    ) {
+      await job.remove();
+    }
+  } catch (error) {
+    deps.logger.warn({ err: error, jobId }, 'could not remove the job of a cancelled task');
+  }
+}
+
+/**
+ * Cancels a queued or running task for an operator: -> cancelled (transitionTask), the audit
+ * event task_cancel_requested with the actor, and the order completion when it was the order's
+ * last open task. After commit: the live status message (a worker running the task stops on it)
+ * and its waiting job, if any, leaves the queue.
+ */
+export async function cancelTask(
+  deps: ActionDeps,
+  options: { taskId: number; actor: Actor },
+): Promise<TaskActionOutcome> {
+  const { taskId, actor } = options;
+  const result = await withTransaction(deps.db, async (tx) => {
+    const locked = await lockTaskAndOrder(deps.db, tx, taskId);
+    if (!locked) return notFound('task not found');
+    const previous = locked.task.status;
+    if (!(CANCELLABLE as readonly string[]).includes(previous)) {
+      return conflict(`task is ${previous}: only a queued or running task can be cancelled`);
+    }
+    const moved = await transitionTask(tx, { taskId, to: 'cancelled', from: CANCELLABLE });
+    if (!moved.changed) return conflict('task changed meanwhile');
+    await appendAuditEvents(tx, [
+      {
+        order_id: locked.order.id,
+        task_id: taskId,
+        event_type: 'task_cancel_requested',
+        severity: 'warning',
+        message: `Cancelled by ${actor.email} (was ${previous})`,
+        details: actorDetails(actor),
+        previous_status: previous,
+        new_status: 'cancelled',
+        source: operatorSource(actor),
+      },
+    ]);
+    const completion: OrderCompletion | null = await completeOrderIfDone(
+      tx,
+      locked.order.id,
+      operatorSource(actor),
+    );
+    return { ok: true as const, task: locked.task, previous, order: moved.order, completion };
+  });
+  if (!result.ok) return result;
+  await publishTaskStatus(deps, {
+    taskId,
+    orderId: result.order.id,
+    previousStatus: result.previous,
+    newStatus: 'cancelled',
+  });
+  if (result.completion) await publishOrderCompletion(deps, result.completion);
+  else await publishOrderProgress(deps, result.order);
+  await removeWaitingJob(deps, downloadJobId(taskId, result.task.queue_generation));
+  deps.logger.info({ taskId, actorId: actor.id, previous: result.previous }, 'task cancelled');
+  return { ok: true };
+}
+
+/** Runs a task action over many tasks, one transaction each; reports what it did and skipped. */
+export async function forEachTask(
+  taskIds: readonly number[],
+  action: (taskId: number) => Promise<TaskActionOutcome>,
+  capped = false,
+): Promise<ActionResult> {
+  const result: ActionResult = { done: [], skipped: [], capped };
+  for (const taskId of new Set(taskIds)) {
+    const outcome = await action(taskId);
+    if (outcome.ok) result.done.push(taskId);
+    else result.skipped.push({ id: taskId, reason: outcome.reason });
+  }
+  return result;
+}
+
+/** Throws NOT_FOUND / CONFLICT for a single action that did nothing. */
+export function requireDone(outcome: TaskActionOutcome): void {
+  if (outcome.ok) return;
+  throw new AppError(outcome.code, outcome.reason);
+}

@@ -1,0 +1,63 @@
+import {
+  redisNamespace,
+  WORKER_HEARTBEAT_PATTERN,
+  WORKER_HEARTBEAT_SECONDS,
+  type WorkerHealth,
+  WorkerHeartbeat,
+} from '@paidflow/contracts';
+import type { AppDeps } from '../deps.ts';
+import { AppError } from '../errors.ts';
+
+/** More heartbeat keys than this are not read (a runaway fleet should not stall the dashboard). */
+const MAX_WORKERS = 1_000;
+
+function parseHeartbeat(raw: string | null): WorkerHeartbeat | null {
+  if (!raw) return null;
+  try {
+    const parsed = WorkerHeartbeat.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The workers alive now: every heartbeat key (found by SCAN, never KEYS), parsed with the
+ * contract; garbage is skipped and counted. A worker whose last beat is older than two beats is
+ * 'late' (its key has not expired yet). Redis down: UNAVAILABLE.
+ */
+export async function workerHealth(
+  deps: Pick<AppDeps, 'redis' | 'env' | 'logger'>,
+  now = Date.now(),
+): Promise<WorkerHealth> {
+  const pattern = redisNamespace(deps.env.REDIS_PREFIX).key(WORKER_HEARTBEAT_PATTERN);
+  try {
+    const keys = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, batch] = await deps.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 200);
+      for (const key of batch) keys.add(key);
+      cursor = next;
+    } while (cursor !== '0' && keys.size < MAX_WORKERS);
+    const list = [...keys].slice(0, MAX_WORKERS);
+    const values = list.length > 0 ? await deps.redis.mget(list) : [];
+    let malformed = 0;
+    const workers: WorkerHealth['workers'] = [];
+    for (const raw of values) {
+      const beat = parseHeartbeat(raw);
+      if (!beat) {
+        // A key that expired between SCAN and MGET reads as null: gone, not garbage.
+        if (raw !== null) malformed++;
+        continue;
+      }
+      const late = now - beat.lastSeen > 2 * WORKER_HEARTBEAT_SECONDS * 1000;
+      workers.push({ ...beat, state: late ? 'late' : 'up' });
+    }
+    if (malformed > 0) deps.logger.warn({ malformed }, 'malformed worker heartbeats skipped');
+    workers.sort((a, b) => a.workerId.localeCompare(b.workerId));
+    return { workers, malformed, checkedAt: now };
+  } catch (error) {
+    deps.logger.warn({ err: error }, 'worker health unavailable');
+    throw new AppError('UNAVAILABLE', 'worker health needs Redis, which is unavailable', { cause: error });
+  }
+}

@@ -1,0 +1,81 @@
+import { FirehoseInput, type LiveSnapshot, OrderEventsInput, TaskEventsInput } from '@paidflow/contracts';
+import { TRPCError } from '@trpc/server';
+import { AppError } from '../../errors.ts';
+import type { Topic } from '../../realtime/hub.ts';
+import { liveStream } from '../../realtime/live-stream.ts';
+import {
+  firehoseSnapshot,
+  orderSnapshot,
+  type SnapshotReason,
+  taskSnapshot,
+} from '../../realtime/snapshot.ts';
+import type { Context } from '../context.ts';
+import { router, TRPC_CODE, viewerProcedure } from '../init.ts';
+
+/** Errors thrown mid-stream skip the procedure middlewares: map AppError here. */
+function mapped(read: (reason: SnapshotReason) => Promise<LiveSnapshot>) {
+  return async (reason: SnapshotReason) => {
+    try {
+      return await read(reason);
+    } catch (error) {
+      if (error instanceof AppError) {
+        throw new TRPCError({ code: TRPC_CODE[error.code], message: error.message, cause: error });
+      }
+      throw error;
+    }
+  };
+}
+
+function stream(
+  ctx: Context,
+  signal: AbortSignal | undefined,
+  topic: Topic,
+  lastEventId: string | null | undefined,
+  snapshot: (reason: SnapshotReason) => Promise<LiveSnapshot>,
+) {
+  if (!ctx.realtime) throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'live events are off' });
+  return liveStream({
+    hub: ctx.realtime.hub,
+    metrics: ctx.realtime.metrics,
+    logger: ctx.logger,
+    topic,
+    signal,
+    socket: ctx.socket,
+    lastEventId,
+    snapshot: mapped(snapshot),
+  });
+}
+
+/**
+ * Live subscriptions (WebSocket). Each starts with a snapshot of the current state, then live
+ * events with tracked ids; a reconnect (lastEventId) starts with a fresh snapshot again.
+ */
+export const eventsRouter = router({
+  /** One order: its status, progress and completion, and every task's progress and status. */
+  order: viewerProcedure
+    .input(OrderEventsInput)
+    .subscription(({ ctx, input, signal }) =>
+      stream(ctx, signal, { kind: 'order', id: input.orderId }, input.lastEventId, (reason) =>
+        orderSnapshot(ctx, input.orderId, reason),
+      ),
+    ),
+  /** One task: its progress and status (the snapshot carries its order's state too). */
+  task: viewerProcedure
+    .input(TaskEventsInput)
+    .subscription(({ ctx, input, signal }) =>
+      stream(ctx, signal, { kind: 'task', id: input.taskId }, input.lastEventId, (reason) =>
+        taskSnapshot(ctx, input.taskId, reason),
+      ),
+    ),
+  /**
+   * Order-level events for the list page: order status changes (newly paid orders included),
+   * order progress, completions, and task status changes (they carry orderId, for the counts).
+   */
+  firehose: viewerProcedure
+    .input(FirehoseInput)
+    .subscription(({ ctx, input, signal }) =>
+      stream(ctx, signal, { kind: 'firehose' }, input?.lastEventId, async (reason) =>
+        firehoseSnapshot(reason),
+      ),
+    ),
+});

@@ -1,0 +1,73 @@
+import {
+  ActionResult,
+  JobIdInput,
+  JobIdsInput,
+  QueueOverview,
+  QueueOverviewInput,
+  WorkerHealth,
+} from '@paidflow/contracts';
+import { z } from 'zod';
+import { forEachJob, removeDeadLetter, retryDeadLetter } from '../../services/dead-letters.ts';
+import { requireDone } from '../../services/operator-actions.ts';
+import { queueOverview } from '../../services/queue-overview.ts';
+import { workerHealth } from '../../services/worker-health.ts';
+import type { AdminSession } from '../context.ts';
+import { operatorProcedure, router, viewerProcedure } from '../init.ts';
+import { read } from '../read.ts';
+
+const Done = z.object({ ok: z.literal(true) });
+
+function actorOf(admin: AdminSession) {
+  return { id: admin.userId, email: admin.email };
+}
+
+export const queueRouter = router({
+  /** Job counts and the dead-letter list (failed jobs, with attempts and last error), paged. */
+  overview: viewerProcedure
+    .input(QueueOverviewInput)
+    .output(QueueOverview)
+    .query(({ ctx, input }) => read(() => queueOverview(ctx, input))),
+  /** Retries a dead letter's task and removes the failed job (operator). */
+  retryJob: operatorProcedure
+    .input(JobIdInput)
+    .output(Done)
+    .mutation(async ({ ctx, input }) => {
+      const outcome = await read(() =>
+        retryDeadLetter(ctx, { jobId: input.jobId, actor: actorOf(ctx.admin) }),
+      );
+      requireDone(outcome);
+      return { ok: true as const };
+    }),
+  /** Removes a dead letter for good (operator; audited). */
+  removeJob: operatorProcedure
+    .input(JobIdInput)
+    .output(Done)
+    .mutation(async ({ ctx, input }) => {
+      const outcome = await read(() =>
+        removeDeadLetter(ctx, { jobId: input.jobId, actor: actorOf(ctx.admin) }),
+      );
+      requireDone(outcome);
+      return { ok: true as const };
+    }),
+  retryJobs: operatorProcedure
+    .input(JobIdsInput)
+    .output(ActionResult)
+    .mutation(({ ctx, input }) =>
+      read(() =>
+        forEachJob(input.jobIds, (jobId) => retryDeadLetter(ctx, { jobId, actor: actorOf(ctx.admin) })),
+      ),
+    ),
+  removeJobs: operatorProcedure
+    .input(JobIdsInput)
+    .output(ActionResult)
+    .mutation(({ ctx, input }) =>
+      read(() =>
+        forEachJob(input.jobIds, (jobId) => removeDeadLetter(ctx, { jobId, actor: actorOf(ctx.admin) })),
+      ),
+    ),
+});
+
+export const workersRouter = router({
+  /** The workers whose heartbeat is in Redis, each up or late. */
+  health: viewerProcedure.output(WorkerHealth).query(({ ctx }) => read(() => workerHealth(ctx))),
+});

@@ -1,0 +1,47 @@
+import { ActionResult, RetryManyInput, RetryMatchingInput, TaskIdInput } from '@paidflow/contracts';
+import { z } from 'zod';
+import { retryMatching, retryTasks } from '../../services/bulk-retry.ts';
+import { type Actor, cancelTask, requireDone, retryTask } from '../../services/operator-actions.ts';
+import type { AdminSession } from '../context.ts';
+import { operatorProcedure, router } from '../init.ts';
+import { read } from '../read.ts';
+
+const Done = z.object({ ok: z.literal(true) });
+
+function actorOf(admin: AdminSession): Actor {
+  return { id: admin.userId, email: admin.email };
+}
+
+/** Operator actions on download tasks; each one is in the audit log with the admin who did it. */
+export const tasksRouter = router({
+  /** A failed task goes back to the queue. CONFLICT when it is not failed. */
+  retry: operatorProcedure
+    .input(TaskIdInput)
+    .output(Done)
+    .mutation(async ({ ctx, input }) => {
+      requireDone(await read(() => retryTask(ctx, { taskId: input.taskId, actor: actorOf(ctx.admin) })));
+      return { ok: true as const };
+    }),
+  /** A queued or running task is cancelled (a running worker stops). CONFLICT when it has ended. */
+  cancel: operatorProcedure
+    .input(TaskIdInput)
+    .output(Done)
+    .mutation(async ({ ctx, input }) => {
+      requireDone(await read(() => cancelTask(ctx, { taskId: input.taskId, actor: actorOf(ctx.admin) })));
+      return { ok: true as const };
+    }),
+  /** Retries a selection of failed tasks (at most BULK_ACTION_LIMIT). */
+  retryMany: operatorProcedure
+    .input(RetryManyInput)
+    .output(ActionResult)
+    .mutation(({ ctx, input }) =>
+      read(() => retryTasks(ctx, { taskIds: input.taskIds, actor: actorOf(ctx.admin) })),
+    ),
+  /** Retries every failed task matching a filter (at most BULK_ACTION_LIMIT; `capped` says more matched). */
+  retryMatching: operatorProcedure
+    .input(RetryMatchingInput)
+    .output(ActionResult)
+    .mutation(({ ctx, input }) =>
+      read(() => retryMatching(ctx, { filter: input.filter, actor: actorOf(ctx.admin) })),
+    ),
+});

@@ -1,0 +1,344 @@
+import { type LiveEvent, redisNamespace, type TaskProgress, type TaskStatusEvent } from '@paidflow/contracts';
+import { adminSessions, transitionTask } from '@paidflow/db';
+import { eq } from 'drizzle-orm';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import WebSocket from 'ws';
+import { hashToken } from './auth/session.ts';
+import { publishLive } from './realtime/publisher.ts';
+import { collect, liveClient } from './testing/live-client.ts';
+import { createPaidOrder, createTestAdmin, type TestAdmin } from './testing/live-fixtures.ts';
+import { startTestServer, type TestServer, waitFor } from './testing/pipeline-fixtures.ts';
+
+let t: TestServer;
+let viewer: TestAdmin;
+let publisher: Redis;
+const clients: Array<{ close(): Promise<void> }> = [];
+
+beforeAll(async () => {
+  t = await startTestServer('ws', { RECONCILE_INTERVAL_MS: '3600000' });
+  viewer = await createTestAdmin(t.server.deps, 'viewer');
+  publisher = new Redis(t.server.deps.env.REDIS_URL);
+});
+afterAll(async () => {
+  for (const client of clients) await client.close();
+  publisher?.disconnect();
+  await t?.close();
+});
+
+function client(cookie: string | null, options: Parameters<typeof liveClient>[2] = {}) {
+  const live = liveClient(t.server.url, cookie, options);
+  clients.push(live);
+  return live;
+}
+
+/** PUBLISH as any publisher following the convention would: the prefixed channel, raw JSON. */
+async function publishRaw(channel: string, payload: unknown): Promise<void> {
+  const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
+  await publisher.publish(redisNamespace(t.prefix).channel(channel), body);
+}
+
+function progress(taskId: number, orderId: number, percent: number): TaskProgress {
+  return {
+    taskId,
+    orderId,
+    percent,
+    currentFile: 'lesson.mp4',
+    bytesDone: percent * 10,
+    bytesTotal: 1000,
+    speed: 1000,
+    etaSeconds: 1,
+    timestamp: Date.now(),
+  };
+}
+
+function status(
+  taskId: number,
+  orderId: number,
+  previous: TaskStatusEvent['previousStatus'],
+  next: TaskStatusEvent['newStatus'],
+): TaskStatusEvent {
+  return { taskId, orderId, previousStatus: previous, newStatus: next, timestamp: Date.now() };
+}
+
+function kinds(events: Array<{ data: LiveEvent }>): string[] {
+  return events.map((event) => event.data.kind);
+}
+
+test('events.order starts with a snapshot, then delivers typed progress and status published on Redis', async () => {
+  const { orderId, taskIds } = await createPaidOrder(t.server.deps.db, {
+    statuses: ['downloading', 'queued'],
+  });
+  const [taskId] = taskIds as [number];
+  const { client: api } = client(viewer.cookie);
+  const sub = collect((handlers) => api.events.order.subscribe({ orderId }, handlers));
+  await waitFor(() => sub.events.length >= 1, 10_000, 'snapshot');
+  const snapshot = sub.events[0]!.data;
+  expect(snapshot).toMatchObject({
+    kind: 'snapshot',
+    reason: 'subscribe',
+    order: { orderId, status: 'processing' },
+  });
+  expect(snapshot.kind === 'snapshot' && snapshot.tasks.map((task) => task.status)).toEqual([
+    'downloading',
+    'queued',
+  ]);
+
+  await publishRaw(`task:${taskId}:progress`, progress(taskId, orderId, 37));
+  await publishRaw(`task:${taskId}:status`, status(taskId, orderId, 'downloading', 'uploading'));
+  await waitFor(() => sub.events.length >= 3, 10_000, 'live events');
+  expect(kinds(sub.events)).toEqual(['snapshot', 'task.progress', 'task.status']);
+  const live = sub.events[1]!.data;
+  expect(live.kind === 'task.progress' && live.data.percent).toBe(37);
+  // Tracked ids are distinct strings, one per message.
+  expect(new Set(sub.messages.map((message) => message.id)).size).toBe(sub.messages.length);
+  sub.unsubscribe();
+});
+
+test('a client that reconnects with lastEventId after its task finished ends on the final state', async () => {
+  const { orderId, taskIds } = await createPaidOrder(t.server.deps.db, { statuses: ['downloading'] });
+  const [taskId] = taskIds as [number];
+  const live = client(viewer.cookie, { retryDelayMs: 400 });
+  const sub = collect((handlers) => live.client.events.order.subscribe({ orderId }, handlers));
+  await waitFor(() => sub.events.length >= 1, 10_000, 'snapshot');
+  await publishRaw(`task:${taskId}:progress`, progress(taskId, orderId, 60));
+  await waitFor(() => sub.events.length >= 2, 10_000, 'progress 60');
+
+  // The connection drops; meanwhile the task finishes (the live messages are missed).
+  live.wsClient.connection?.ws.close();
+  await waitFor(() => live.wsClient.connection?.state !== 'open', 5_000, 'disconnect');
+  await transitionTask(t.server.deps.db, { taskId, to: 'completed', patch: { progress: 100 } });
+  await publishLive(t.server.deps, 'task', taskId, 'progress', progress(taskId, orderId, 100));
+  await publishLive(
+    t.server.deps,
+    'task',
+    taskId,
+    'status',
+    status(taskId, orderId, 'uploading', 'completed'),
+  );
+
+  await waitFor(
+    () => sub.events.some((event) => event.data.kind === 'snapshot' && event.data.reason === 'resume'),
+    10_000,
+    'resume snapshot',
+  );
+  const resumed = sub.events.find(
+    (event) => event.data.kind === 'snapshot' && event.data.reason === 'resume',
+  )!.data;
+  expect(resumed.kind === 'snapshot' && resumed.tasks[0]).toMatchObject({
+    taskId,
+    status: 'completed',
+    percent: 100,
+  });
+  const last = sub.events[sub.events.length - 1]!.data;
+  expect(
+    last.kind === 'snapshot' || (last.kind === 'task.status' && last.data.newStatus === 'completed'),
+  ).toBe(true);
+  sub.unsubscribe();
+});
+
+test('garbage on a channel is dropped and counted; the server stays fine and the next valid message arrives', async () => {
+  const { orderId, taskIds } = await createPaidOrder(t.server.deps.db, { statuses: ['downloading'] });
+  const [taskId] = taskIds as [number];
+  const { client: api } = client(viewer.cookie);
+  const sub = collect((handlers) => api.events.order.subscribe({ orderId }, handlers));
+  await waitFor(() => sub.events.length >= 1, 10_000, 'snapshot');
+  await publishRaw(`task:${taskId}:progress`, 'this is not json');
+  await publishRaw(`task:${taskId}:progress`, { taskId, orderId, percent: 250 });
+  await publishRaw(`task:${taskId}:status`, status(taskId + 1, orderId, null, 'queued'));
+  await publishRaw(`order:${orderId}:status`, Buffer.from([0xff, 0xfe, 0x00]).toString('latin1'));
+  await publishRaw(`task:${taskId}:progress`, progress(taskId, orderId, 80));
+  await waitFor(() => sub.events.length >= 2, 10_000, 'the valid message');
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  expect(kinds(sub.events)).toEqual(['snapshot', 'task.progress']);
+  const metrics = await (await fetch(`${t.server.url}/metrics`)).text();
+  expect(metrics).toMatch(/paidflow_realtime_malformed_total\{reason="bad_json"\} [2-9]/);
+  expect(metrics).toMatch(/paidflow_realtime_malformed_total\{reason="bad_payload"\} [1-9]/);
+  expect(metrics).toMatch(/paidflow_realtime_malformed_total\{reason="id_mismatch"\} [1-9]/);
+  expect((await fetch(`${t.server.url}/healthz`)).status).toBe(200);
+  sub.unsubscribe();
+});
+
+test('the firehose carries order-level events and task status changes, not task progress', async () => {
+  const { orderId, code, taskIds } = await createPaidOrder(t.server.deps.db, { statuses: ['downloading'] });
+  const [taskId] = taskIds as [number];
+  const { client: api } = client(viewer.cookie);
+  const sub = collect((handlers) => api.events.firehose.subscribe(undefined, handlers));
+  await waitFor(() => sub.events.length >= 1, 10_000, 'snapshot');
+  await publishRaw(`task:${taskId}:progress`, progress(taskId, orderId, 10));
+  await publishRaw(`task:${taskId}:status`, status(taskId, orderId, 'downloading', 'completed'));
+  await publishRaw(`order:${orderId}:progress`, {
+    orderId,
+    percent: 100,
+    completedTasks: 1,
+    failedTasks: 0,
+    totalTasks: 1,
+    timestamp: Date.now(),
+  });
+  await publishRaw(`order:${orderId}:complete`, {
+    orderId,
+    totalTasks: 1,
+    completedTasks: 1,
+    failedTasks: 0,
+    timestamp: Date.now(),
+  });
+  await publishRaw(`order:${orderId}:status`, {
+    orderId,
+    orderCode: code,
+    paymentStatus: 'paid',
+    previousStatus: 'processing',
+    newStatus: 'completed',
+    timestamp: Date.now(),
+  });
+  await waitFor(() => sub.events.length >= 5, 10_000, 'firehose events');
+  expect(kinds(sub.events)).toEqual([
+    'snapshot',
+    'task.status',
+    'order.progress',
+    'order.complete',
+    'order.status',
+  ]);
+  sub.unsubscribe();
+});
+
+test('subscribing to an order that does not exist fails with NOT_FOUND', async () => {
+  const { client: api } = client(viewer.cookie);
+  const sub = collect((handlers) => api.events.order.subscribe({ orderId: 999_999_999 }, handlers));
+  await waitFor(() => sub.errors.length >= 1, 10_000, 'error');
+  expect(sub.errors[0]?.data?.code).toBe('NOT_FOUND');
+});
+
+function upgradeStatus(cookie: string | null): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`${t.server.url.replace('http', 'ws')}/trpc`, {
+      headers: cookie ? { cookie } : {},
+    });
+    socket.on('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      socket.terminate();
+    });
+    socket.on('open', () => {
+      resolve(101);
+      socket.close();
+    });
+    socket.on('error', (error) => {
+      if (!String(error.message).includes('Unexpected server response')) reject(error);
+    });
+  });
+}
+
+test('a WebSocket without a valid session is refused at the upgrade', async () => {
+  expect(await upgradeStatus(null)).toBe(401);
+  expect(await upgradeStatus('paidflow_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')).toBe(401);
+  expect(await upgradeStatus(viewer.cookie)).toBe(101);
+  const metrics = await (await fetch(`${t.server.url}/metrics`)).text();
+  expect(metrics).toMatch(/paidflow_websocket_rejected_upgrades_total\{reason="unauthenticated"\} [2-9]/);
+});
+
+test('over WebSocket and over HTTP: viewers cannot act, admins cannot call worker procedures, anonymous cannot read', async () => {
+  const { taskIds } = await createPaidOrder(t.server.deps.db, { statuses: ['failed'] });
+  const operator = await createTestAdmin(t.server.deps, 'operator');
+  for (const allOverWebSocket of [true, false]) {
+    const asViewer = client(viewer.cookie, { allOverWebSocket }).client;
+    const retry = await asViewer.tasks.retry
+      .mutate({ taskId: taskIds[0]! })
+      .catch((e: { data?: { code?: string } }) => e);
+    expect((retry as { data?: { code?: string } }).data?.code).toBe('FORBIDDEN');
+    const asOperator = client(operator.cookie, { allOverWebSocket }).client;
+    const claim = await asOperator.worker.claim
+      .mutate({ taskId: taskIds[0]!, jobId: 'task-1-1', attempt: 1 })
+      .catch((e: { data?: { code?: string } }) => e);
+    expect((claim as { data?: { code?: string } }).data?.code).toBe('UNAUTHORIZED');
+    expect(await asViewer.dashboard.stats.query()).toMatchObject({ totalPaid: expect.any(Number) });
+  }
+  const anonymous = client(null).client;
+  const read = await anonymous.orders.list.query({}).catch((e: { data?: { code?: string } }) => e);
+  expect((read as { data?: { code?: string } }).data?.code).toBe('UNAUTHORIZED');
+});
+
+test('a WebSocket is closed when its session expires', async () => {
+  const admin = await createTestAdmin(t.server.deps, 'viewer');
+  await t.server.deps.db
+    .update(adminSessions)
+    .set({ expires_at: new Date(Date.now() + 1_500) })
+    .where(eq(adminSessions.token_hash, hashToken(admin.token)));
+  const code = await new Promise<number>((resolve, reject) => {
+    const socket = new WebSocket(`${t.server.url.replace('http', 'ws')}/trpc`, {
+      headers: { cookie: admin.cookie },
+    });
+    socket.on('close', (closeCode) => resolve(closeCode));
+    socket.on('error', reject);
+  });
+  expect(code).toBe(4401);
+});
+
+test('on shutdown the server tells WebSocket clients to reconnect before closing them', async () => {
+  const other = await startTestServer('ws-stop', { RECONCILE_INTERVAL_MS: '3600000' });
+  try {
+    const admin = await createTestAdmin(other.server.deps, 'viewer');
+    const messages: string[] = [];
+    const socket = new WebSocket(`${other.server.url.replace('http', 'ws')}/trpc`, {
+      headers: { cookie: admin.cookie },
+    });
+    await new Promise((resolve, reject) => {
+      socket.on('open', resolve);
+      socket.on('error', reject);
+    });
+    const closed = new Promise<number>((resolve) => socket.on('close', (closeCode) => resolve(closeCode)));
+    socket.on('message', (data) => messages.push(String(data)));
+    await other.server.close();
+    expect(await closed).toBe(1012);
+    expect(messages.map((message) => JSON.parse(message))).toContainEqual({ id: null, method: 'reconnect' });
+  } finally {
+    await other.close().catch(() => {});
+  }
+});
+
+test('a client that stops reading is disconnected (bounded buffer) while the others keep receiving', async () => {
+  const { orderId, taskIds } = await createPaidOrder(t.server.deps.db, { statuses: ['downloading'] });
+  const [taskId] = taskIds as [number];
+  const slow = new WebSocket(`${t.server.url.replace('http', 'ws')}/trpc`, {
+    headers: { cookie: viewer.cookie },
+  });
+  const firstMessage = new Promise<void>((resolve, reject) => {
+    slow.once('message', () => resolve());
+    slow.once('error', reject);
+  });
+  await new Promise((resolve) => slow.once('open', resolve));
+  slow.send(
+    JSON.stringify({
+      id: 1,
+      method: 'subscription',
+      params: { path: 'events.order', input: { json: { orderId } } },
+    }),
+  );
+  await firstMessage;
+  slow.pause();
+  const healthy = client(viewer.cookie).client;
+  const sub = collect((handlers) => healthy.events.order.subscribe({ orderId }, handlers));
+  await waitFor(() => sub.events.length >= 1, 10_000, 'healthy snapshot');
+
+  // Status changes are never dropped: enough of them to fill the socket and pass the bound.
+  const channel = redisNamespace(t.prefix).channel(`task:${taskId}:status`);
+  for (let batch = 0; batch < 20; batch++) {
+    const pipeline = publisher.pipeline();
+    for (let i = 0; i < 2_000; i++) {
+      pipeline.publish(channel, JSON.stringify(status(taskId, orderId, 'downloading', 'uploading')));
+    }
+    await pipeline.exec();
+  }
+  await waitFor(
+    async () =>
+      /paidflow_realtime_overflows_total [1-9]/.test(await (await fetch(`${t.server.url}/metrics`)).text()),
+    30_000,
+    'the slow client to be cut off',
+  );
+  const closed = new Promise<number>((resolve) => slow.once('close', (code) => resolve(code)));
+  slow.resume();
+  expect([1013, 1006]).toContain(await closed);
+  // The healthy client got everything, and still gets what comes next.
+  await waitFor(() => sub.events.length >= 40_001, 30_000, 'the healthy client to catch up');
+  await publishRaw(`task:${taskId}:progress`, progress(taskId, orderId, 99));
+  await waitFor(() => sub.events.some((e) => e.data.kind === 'task.progress'), 10_000, 'a later message');
+  sub.unsubscribe();
+});

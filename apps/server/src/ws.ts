@@ -1,0 +1,124 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { AnyRouter } from '@trpc/server';
+import { applyWSSHandler, type CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
+import { type WebSocket, WebSocketServer } from 'ws';
+import type { AppDeps } from './deps.ts';
+import type { RealtimeMetrics } from './realtime/metrics.ts';
+import { type AdminSession, isWorkerRequest, type SessionResolver } from './trpc/context.ts';
+
+/** The largest message a client may send over the WebSocket (subscriptions and calls are small). */
+export const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
+/** Close code when the session behind a connection has expired: the client signs in again. */
+export const SESSION_EXPIRED_CLOSE_CODE = 4401;
+/** Close code on shutdown ("service restart"): the client reconnects to another server. */
+const RESTART_CLOSE_CODE = 1012;
+
+export interface WebSocketOptions {
+  server: Server;
+  deps: AppDeps;
+  router: AnyRouter;
+  createContext: (opts: CreateWSSContextFnOptions) => Promise<object>;
+  resolveSession: SessionResolver;
+  metrics: RealtimeMetrics;
+  /** Keep-alive ping interval (the adapter terminates a client that misses the pong). */
+  pingMs?: number;
+}
+
+export interface LiveSocketServer {
+  /** Tells every client to reconnect (to another server), then closes every connection. */
+  close(graceMs?: number): Promise<void>;
+  clientCount(): number;
+}
+
+function refuse(socket: Duplex, status: number, reason: string): void {
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+/**
+ * tRPC over WebSocket on the HTTP server's own port, at /trpc. The upgrade is refused unless the
+ * request carries a valid session cookie (or the worker token): an anonymous client never gets a
+ * socket. The connection's context is then built from the same upgrade request, so a WebSocket
+ * is authenticated by the same cookie as HTTP, and it is closed when that session expires.
+ */
+export function attachWebSocketServer(options: WebSocketOptions): LiveSocketServer {
+  const { server, deps, metrics } = options;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD_BYTES });
+  const handler = applyWSSHandler({
+    wss,
+    router: options.router,
+    createContext: options.createContext as never,
+    keepAlive: { enabled: true, pingMs: options.pingMs ?? 30_000, pongWaitMs: 10_000 },
+    onError({ error, path }) {
+      if (error.code === 'INTERNAL_SERVER_ERROR')
+        deps.logger.error({ err: error, path }, 'websocket call failed');
+    },
+  });
+  let closing = false;
+
+  async function authenticate(req: IncomingMessage): Promise<AdminSession | 'worker' | null> {
+    if (isWorkerRequest(req.headers, deps.env.WORKER_TOKEN)) return 'worker';
+    return options.resolveSession(deps, req.headers);
+  }
+
+  function expireWith(ws: WebSocket, session: AdminSession): void {
+    const timer = setTimeout(
+      () => ws.close(SESSION_EXPIRED_CLOSE_CODE, 'session expired'),
+      Math.max(0, session.expiresAt.getTime() - Date.now()),
+    );
+    timer.unref();
+    ws.once('close', () => clearTimeout(timer));
+  }
+
+  async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', (error) => deps.logger.debug({ err: error }, 'upgrade socket error'));
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (path !== '/trpc' && !path.startsWith('/trpc/')) {
+      metrics.rejectedUpgrades.inc({ reason: 'path' });
+      return refuse(socket, 404, 'Not Found');
+    }
+    if (closing) return refuse(socket, 503, 'Service Unavailable');
+    let principal: Awaited<ReturnType<typeof authenticate>>;
+    try {
+      principal = await authenticate(req);
+    } catch (error) {
+      metrics.rejectedUpgrades.inc({ reason: 'unavailable' });
+      deps.logger.warn({ err: error }, 'websocket upgrade refused: sessions unavailable');
+      return refuse(socket, 503, 'Service Unavailable');
+    }
+    if (!principal) {
+      metrics.rejectedUpgrades.inc({ reason: 'unauthenticated' });
+      deps.logger.info('websocket upgrade refused: no valid session');
+      return refuse(socket, 401, 'Unauthorized');
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      metrics.connections.inc();
+      ws.once('close', () => metrics.connections.dec());
+      if (principal !== 'worker') expireWith(ws, principal);
+      wss.emit('connection', ws, req);
+    });
+  }
+
+  function onServerUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    onUpgrade(req, socket, head).catch((error: unknown) => {
+      deps.logger.error({ err: error }, 'websocket upgrade failed');
+      socket.destroy();
+    });
+  }
+  server.on('upgrade', onServerUpgrade);
+
+  async function close(graceMs = 1_000): Promise<void> {
+    closing = true;
+    server.off('upgrade', onServerUpgrade);
+    handler.broadcastReconnectNotification();
+    // Clients reconnect on the notification; give them a moment, then close who is left.
+    const deadline = Date.now() + graceMs;
+    while (wss.clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    for (const client of wss.clients) client.close(RESTART_CLOSE_CODE, 'server restarting');
+    await new Promise((r) => setTimeout(r, 50));
+    for (const client of wss.clients) client.terminate();
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+  }
+
+  return { close, clientCount: () => wss.clients.size };
+}

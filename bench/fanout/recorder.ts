@@ -1,0 +1,105 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+/** Microseconds since the run's epoch, comparable across processes (wall clock based). */
+export function nowUs(epochMs: number): number {
+  return (performance.timeOrigin + performance.now() - epochMs) * 1000;
+}
+
+class Samples {
+  #data = new Float64Array(1 << 16);
+  #size = 0;
+  push(value: number): void {
+    if (this.#size === this.#data.length) {
+      const bigger = new Float64Array(this.#data.length * 2);
+      bigger.set(this.#data);
+      this.#data = bigger;
+    }
+    this.#data[this.#size++] = value;
+  }
+  sorted(): Float64Array {
+    return this.#data.slice(0, this.#size).sort();
+  }
+  get size(): number {
+    return this.#size;
+  }
+}
+
+function pick(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((q / 100) * sorted.length) - 1))]!;
+}
+
+/** What every client of one peer received: latencies, counts, and the last progress per task. */
+export class Recorder {
+  readonly progressLatencyUs = new Samples();
+  readonly statusLatencyMs = new Samples();
+  progressReceived = 0;
+  readonly lastSeq: Array<Map<number, number>>;
+  readonly statusReceived: number[];
+  readonly completeReceived: number[];
+  readonly ready: boolean[];
+  /** Snapshots after the first (reconnects, resyncs): each means the stream started over. */
+  resyncs = 0;
+  /** When the first and the last live message arrived (performance.now()). */
+  firstAt = 0;
+  lastAt = 0;
+  readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
+
+  constructor(
+    readonly clients: number,
+    readonly epochMs: number,
+  ) {
+    this.lastSeq = Array.from({ length: clients }, () => new Map());
+    this.statusReceived = new Array(clients).fill(0);
+    this.completeReceived = new Array(clients).fill(0);
+    this.ready = new Array(clients).fill(false);
+  }
+
+  #seen(): void {
+    this.lastAt = performance.now();
+    if (this.firstAt === 0) this.firstAt = this.lastAt;
+  }
+
+  progress(client: number, data: { taskId: number; bytesDone: number; bytesTotal: number }): void {
+    this.#seen();
+    this.progressReceived++;
+    this.progressLatencyUs.push(nowUs(this.epochMs) - data.bytesDone);
+    const seen = this.lastSeq[client]!;
+    if ((seen.get(data.taskId) ?? 0) < data.bytesTotal) seen.set(data.taskId, data.bytesTotal);
+  }
+
+  status(client: number, data: { timestamp: number }): void {
+    this.#seen();
+    this.statusReceived[client]!++;
+    this.statusLatencyMs.push(Date.now() - data.timestamp);
+  }
+
+  complete(client: number): void {
+    this.#seen();
+    this.completeReceived[client]!++;
+  }
+
+  totalReceived(): number {
+    let total = this.progressReceived;
+    for (let i = 0; i < this.clients; i++) total += this.statusReceived[i]! + this.completeReceived[i]!;
+    return total;
+  }
+
+  readyCount(): number {
+    return this.ready.filter(Boolean).length;
+  }
+
+  latency() {
+    const progress = this.progressLatencyUs.sorted();
+    const status = this.statusLatencyMs.sorted();
+    const ms = (us: number) => Math.round(us / 10) / 100;
+    return {
+      progressP50Ms: ms(pick(progress, 50)),
+      progressP99Ms: ms(pick(progress, 99)),
+      progressMaxMs: ms(pick(progress, 100)),
+      statusP50Ms: pick(status, 50),
+      statusP99Ms: pick(status, 99),
+      clientLoopDelayP99Ms: Math.round(this.loopDelay.percentile(99) / 1e4) / 100,
+    };
+  }
+}

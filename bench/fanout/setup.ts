@@ -1,0 +1,66 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { adminSessions, adminUsers, type Db, downloadTasks, orders } from '@paidflow/db';
+import { eq } from 'drizzle-orm';
+
+export interface FanoutTopology {
+  /** Each order with its task ids. */
+  orders: Array<{ orderId: number; taskIds: number[] }>;
+  /** One session cookie per client. */
+  cookies: string[];
+}
+
+/**
+ * The data the tRPC peer needs: paid orders with running tasks (for the snapshots), a viewer and
+ * one session per client, created directly in the database (the token's SHA-256, as login does).
+ */
+export async function createTopology(
+  db: Db,
+  options: { orders: number; tasksPerOrder: number; clients: number },
+): Promise<FanoutTopology> {
+  const stamp = Date.now() % 1_000_000;
+  const created: FanoutTopology['orders'] = [];
+  for (let i = 0; i < options.orders; i++) {
+    const [order] = await db.insert(orders).values({
+      order_code: `DH${String(stamp * 1000 + i).padStart(9, '0')}`,
+      user_email: `fanout${i}@example.com`,
+      total_amount: 100_000,
+      payment_status: 'paid',
+      order_status: 'processing',
+      paid_at: new Date(),
+      total_tasks: options.tasksPerOrder,
+      active_tasks: options.tasksPerOrder,
+    });
+    await db.insert(downloadTasks).values(
+      Array.from({ length: options.tasksPerOrder }, (_, k) => ({
+        order_id: order.insertId,
+        title: `Course ${k + 1}`,
+        course_url: `http://127.0.0.1:1/${i}/${k}`,
+        status: 'downloading' as const,
+      })),
+    );
+    const tasks = await db
+      .select({ id: downloadTasks.id })
+      .from(downloadTasks)
+      .where(eq(downloadTasks.order_id, order.insertId));
+    created.push({ orderId: order.insertId, taskIds: tasks.map((task) => task.id) });
+  }
+  const [admin] = await db.insert(adminUsers).values({
+    email: `fanout-viewer-${stamp}@example.com`,
+    // Never used to sign in: the sessions below are made directly.
+    password_hash: '$argon2id$v=19$m=19456,t=2,p=1$bm9wZQ$bm9wZQ',
+    role: 'viewer',
+  });
+  const cookies: string[] = [];
+  const rows: Array<typeof adminSessions.$inferInsert> = [];
+  for (let i = 0; i < options.clients; i++) {
+    const token = randomBytes(32).toString('base64url');
+    cookies.push(`paidflow_session=${token}`);
+    rows.push({
+      token_hash: createHash('sha256').update(token).digest('hex'),
+      user_id: admin.insertId,
+      expires_at: new Date(Date.now() + 3_600_000),
+    });
+  }
+  for (let i = 0; i < rows.length; i += 500) await db.insert(adminSessions).values(rows.slice(i, i + 500));
+  return { orders: created, cookies };
+}
