@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Severity } from './audit.ts';
-import { Id } from './common.ts';
+import { EpochMs, Id } from './common.ts';
 import { ErrorType } from './errors.ts';
 
 export const DashboardStats = z.object({
@@ -42,3 +42,21 @@ export const ErrorSummaryInput = z.object({
     .default(24),
 });
 export type ErrorSummaryInput = z.input<typeof ErrorSummaryInput>;
+
+export const ThroughputInput = z.object({
+  /** How many minutes back, ending with the current minute. */
+  minutes: z.int().min(1).max(180).default(60),
+});
+export type ThroughputInput = z.input<typeof ThroughputInput>;
+
+/** Tasks that ended per minute: what the overview's chart draws. Minutes with none are omitted. */
+export const Throughput = z.object({
+  points: z.array(
+    z.object({
+      minute: EpochMs,
+      completed: z.int().nonnegative(),
+      failed: z.int().nonnegative(),
+    }),
+  ),
+});
+export type Throughput = z.infer<typeof Throughput>;

@@ -24,22 +24,28 @@ export function useWorkerHealth() {
 }
 
 /**
- * Tasks completed and failed per minute over the last hour, with the minute the chart ends on
- * (it moves on by itself each minute). Counted from live events since the session began: the
- * API has no per-minute query yet (see docs/decisions/034).
+ * Tasks completed and failed per minute over the last hour, from the server (true after a reload),
+ * with the minute the chart ends on. A task ending (seen live) refetches it, at most once a second.
  */
 export function useThroughput() {
   const { throughput } = useLive();
-  const [state, setState] = useState(() => ({ points: throughput.points(), end: minuteOf(Date.now()) }));
+  const query = trpc.dashboard.throughput.useQuery({ minutes: 60 }, { refetchInterval: POLL_MS });
+  const { refetch } = query;
+  const [end, setEnd] = useState(() => minuteOf(Date.now()));
   useEffect(() => {
-    const update = () => setState({ points: throughput.points(), end: minuteOf(Date.now()) });
-    update();
-    const stop = throughput.subscribe(update);
-    const timer = setInterval(update, 15_000);
+    let pending: ReturnType<typeof setTimeout> | undefined;
+    const stop = throughput.subscribe(() => {
+      pending ??= setTimeout(() => {
+        pending = undefined;
+        void refetch();
+      }, 1_000);
+    });
+    const timer = setInterval(() => setEnd(minuteOf(Date.now())), 15_000);
     return () => {
       stop();
       clearInterval(timer);
+      if (pending) clearTimeout(pending);
     };
-  }, [throughput]);
-  return { ...state, since: throughput.since };
+  }, [throughput, refetch]);
+  return { points: query.data?.points ?? [], end, loading: query.isPending };
 }

@@ -3,7 +3,7 @@ import { ErrorBox, Loading } from '../components/feedback.tsx';
 import { MinuteChart } from '../components/minute-chart.tsx';
 import { StatCard } from '../components/stat-card.tsx';
 import { useDashboardStats, useQueueCounts, useThroughput, useWorkerHealth } from '../hooks/use-dashboard.ts';
-import { formatAgo, formatCount, formatDateTime } from '../lib/format.ts';
+import { formatAgo, formatCount } from '../lib/format.ts';
 import { buildHref } from '../router/history.ts';
 import { Link } from '../router/link.tsx';
 import { paths } from '../router/routes.ts';
@@ -51,7 +51,7 @@ export function OverviewPage() {
             <h2 id="chart-heading">Tasks per minute, last hour</h2>
           </div>
           <MinuteChart title="Tasks per minute" points={throughput.points} end={throughput.end} />
-          <p className="muted">Counted live since {formatDateTime(throughput.since)}.</p>
+          <p className="muted">Tasks by the minute they ended{throughput.loading ? ' (loading…)' : ''}.</p>
         </section>
 
         <section className="section" aria-labelledby="queue-heading">

@@ -1,8 +1,8 @@
 import type { OrderStatus, PaymentStatus } from '@paidflow/contracts';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { orders } from '../schema.ts';
+import { downloadTasks, orders } from '../schema.ts';
 import { createTestDatabase, type TestDatabase } from '../testing.ts';
-import { dashboardStats } from './dashboard.ts';
+import { dashboardStats, taskThroughput } from './dashboard.ts';
 
 let tdb: TestDatabase;
 beforeAll(async () => {
@@ -37,4 +37,34 @@ test('counts cover paid orders only, per status', async () => {
   await add('refunded', 'completed', 2);
   await add('underpaid', 'processing', 1);
   expect(await dashboardStats(tdb.db)).toEqual({ totalPaid: 11, processing: 3, completed: 5, failed: 2 });
+});
+
+test('throughput counts ended tasks per minute, only within the window', async () => {
+  const [order] = await tdb.db
+    .insert(orders)
+    .values({ order_code: 'DH499999', user_email: 'b@example.com', total_amount: 1, payment_status: 'paid' });
+  const now = new Date('2026-11-24T10:30:30Z');
+  const at = (minutesAgo: number) => new Date(now.getTime() - minutesAgo * 60_000);
+  const task = (status: 'completed' | 'failed' | 'downloading', updated: Date) => ({
+    order_id: order.insertId,
+    title: 't',
+    course_url: 'http://x',
+    status,
+    updated_at: updated,
+  });
+  await tdb.db
+    .insert(downloadTasks)
+    .values([
+      task('completed', at(0)),
+      task('completed', at(0)),
+      task('failed', at(0)),
+      task('completed', at(5)),
+      task('downloading', at(5)),
+      task('completed', at(61)),
+    ]);
+  const { points } = await taskThroughput(tdb.db, { minutes: 60, now });
+  expect(points).toEqual([
+    { minute: Date.parse('2026-11-24T10:25:00Z'), completed: 1, failed: 0 },
+    { minute: Date.parse('2026-11-24T10:30:00Z'), completed: 2, failed: 1 },
+  ]);
 });

@@ -4,7 +4,7 @@ import {
   downloadJobId,
   type TaskStatus,
 } from '@paidflow/contracts';
-import { eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../client.ts';
 import { type DownloadTaskRow, downloadTasks, type OrderRow, orders, outbox } from '../schema.ts';
 
@@ -150,4 +150,83 @@ export async function enqueueDownloads(
   });
   await tx.insert(outbox).values(values);
   return jobIds;
+}
+
+export interface QueuePendingTasksOptions {
+  /** The order, as read under its row lock (lockOrder / lockOrderByCode) in the caller's transaction. */
+  order: OrderRow;
+  reason: DownloadJobData['reason'];
+  /** Other columns of the order set by the same UPDATE as its counters (e.g. its payment status). */
+  orderPatch?: Partial<Pick<OrderRow, 'payment_status' | 'order_status' | 'paid_at'>>;
+}
+
+export interface QueuedPendingTasks {
+  tasks: Array<{ taskId: number; orderId: number; jobId: string }>;
+  /** The order row as it now stands in the transaction (patch and counters applied). */
+  order: OrderRow;
+}
+
+/**
+ * Moves every pending task of a locked order to queued and puts each on the outbox: the bulk
+ * form of transitionTask(pending -> queued) followed by enqueueDownloads, in five statements
+ * whatever the number of tasks (the payment webhook's hot path). Keeps the order's counters exact.
+ * Tasks are locked by primary key, so no gap lock blocks tasks being added to other orders.
+ */
+export async function queuePendingTasks(
+  tx: DbOrTx,
+  options: QueuePendingTasksOptions,
+): Promise<QueuedPendingTasks> {
+  const { order, reason } = options;
+  const candidates = await tx
+    .select({ id: downloadTasks.id })
+    .from(downloadTasks)
+    .where(and(eq(downloadTasks.order_id, order.id), eq(downloadTasks.status, 'pending')));
+  // The read above took no lock: re-read under row locks, and keep those still pending.
+  const locked =
+    candidates.length === 0
+      ? []
+      : await tx
+          .select({ id: downloadTasks.id, generation: downloadTasks.queue_generation })
+          .from(downloadTasks)
+          .where(
+            and(
+              inArray(
+                downloadTasks.id,
+                candidates.map((task) => task.id),
+              ),
+              eq(downloadTasks.status, 'pending'),
+            ),
+          )
+          .orderBy(downloadTasks.id)
+          .for('update');
+  const ids = locked.map((task) => task.id);
+  const counters: Partial<Record<CounterColumn, number>> = {};
+  const after = counterOf('queued');
+  if (after && ids.length > 0) counters[after] = order[after] + ids.length;
+  const set: Record<string, unknown> = { ...options.orderPatch };
+  if (after && ids.length > 0) set[after] = sql`${COUNTER_SQL[after]} + ${ids.length}`;
+  if (ids.length > 0) {
+    await tx
+      .update(downloadTasks)
+      .set({ status: 'queued', queue_generation: sql`\`queue_generation\` + 1` })
+      .where(inArray(downloadTasks.id, ids));
+  }
+  if (Object.keys(set).length > 0) await tx.update(orders).set(set).where(eq(orders.id, order.id));
+  const tasks = locked.map((task) => ({
+    taskId: task.id,
+    orderId: order.id,
+    jobId: downloadJobId(task.id, task.generation + 1),
+  }));
+  if (tasks.length > 0) {
+    await tx.insert(outbox).values(
+      tasks.map((task) => {
+        const payload: DownloadJobData & { jobId: string } = { ...task, reason };
+        return { topic: DOWNLOAD_TOPIC, payload };
+      }),
+    );
+  }
+  return {
+    tasks,
+    order: { ...order, ...options.orderPatch, ...counters, updated_at: new Date() },
+  };
 }

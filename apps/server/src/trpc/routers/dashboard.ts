@@ -1,11 +1,23 @@
-import { DashboardStats, ErrorSummary, ErrorSummaryInput } from '@paidflow/contracts';
-import { dashboardStats, errorSummary } from '@paidflow/db';
+import {
+  DashboardStats,
+  ErrorSummary,
+  ErrorSummaryInput,
+  Throughput,
+  ThroughputInput,
+} from '@paidflow/contracts';
+import { errorSummary, taskThroughput } from '@paidflow/db';
+import { cachedDashboardStats } from '../../services/stats-cache.ts';
 import { router, viewerProcedure } from '../init.ts';
 import { read } from '../read.ts';
 
 export const dashboardRouter = router({
   /** Counts of paid orders: all, processing, completed, failed. */
-  stats: viewerProcedure.output(DashboardStats).query(({ ctx }) => read(() => dashboardStats(ctx.db))),
+  stats: viewerProcedure.output(DashboardStats).query(({ ctx }) => read(() => cachedDashboardStats(ctx.db))),
+  /** Tasks completed and failed per minute, for the overview's chart. */
+  throughput: viewerProcedure
+    .input(ThroughputInput)
+    .output(Throughput)
+    .query(({ ctx, input }) => read(() => taskThroughput(ctx.db, { minutes: input.minutes }))),
 });
 
 export const errorsRouter = router({
