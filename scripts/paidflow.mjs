@@ -166,24 +166,41 @@ function ensureChromium() {
   }
 }
 
-/** Children of `npm start`, each with a name for its log lines; stopping one stops all. */
+/**
+ * Children of `npm start`, each with a name for its log lines; stopping one stops all. Each child
+ * leads its own process group, so a stop reaches tsx's own child process too.
+ */
 function supervise(processes) {
   const children = [];
   let stopping = false;
+  const signalAll = (signal) => {
+    for (const child of children) {
+      try {
+        process.kill(-child.pid, signal);
+      } catch {
+        // already gone
+      }
+    }
+  };
   const stopAll = (code) => {
     if (stopping) return;
     stopping = true;
-    for (const child of children) child.kill('SIGTERM');
-    setTimeout(() => process.exit(code), 3_000).unref();
+    signalAll('SIGTERM');
+    // Workers get their shutdown grace; past it, nothing is left behind.
+    setTimeout(() => {
+      signalAll('SIGKILL');
+      process.exit(code);
+    }, 25_000).unref();
     void Promise.all(
       children.map((child) => new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)))),
     ).then(() => process.exit(code));
   };
   for (const { name, cwd, args, env } of processes) {
-    const child = spawn('pnpm', ['exec', 'tsx', ...args], {
+    const child = spawn(path.join(ROOT, cwd, 'node_modules/.bin/tsx'), args, {
       cwd: path.join(ROOT, cwd),
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     const prefix = `${name.padEnd(13)}|`;
     for (const stream of [child.stdout, child.stderr]) {
@@ -202,7 +219,13 @@ function supervise(processes) {
     });
     children.push(child);
   }
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => stopAll(0));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => stopAll(0));
+  // If whoever started us is gone (npm killed without passing the signal on), stop too.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) stopAll(0);
+  }, 1_000).unref();
+  process.on('exit', () => signalAll('SIGKILL'));
 }
 
 async function start(args) {

@@ -1,4 +1,5 @@
-import { orders } from '@paidflow/db';
+import { orderAuditLogs, orders } from '@paidflow/db';
+import { placeDemoOrder } from '@paidflow/db/seed';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createLogger } from '../logger.ts';
@@ -47,4 +48,25 @@ test('a wrong secret is refused by the server, and a server that is down is repo
     new Set(),
   );
   expect(down).toMatchObject({ kind: 'unreachable', orderCode: order.code });
+});
+
+test('with no pending order left, the demo shop places a new one that the sender then pays', async () => {
+  const placed = await placeDemoOrder(t.tdb.db, { courseBase: 'http://127.0.0.1:4100/courses' });
+  const [row] = await t.tdb.db.select().from(orders).where(eq(orders.id, placed.id));
+  expect(row).toMatchObject({ payment_status: 'pending', order_status: 'pending' });
+  expect(row!.total_tasks).toBeGreaterThanOrEqual(1);
+  expect(row!.total_amount).toBeGreaterThan(0);
+  const events = await t.tdb.db.select().from(orderAuditLogs).where(eq(orderAuditLogs.order_id, placed.id));
+  expect(events.map((event) => event.event_type)).toEqual(['order_created']);
+  const options = {
+    db: t.tdb.db,
+    secret: TEST_SECRET,
+    url: `${t.server.url}/webhooks/payment`,
+    logger: createLogger('silent'),
+  };
+  const tried = new Set<number>();
+  let result = await payOnePendingOrder(options, tried);
+  while (result.kind === 'sent' && result.orderCode !== placed.order_code)
+    result = await payOnePendingOrder(options, tried);
+  expect(result).toMatchObject({ kind: 'sent', orderCode: placed.order_code, status: 200 });
 });

@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import type { SepayTransaction } from '@paidflow/contracts';
 import { createDb, type Db, orders } from '@paidflow/db';
+import { placeDemoOrder } from '@paidflow/db/seed';
 import { and, asc, eq, gt, notInArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { DEV_WEBHOOK_SECRET } from '../env.ts';
@@ -38,6 +39,12 @@ const DemoEnv = z.object({
       return url.toString();
     }),
   DEMO_INTERVAL_MS: z.coerce.number().int().min(250).default(4000),
+  /** When the seeded pending orders are used up, place new ones on this course source (none: stop). */
+  DEMO_COURSE_BASE: z.url().default('http://127.0.0.1:4100/courses'),
+  DEMO_PLACE_ORDERS: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type DemoEnv = z.infer<typeof DemoEnv>;
@@ -48,6 +55,8 @@ export interface DemoSenderOptions {
   secret: string;
   url: string;
   logger: Logger;
+  /** When no pending order is left, place a new one on this course source, as the shop would. */
+  placeOrders?: { courseBase: string };
 }
 
 export type DemoResult =
@@ -139,7 +148,11 @@ export function startDemoSender(options: DemoSenderOptions & { intervalMs: numbe
   async function tick(): Promise<void> {
     try {
       const result = await payOnePendingOrder(options, tried);
-      if (result.kind === 'idle') {
+      if (result.kind === 'idle' && options.placeOrders) {
+        const order = await placeDemoOrder(options.db, options.placeOrders);
+        lastState = 'placed';
+        options.logger.info({ order: order.order_code }, 'demo sender: new order placed');
+      } else if (result.kind === 'idle') {
         once('idle', () => options.logger.info('demo sender: no pending orders left to pay'));
       } else if (result.kind === 'unreachable') {
         once('unreachable', () =>
@@ -195,6 +208,7 @@ async function main(): Promise<void> {
     url: env.SERVER_URL,
     logger,
     intervalMs: env.DEMO_INTERVAL_MS,
+    placeOrders: env.DEMO_PLACE_ORDERS ? { courseBase: env.DEMO_COURSE_BASE } : undefined,
   });
   logger.info({ url: env.SERVER_URL, intervalMs: env.DEMO_INTERVAL_MS }, 'demo sender started');
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -33,6 +33,7 @@ const DownloadRowPayload = DownloadJobData.extend({ jobId: z.string().min(1).max
 export const MAX_NOTIFICATION_ATTEMPTS = 8;
 const BATCH_SIZE = 100;
 const QUEUE_TIMEOUT_MS = 5_000;
+const CLAIM_TRANSACTION = { isolationLevel: 'read committed' } as const;
 
 type DrainerDeps = Pick<AppDeps, 'db' | 'queue' | 'logger' | 'notifier' | 'env'>;
 
@@ -184,6 +185,10 @@ export function createOutboxDrainer(deps: DrainerDeps, options: { intervalMs?: n
 
   async function drainOnce(): Promise<DrainResult> {
     const result: DrainResult = { dispatched: 0, failed: 0 };
+    // READ COMMITTED: the claim locks the rows it returns and nothing else. Under the default
+    // REPEATABLE READ, its range scan of idx_outbox_pending also gap-locks the end of the pending
+    // range, which is exactly where every new outbox row goes: each webhook's INSERT then waited
+    // for this transaction, and so for the Redis round trip inside it.
     await deps.db.transaction(async (tx) => {
       const rows = await claimOutboxBatch(tx, BATCH_SIZE);
       await dispatchDownloads(
@@ -202,7 +207,7 @@ export function createOutboxDrainer(deps: DrainerDeps, options: { intervalMs?: n
         unknown.map((row) => row.id),
         'unknown topic',
       );
-    });
+    }, CLAIM_TRANSACTION);
     return result;
   }
 

@@ -2,17 +2,13 @@ import { ORDER_CODE_IN_TEXT, OrderCode, type SepayTransaction } from '@paidflow/
 import {
   appendAuditEvents,
   type DbOrTx,
-  downloadTasks,
-  enqueueDownloads,
   lockOrderByCode,
   lockPaymentTransaction,
   type OrderRow,
-  orders,
+  queuePendingTasks,
   recordPaymentTransaction,
   settlePaymentTransaction,
-  transitionTask,
 } from '@paidflow/db';
-import { and, asc, eq } from 'drizzle-orm';
 import type { AppDeps } from '../deps.ts';
 import { completeOrderIfDone, type OrderCompletion, publishOrderCompletion } from './order-completion.ts';
 import { publishOrderProgress, publishOrderStatus, publishTaskStatus } from './pipeline-events.ts';
@@ -62,7 +58,7 @@ export async function receivePayment(
   transaction: SepayTransaction,
   rawPayload: unknown,
 ): Promise<PaymentOutcome> {
-  const { inserted, row } = await recordPaymentTransaction(deps.db, {
+  const { inserted, id, status } = await recordPaymentTransaction(deps.db, {
     provider: SEPAY_PROVIDER,
     providerTransactionId: String(transaction.id),
     amount: transaction.transferAmount,
@@ -71,9 +67,9 @@ export async function receivePayment(
   });
   // A duplicate whose first delivery never got past 'received' (the process died, MySQL went
   // away) is processed now; the row lock below makes sure only one delivery ever applies it.
-  if (!inserted && row.status !== 'received') return { kind: 'duplicate', status: row.status };
+  if (!inserted && status !== 'received') return { kind: 'duplicate', status };
 
-  const settled = await withTransaction(deps.db, (tx) => settle(tx, row.id, transaction));
+  const settled = await withTransaction(deps.db, (tx) => settle(tx, id, transaction));
   if (settled.kind !== 'applied') {
     if (settled.kind !== 'duplicate') {
       deps.logger.info({ transactionId: transaction.id, outcome: settled }, 'payment not applied');
@@ -151,26 +147,23 @@ async function settle(tx: DbOrTx, rowId: number, transaction: SepayTransaction):
   return applyPayment(tx, { rowId, order, details });
 }
 
+/**
+ * The order becomes paid and processing and its pending tasks queued, with their outbox rows and
+ * audit events. A handful of statements whatever the number of tasks: the transaction holds the
+ * order's lock, so every extra round trip is time other writers of that order wait, and each one
+ * costs the server CPU that bounds how many webhooks it takes per second.
+ */
 async function applyPayment(
   tx: DbOrTx,
   input: { rowId: number; order: OrderRow; details: Record<string, unknown> },
 ): Promise<Applied> {
   const { order, details } = input;
-  const paidAt = new Date();
-  await tx
-    .update(orders)
-    .set({ payment_status: 'paid', order_status: 'processing', paid_at: paidAt })
-    .where(eq(orders.id, order.id));
-  const pending = await tx
-    .select({ id: downloadTasks.id })
-    .from(downloadTasks)
-    .where(and(eq(downloadTasks.order_id, order.id), eq(downloadTasks.status, 'pending')))
-    .orderBy(asc(downloadTasks.id));
-  const queued: Array<{ taskId: number; orderId: number }> = [];
-  for (const { id } of pending) {
-    const result = await transitionTask(tx, { taskId: id, to: 'queued', from: ['pending'] });
-    if (result.changed) queued.push({ taskId: id, orderId: order.id });
-  }
+  const { tasks, order: updated } = await queuePendingTasks(tx, {
+    order,
+    reason: 'payment',
+    orderPatch: { payment_status: 'paid', order_status: 'processing', paid_at: new Date() },
+  });
+  const queued = tasks.map(({ taskId, orderId }) => ({ taskId, orderId }));
   await appendAuditEvents(tx, [
     {
       order_id: order.id,
@@ -192,12 +185,12 @@ async function applyPayment(
       source: SOURCE,
     })),
   ]);
-  await enqueueDownloads(tx, queued, 'payment');
-  // An order without tasks has nothing to wait for: it ends now.
-  const completion = await completeOrderIfDone(tx, order.id, SOURCE);
+  // An order without tasks left to wait for ends now. The counters were read under the order's
+  // lock and queuing changes none of the ended ones, so the check needs no second read.
+  const ended = updated.completed_tasks + updated.failed_tasks + updated.cancelled_tasks;
+  const completion = ended >= updated.total_tasks ? await completeOrderIfDone(tx, order.id, SOURCE) : null;
   await settlePaymentTransaction(tx, input.rowId, { status: 'applied', orderId: order.id });
-  const [fresh] = await tx.select().from(orders).where(eq(orders.id, order.id));
-  return { kind: 'applied', order: fresh!, queued, completion };
+  return { kind: 'applied', order: completion?.order ?? updated, queued, completion };
 }
 
 async function announceApplied(deps: PaymentDeps, applied: Applied): Promise<void> {

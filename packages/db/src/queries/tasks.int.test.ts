@@ -1,8 +1,8 @@
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { orders } from '../schema.ts';
+import { downloadTasks, orders, outbox } from '../schema.ts';
 import { createTestDatabase, type TestDatabase } from '../testing.ts';
-import { enqueueDownloads, insertTasks, transitionTask } from './tasks.ts';
+import { enqueueDownloads, insertTasks, queuePendingTasks, transitionTask } from './tasks.ts';
 
 let tdb: TestDatabase;
 beforeAll(async () => {
@@ -80,4 +80,58 @@ test('each enqueue gives the task a new job id', async () => {
   const second = await enqueueDownloads(tdb.db, [{ taskId: taskId!, orderId }], 'retry');
   expect(first).toEqual([`task-${taskId}-1`]);
   expect(second).toEqual([`task-${taskId}-2`]);
+});
+
+test("queuing an order's pending tasks at once keeps counters, generations and the outbox exact", async () => {
+  const [result] = await tdb.db
+    .insert(orders)
+    .values({ order_code: 'DH100005', user_email: 'a@example.com', total_amount: 100000 });
+  const orderId = result.insertId;
+  const [a, b, done] = await insertTasks(tdb.db, orderId, [
+    { title: 'A', course_url: 'http://x/a' },
+    { title: 'B', course_url: 'http://x/b' },
+    { title: 'C', course_url: 'http://x/c', status: 'completed' },
+  ]);
+  // A re-enqueued task gets the next generation, not generation 1.
+  await enqueueDownloads(tdb.db, [{ taskId: b!, orderId }], 'payment');
+  const paidAt = new Date();
+  const queued = await tdb.db.transaction(async (tx) => {
+    const [order] = await tx.select().from(orders).where(eq(orders.id, orderId)).for('update');
+    return queuePendingTasks(tx, {
+      order: order!,
+      reason: 'payment',
+      orderPatch: { payment_status: 'paid', order_status: 'processing', paid_at: paidAt },
+    });
+  });
+  expect(queued.tasks).toEqual([
+    { taskId: a, orderId, jobId: `task-${a}-1` },
+    { taskId: b, orderId, jobId: `task-${b}-2` },
+  ]);
+  expect(await counters(orderId)).toEqual({ total: 3, active: 2, completed: 1, failed: 0, cancelled: 0 });
+  const [stored] = await tdb.db.select().from(orders).where(eq(orders.id, orderId));
+  expect(stored).toMatchObject({ payment_status: 'paid', order_status: 'processing' });
+  expect(queued.order).toMatchObject({ payment_status: 'paid', order_status: 'processing', active_tasks: 2 });
+  const tasks = await tdb.db
+    .select({ id: downloadTasks.id, status: downloadTasks.status })
+    .from(downloadTasks)
+    .where(inArray(downloadTasks.id, [a!, b!, done!]));
+  expect(tasks).toEqual([
+    { id: a, status: 'queued' },
+    { id: b, status: 'queued' },
+    { id: done, status: 'completed' },
+  ]);
+  const rows = await tdb.db.select().from(outbox);
+  const payloads = rows.map((row) => row.payload).filter((payload) => payload.orderId === orderId);
+  expect(payloads).toEqual([
+    { taskId: b, orderId, reason: 'payment', jobId: `task-${b}-1` },
+    { taskId: a, orderId, reason: 'payment', jobId: `task-${a}-1` },
+    { taskId: b, orderId, reason: 'payment', jobId: `task-${b}-2` },
+  ]);
+  // Nothing is pending any more: a second call queues nothing and leaves the counters alone.
+  const again = await tdb.db.transaction(async (tx) => {
+    const [order] = await tx.select().from(orders).where(eq(orders.id, orderId)).for('update');
+    return queuePendingTasks(tx, { order: order!, reason: 'payment' });
+  });
+  expect(again.tasks).toEqual([]);
+  expect(await counters(orderId)).toEqual({ total: 3, active: 2, completed: 1, failed: 0, cancelled: 0 });
 });

@@ -1,4 +1,5 @@
 export { COURSE_CATALOG, type Course, customerEmail } from './catalog.ts';
+export { placeDemoOrder } from './demo-order.ts';
 export { seedOrderCode } from './order-story.ts';
 export {
   DEFAULT_COURSE_BASE,
