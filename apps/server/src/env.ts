@@ -1,14 +1,13 @@
+import {
+  EnvDatabaseUrl,
+  EnvList,
+  EnvLogLevel,
+  EnvNodeEnv,
+  EnvRedisPrefix,
+  EnvRedisUrl,
+  parseEnvOrExit,
+} from '@paidflow/contracts';
 import { z } from 'zod';
-
-const csv = z
-  .string()
-  .transform((value) =>
-    value
-      .split(',')
-      .map((part) => part.trim())
-      .filter(Boolean),
-  )
-  .pipe(z.array(z.string()));
 
 /** The development secrets of .env.example; refused in production. */
 export const DEV_WEBHOOK_SECRET = 'dev-webhook-secret-change-me';
@@ -16,29 +15,20 @@ export const DEV_WORKER_TOKEN = 'dev-worker-token-change-me';
 
 const Env = z
   .object({
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    NODE_ENV: EnvNodeEnv,
     HOST: z.string().default('0.0.0.0'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-    DATABASE_URL: z
-      .string()
-      .regex(/^mysql:\/\//, 'must be a mysql:// URL')
-      .default('mysql://root@127.0.0.1:3306/paidflow'),
-    REDIS_URL: z
-      .string()
-      .regex(/^rediss?:\/\//, 'must be a redis:// URL')
-      .default('redis://127.0.0.1:6379'),
+    DATABASE_URL: EnvDatabaseUrl,
+    REDIS_URL: EnvRedisUrl,
     /** Prefixes every Redis key, BullMQ queue and pub/sub channel: lets several installs (or test runs) share one Redis. */
-    REDIS_PREFIX: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]*$/)
-      .default(''),
-    WEBHOOK_SECRETS: csv.default([DEV_WEBHOOK_SECRET]),
+    REDIS_PREFIX: EnvRedisPrefix,
+    WEBHOOK_SECRETS: EnvList.default([DEV_WEBHOOK_SECRET]),
     SEPAY_API_KEY: z.string().min(16).optional(),
     WORKER_TOKEN: z.string().min(16).default(DEV_WORKER_TOKEN),
     SMTP_URL: z.string().url().optional(),
     NOTIFY_FROM: z.string().default('Paidflow <no-reply@paidflow.local>'),
     ADMIN_ALERT_EMAIL: z.string().email().optional(),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_LEVEL: EnvLogLevel,
     /** Behind a reverse proxy: take the client's address from X-Forwarded-For (sign-in rate limit). */
     TRUST_PROXY: z.stringbool().default(false),
     /** How often the outbox drainer polls MySQL for rows to deliver (it is also woken on commit). */
@@ -71,12 +61,7 @@ export type ServerEnv = z.infer<typeof Env>;
 
 /** Parses the environment; on error names every bad variable (never its value) and exits. */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): ServerEnv {
-  const parsed = Env.safeParse(source);
-  if (parsed.success) return parsed.data;
-  for (const issue of parsed.error.issues) {
-    console.error(`invalid environment variable ${issue.path.join('.')}: ${issue.message}`);
-  }
-  process.exit(1);
+  return parseEnvOrExit(Env, source);
 }
 
 /** The environment for tests: defaults plus overrides, no process.env. */

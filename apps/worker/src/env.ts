@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { EnvLogLevel, EnvNodeEnv, EnvRedisPrefix, EnvRedisUrl, parseEnvOrExit } from '@paidflow/contracts';
 import { z } from 'zod';
 
 /** The development token of .env.example (the server's DEV_WORKER_TOKEN); refused in production. */
@@ -19,15 +20,9 @@ const Directory = (fallback: string) =>
 
 const Env = z
   .object({
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-    REDIS_URL: z
-      .string()
-      .regex(/^rediss?:\/\//, 'must be a redis:// URL')
-      .default('redis://127.0.0.1:6379'),
-    REDIS_PREFIX: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]*$/, 'letters, digits, _ and - only')
-      .default(''),
+    NODE_ENV: EnvNodeEnv,
+    REDIS_URL: EnvRedisUrl,
+    REDIS_PREFIX: EnvRedisPrefix,
     SERVER_URL: z.url().default('http://127.0.0.1:3000'),
     WORKER_TOKEN: z.string().min(16).default(DEV_WORKER_TOKEN),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
@@ -37,7 +32,7 @@ const Env = z
     DELIVERY_DIR: Directory('.paidflow/delivery'),
     HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
     HEALTH_HOST: z.string().default('0.0.0.0'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_LEVEL: EnvLogLevel,
     WORKER_ID: z.string().min(1).max(128).default(`${os.hostname()}-${process.pid}`),
     /** A download that receives no byte for this long is aborted (TIMEOUT, retried). */
     DOWNLOAD_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
@@ -64,12 +59,7 @@ export type WorkerEnv = z.infer<typeof Env>;
 
 /** Parses the environment; on error names every bad variable (never its value) and exits. */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): WorkerEnv {
-  const parsed = Env.safeParse(source);
-  if (parsed.success) return parsed.data;
-  for (const issue of parsed.error.issues) {
-    console.error(`invalid environment variable ${issue.path.join('.')}: ${issue.message}`);
-  }
-  process.exit(1);
+  return parseEnvOrExit(Env, source);
 }
 
 /** The environment for tests: defaults plus overrides, no process.env. */

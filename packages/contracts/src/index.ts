@@ -3,6 +3,7 @@ export * from './audit.ts';
 export * from './channels.ts';
 export * from './common.ts';
 export * from './dashboard.ts';
+export * from './env.ts';
 export * from './errors.ts';
 export * from './jobs.ts';
 export * from './namespace.ts';

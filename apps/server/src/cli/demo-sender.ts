@@ -1,5 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import type { SepayTransaction } from '@paidflow/contracts';
+import { EnvDatabaseUrl, EnvList, EnvLogLevel, parseEnvOrExit } from '@paidflow/contracts';
 import { createDb, type Db, orders } from '@paidflow/db';
 import { placeDemoOrder } from '@paidflow/db/seed';
 import { and, asc, eq, gt, notInArray } from 'drizzle-orm';
@@ -15,20 +16,10 @@ import { signatureHeader } from '../webhooks/signature.ts';
  */
 
 const DemoEnv = z.object({
-  DATABASE_URL: z
-    .string()
-    .regex(/^mysql:\/\//, 'must be a mysql:// URL')
-    .default('mysql://root@127.0.0.1:3306/paidflow'),
-  WEBHOOK_SECRETS: z
-    .string()
-    .default(DEV_WEBHOOK_SECRET)
-    .transform((value) =>
-      value
-        .split(',')
-        .map((part) => part.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.string()).min(1, 'needs at least one secret')),
+  DATABASE_URL: EnvDatabaseUrl,
+  WEBHOOK_SECRETS: EnvList.default([DEV_WEBHOOK_SECRET]).pipe(
+    z.array(z.string()).min(1, 'needs at least one secret'),
+  ),
   /** The server (the webhook path is added when missing) or the full webhook URL. */
   SERVER_URL: z
     .url()
@@ -45,7 +36,7 @@ const DemoEnv = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((value) => value === 'true'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: EnvLogLevel,
 });
 export type DemoEnv = z.infer<typeof DemoEnv>;
 
@@ -192,14 +183,7 @@ export function startDemoSender(options: DemoSenderOptions & { intervalMs: numbe
 }
 
 async function main(): Promise<void> {
-  const parsed = DemoEnv.safeParse(process.env);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      console.error(`invalid environment variable ${issue.path.join('.')}: ${issue.message}`);
-    }
-    process.exit(1);
-  }
-  const env = parsed.data;
+  const env = parseEnvOrExit(DemoEnv);
   const logger = createLogger(env.LOG_LEVEL, 'demo-sender');
   const database = createDb({ url: env.DATABASE_URL, connectionLimit: 2 });
   const sender = startDemoSender({

@@ -1,3 +1,4 @@
+import { parseEnvOrExit } from '@paidflow/contracts';
 import { z } from 'zod';
 
 const Env = z.object({
@@ -26,10 +27,5 @@ export type CourseSourceEnv = z.infer<typeof Env>;
 
 /** The course source CLI's environment; names every bad variable and exits. */
 export function loadCourseSourceEnv(source: NodeJS.ProcessEnv = process.env): CourseSourceEnv {
-  const parsed = Env.safeParse(source);
-  if (parsed.success) return parsed.data;
-  for (const issue of parsed.error.issues) {
-    console.error(`invalid environment variable ${issue.path.join('.')}: ${issue.message}`);
-  }
-  process.exit(1);
+  return parseEnvOrExit(Env, source);
 }

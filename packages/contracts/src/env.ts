@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+/**
+ * The pieces every process's environment schema shares, and the one way each parses it: once, at
+ * start-up, naming every bad variable (never its value, which may be a secret) before exiting.
+ */
+export const EnvDatabaseUrl = z
+  .string()
+  .regex(/^mysql:\/\//, 'must be a mysql:// URL')
+  .default('mysql://root@127.0.0.1:3306/paidflow');
+
+export const EnvRedisUrl = z
+  .string()
+  .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+  .default('redis://127.0.0.1:6379');
+
+export const EnvLogLevel = z
+  .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  .default('info');
+
+/** A comma-separated list, trimmed, empty items dropped. */
+export const EnvList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.string()));
+
+/** The messages for a failed parse, one per bad variable. */
+export function envErrors(error: z.ZodError): string[] {
+  return error.issues.map(
+    (issue) => `invalid environment variable ${issue.path.join('.')}: ${issue.message}`,
+  );
+}
+
+/** Parses `source` with `schema`; on failure prints every bad variable and exits with status 1. */
+export function parseEnvOrExit<T extends z.ZodType>(
+  schema: T,
+  source: NodeJS.ProcessEnv = process.env,
+): z.output<T> {
+  const parsed = schema.safeParse(source);
+  if (parsed.success) return parsed.data;
+  for (const line of envErrors(parsed.error)) console.error(line);
+  process.exit(1);
+}
+
+export const EnvNodeEnv = z.enum(['development', 'test', 'production']).default('development');
+
+/** Prefixes every Redis key, BullMQ queue and pub/sub channel: lets installs (or test runs) share one Redis. */
+export const EnvRedisPrefix = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]*$/, 'letters, digits, _ and - only')
+  .default('');
