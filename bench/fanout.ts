@@ -10,17 +10,17 @@
 // clients and the publisher run in other processes. Prints a table, then one JSON line last.
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createTestDatabase } from '@paidflow/db/testing';
-import { Redis } from 'ioredis';
+import { deleteRedisPrefix } from '../apps/server/src/testing/redis-prefix.ts';
 import { bareWsClient, type ClientPlan, type Closer, socketIoClient, trpcClient } from './fanout/clients.ts';
 import type { PeerMessage } from './fanout/peer-common.ts';
 import { cpuSecondsOf, rssOf } from './fanout/proc.ts';
 import type { PublisherReport } from './fanout/publisher.ts';
 import { Recorder } from './fanout/recorder.ts';
 import { createTopology } from './fanout/setup.ts';
+import { freePort } from './lib/net.ts';
 import { printReport } from './lib/report.ts';
 
 const { values } = parseArgs({
@@ -64,14 +64,6 @@ async function waitUntil(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(50);
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 interface RunningPeer {
@@ -181,20 +173,6 @@ function runPublisher(config: object): Promise<PublisherReport> {
     });
     child.send(config);
   });
-}
-
-async function deletePrefix(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
 
 const prefix = `bench-${randomUUID()}`;
@@ -334,7 +312,7 @@ for (const peerName of PEERS) {
   await sleep(1000);
 }
 
-await deletePrefix(prefix);
+await deleteRedisPrefix(REDIS_URL, prefix);
 await tdb[Symbol.asyncDispose]();
 
 const byPeer = Object.fromEntries(results.map((result) => [result.peer, result]));

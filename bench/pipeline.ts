@@ -12,13 +12,13 @@
 // Prints a table, then one JSON line of every figure as the last line.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createTestDatabase } from '@paidflow/db/testing';
-import { Redis } from 'ioredis';
+import { deleteRedisPrefix } from '../apps/server/src/testing/redis-prefix.ts';
 import { startCourseSource } from '../apps/worker/src/course-source/course-source.ts';
 import { fetchManifest } from '../apps/worker/src/steps/enroll.ts';
+import { freePort } from './lib/net.ts';
 import { printReport } from './lib/report.ts';
 import { summarize } from './lib/stats.ts';
 import { arrivalSchedule, bullmqPickup, mysqlPollingPickup, runArrivals } from './pipeline/pickup.ts';
@@ -52,25 +52,6 @@ function log(line: string): void {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function deletePrefix(): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${PREFIX}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
-  redis.disconnect();
-}
 
 async function measurePickup() {
   const jobs = Number(values['pickup-jobs']);
@@ -281,5 +262,5 @@ try {
     figures,
   });
 } finally {
-  await deletePrefix();
+  await deleteRedisPrefix(REDIS_URL, PREFIX);
 }

@@ -1,5 +1,5 @@
 import { type Db, downloadTasks, orders } from '@paidflow/db';
-import { signatureHeader } from '../../apps/server/src/webhooks/signature.ts';
+import { signedWebhookRequest } from '../../apps/server/src/webhooks/signature.ts';
 
 /** Pending orders to pay, each with two pending tasks, inserted in bulk. Returns their codes. */
 export async function seedPendingOrders(db: Db, count: number, amount: number): Promise<string[]> {
@@ -90,14 +90,7 @@ export async function sendWebhooks(options: {
       });
       const begin = process.hrtime.bigint();
       try {
-        const response = await fetch(options.url, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'paidflow-signature': signatureHeader(options.secret, body),
-          },
-          body,
-        });
+        const response = await fetch(options.url, signedWebhookRequest(options.secret, body));
         await response.arrayBuffer();
         result.latenciesMs.push(Number(process.hrtime.bigint() - begin) / 1e6);
         if (response.status === 200) result.accepted++;

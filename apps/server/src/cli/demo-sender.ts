@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { DEV_WEBHOOK_SECRET } from '../env.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { WEBHOOK_PATH } from '../webhooks/sepay.ts';
-import { signatureHeader } from '../webhooks/signature.ts';
+import { signedWebhookRequest } from '../webhooks/signature.ts';
 
 /**
  * The demo sender of `npm start`: every few seconds it pays one pending seeded order with a
@@ -107,12 +107,7 @@ export async function payOnePendingOrder(
   const raw = JSON.stringify(transaction);
   try {
     const response = await fetch(options.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'paidflow-signature': signatureHeader(options.secret, raw),
-      },
-      body: raw,
+      ...signedWebhookRequest(options.secret, raw),
       signal: AbortSignal.timeout(10_000),
     });
     const body = await response.text();

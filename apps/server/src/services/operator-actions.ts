@@ -7,20 +7,19 @@ import {
 } from '@paidflow/contracts';
 import {
   appendAuditEvents,
-  type Db,
   type DbOrTx,
-  downloadTasks,
   enqueueDownloads,
-  lockOrder,
   type OrderRow,
   orders,
   transitionTask,
 } from '@paidflow/db';
+import type { Job } from 'bullmq';
 import { eq } from 'drizzle-orm';
 import type { AppDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import { completeOrderIfDone, type OrderCompletion, publishOrderCompletion } from './order-completion.ts';
 import { publishOrderProgress, publishOrderStatus, publishTaskStatus } from './pipeline-events.ts';
+import { lockTaskAndOrder } from './task-lock.ts';
 import { withTransaction } from './transaction.ts';
 
 export type ActionDeps = Pick<AppDeps, 'db' | 'redis' | 'logger' | 'env' | 'queue' | 'kickOutbox'>;
@@ -53,23 +52,6 @@ export function conflict(reason: string): ActionRefusal {
   return { ok: false, code: 'CONFLICT', reason };
 }
 
-/**
- * Locks a task's order, then the task (the pipeline's lock order, so an operator's action and a
- * worker's report never deadlock on each other). The order id is read before the transaction so
- * that the transaction's first read is a locking one.
- */
-async function lockTaskAndOrder(db: Db, tx: DbOrTx, taskId: number) {
-  const [peek] = await db
-    .select({ order_id: downloadTasks.order_id })
-    .from(downloadTasks)
-    .where(eq(downloadTasks.id, taskId));
-  if (!peek) return null;
-  const order = await lockOrder(tx, peek.order_id);
-  const [task] = await tx.select().from(downloadTasks).where(eq(downloadTasks.id, taskId)).for('update');
-  if (!order || !task || task.order_id !== order.id) return null;
-  return { task, order };
-}
-
 /** An ended order gets a task back: it is processing again, and the audit trail says why. */
 async function reopenOrder(tx: DbOrTx, order: OrderRow, taskId: number, actor: Actor) {
   if (!['completed', 'failed', 'cancelled'].includes(order.order_status)) return null;
@@ -96,13 +78,24 @@ async function reopenOrder(tx: DbOrTx, order: OrderRow, taskId: number, actor: A
   };
 }
 
-/** Best effort after commit: a failed BullMQ job that no longer stands for a failed task. */
-async function removeFailedJob(deps: ActionDeps, jobId: string): Promise<void> {
+type JobState = Awaited<ReturnType<Job['getState']>>;
+
+/**
+ * Best effort after commit: removes a task's BullMQ job when it is in one of `states` (a failed
+ * job that no longer stands for a failed task, or a waiting job of a cancelled task; an active
+ * one stops on the status message). A failure is only logged as `warning`.
+ */
+async function removeJobIn(
+  deps: ActionDeps,
+  jobId: string,
+  states: readonly JobState[],
+  warning: string,
+): Promise<void> {
   try {
     const job = await deps.queue.getJob(jobId);
-    if (job && (await job.getState()) === 'failed') await job.remove();
+    if (job && states.includes(await job.getState())) await job.remove();
   } catch (error) {
-    deps.logger.warn({ err: error, jobId }, 'could not remove the dead-letter job of a retried task');
+    deps.logger.warn({ err: error, jobId }, warning);
   }
 }
 
@@ -173,31 +166,17 @@ export async function retryTask(
     newStatus: 'queued',
   });
   await publishOrderProgress(deps, result.order);
-  await removeFailedJob(deps, result.failedJobId);
+  await removeJobIn(
+    deps,
+    result.failedJobId,
+    ['failed'],
+    'could not remove the dead-letter job of a retried task',
+  );
   deps.logger.info({ taskId, actorId: actor.id }, 'task retry requested');
   return { ok: true };
 }
 
 const CANCELLABLE = ['pending', 'queued', 'enrolled', 'downloading', 'uploading'] as const;
-
-/** Removes a task's job while it waits (waiting, delayed, prioritized); an active one stops on the status message. */
-async function removeWaitingJob(deps: ActionDeps, jobId: string): Promise<void> {
-  try {
-    const job = await deps.queue.getJob(jobId);
-    if (!job) return;
-    const state = await job.getState();
-    if (
-      state === 'waiting' ||
-      state === 'delayed' ||
-      state === 'prioritized' ||
-      state === 'waiting-children'
-    ) {
-      await job.remove();
-    }
-  } catch (error) {
-    deps.logger.warn({ err: error, jobId }, 'could not remove the job of a cancelled task');
-  }
-}
 
 /**
  * Cancels a queued or running task for an operator: -> cancelled (transitionTask), the audit
@@ -248,7 +227,12 @@ export async function cancelTask(
   });
   if (result.completion) await publishOrderCompletion(deps, result.completion);
   else await publishOrderProgress(deps, result.order);
-  await removeWaitingJob(deps, downloadJobId(taskId, result.task.queue_generation));
+  await removeJobIn(
+    deps,
+    downloadJobId(taskId, result.task.queue_generation),
+    ['waiting', 'delayed', 'prioritized', 'waiting-children'],
+    'could not remove the job of a cancelled task',
+  );
   deps.logger.info({ taskId, actorId: actor.id, previous: result.previous }, 'task cancelled');
   return { ok: true };
 }

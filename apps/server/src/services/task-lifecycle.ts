@@ -17,12 +17,9 @@ import {
 } from '@paidflow/contracts';
 import {
   appendAuditEvents,
-  type Db,
   type DbOrTx,
-  type DownloadTaskRow,
   downloadTasks,
   insertOutboxRows,
-  lockOrder,
   NOTIFICATION_TOPIC,
   type OrderRow,
   orderAuditLogs,
@@ -40,6 +37,7 @@ import {
   publishTaskStatus,
   type TaskStatusChange,
 } from './pipeline-events.ts';
+import { lockTaskAndOrder } from './task-lock.ts';
 import { withTransaction } from './transaction.ts';
 
 const SOURCE = 'worker';
@@ -85,28 +83,6 @@ function jobGeneration(jobId: string, taskId: number): number | null {
   const match = /^task-(\d+)-(\d+)$/.exec(jobId);
   if (!match || Number(match[1]) !== taskId) return null;
   return Number(match[2]);
-}
-
-/**
- * Locks a task's order, then the task: every pipeline writer takes the order lock first, so that
- * the order's counters and status are decided by one transaction at a time. The order id is read
- * outside the transaction, so that its first read is a locking one (a plain read would fix the
- * transaction's snapshot before the locks are held).
- */
-async function lockTaskAndOrder(
-  db: Db,
-  tx: DbOrTx,
-  taskId: number,
-): Promise<{ task: DownloadTaskRow; order: OrderRow } | null> {
-  const [peek] = await db
-    .select({ order_id: downloadTasks.order_id })
-    .from(downloadTasks)
-    .where(eq(downloadTasks.id, taskId));
-  if (!peek) return null;
-  const order = await lockOrder(tx, peek.order_id);
-  const [task] = await tx.select().from(downloadTasks).where(eq(downloadTasks.id, taskId)).for('update');
-  if (!order || !task || task.order_id !== order.id) return null;
-  return { task, order };
 }
 
 /** An order that had ended gets a task back (a dead letter retried): it is processing again. */

@@ -2,11 +2,13 @@ import { randomInt, randomUUID } from 'node:crypto';
 import type { SepayTransaction } from '@paidflow/contracts';
 import { type Db, insertTasks, orders } from '@paidflow/db';
 import { createTestDatabase, type TestDatabase } from '@paidflow/db/testing';
-import { Redis } from 'ioredis';
 import { type RunningServer, startServer } from '../app.ts';
 import { type ServerEnv, testEnv } from '../env.ts';
 import { createLogger } from '../logger.ts';
 import { signatureHeader } from '../webhooks/signature.ts';
+import { deleteRedisPrefix } from './redis-prefix.ts';
+
+export { deleteRedisPrefix };
 
 /** Test helpers of the pipeline's integration tests (not shipped code paths). */
 
@@ -46,21 +48,6 @@ export async function startTestServer(
       await tdb[Symbol.asyncDispose]();
     },
   };
-}
-
-/** Deletes every key under a test prefix (queues, latest values). */
-export async function deleteRedisPrefix(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
 
 let codeCounter = randomInt(100_000, 900_000);

@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { SIGNATURE_TOLERANCE_SECONDS } from '@paidflow/contracts';
+import { SIGNATURE_HEADER, SIGNATURE_TOLERANCE_SECONDS } from '@paidflow/contracts';
 
 /**
  * Paidflow's webhook signature: `Paidflow-Signature: t=<unix seconds>,v1=<hex>[,v1=<hex>...]`,
@@ -20,6 +20,24 @@ export function signatureHeader(
 ): string {
   const list = Array.isArray(secrets) ? secrets : [secrets];
   return [`t=${t}`, ...list.map((secret) => `v1=${signPayload(secret, rawBody, t)}`)].join(',');
+}
+
+/**
+ * The fetch options of a signed webhook delivery: a POST of the raw JSON body with its signature
+ * header. The demo sender and the webhook benchmark send theirs with it.
+ */
+export function signedWebhookRequest(
+  secrets: string | string[],
+  rawBody: string,
+): { method: 'POST'; headers: Record<string, string>; body: string } {
+  return {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      [SIGNATURE_HEADER]: signatureHeader(secrets, rawBody),
+    },
+    body: rawBody,
+  };
 }
 
 export interface ParsedSignature {
