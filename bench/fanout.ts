@@ -341,7 +341,7 @@ printReport({
     'cpu µs/msg',
     'KB/conn rss',
     'KB/conn heap',
-    'client loop p99 ms',
+    'client loop lag p99 ms',
   ],
   rows: results.map((r) => [
     r.peer,
@@ -359,7 +359,7 @@ printReport({
     r.serverCpuUsPerDelivery,
     r.rssPerConnectionKb,
     r.heapPerConnectionKb,
-    r.clientLoopDelayP99Ms,
+    r.clientLoopLagP99Ms,
   ]),
   figures: {
     bench: 'fanout',

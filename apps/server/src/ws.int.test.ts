@@ -95,6 +95,32 @@ test('events.order starts with a snapshot, then delivers typed progress and stat
   sub.unsubscribe();
 });
 
+test('stopping a subscription, or closing its socket, ends its stream and releases its hub listener', async () => {
+  const hub = t.server.deps.realtime!.hub;
+  const { orderId, taskIds } = await createPaidOrder(t.server.deps.db, { statuses: ['downloading'] });
+  const [taskId] = taskIds as [number];
+  const listeners = () => hub.topicListenerCount({ kind: 'order', id: orderId });
+  const first = client(viewer.cookie);
+  const second = client(viewer.cookie);
+  const stopped = collect((handlers) => first.client.events.order.subscribe({ orderId }, handlers));
+  const closed = collect((handlers) => second.client.events.order.subscribe({ orderId }, handlers));
+  await waitFor(() => stopped.events.length >= 1 && closed.events.length >= 1, 10_000, 'snapshots');
+  await waitFor(() => listeners() === 2, 5_000, 'two listeners');
+  // The stream is parked waiting for its next event when the stop arrives: the abort must end it
+  // there, not on the next event (none is coming).
+  stopped.unsubscribe();
+  await waitFor(() => listeners() === 1, 5_000, 'the stopped listener released');
+  await second.close();
+  await waitFor(() => listeners() === 0, 5_000, 'the closed listener released');
+  // Events published afterwards reach no one and break nothing.
+  await publishRaw(`task:${taskId}:progress`, progress(taskId, orderId, 50));
+  const third = client(viewer.cookie);
+  const fresh = collect((handlers) => third.client.events.order.subscribe({ orderId }, handlers));
+  await waitFor(() => fresh.events.length >= 1, 10_000, 'a new subscriber still works');
+  expect(stopped.events).toHaveLength(1);
+  fresh.unsubscribe();
+});
+
 test('a client that reconnects with lastEventId after its task finished ends on the final state', async () => {
   const { orderId, taskIds } = await createPaidOrder(t.server.deps.db, { statuses: ['downloading'] });
   const [taskId] = taskIds as [number];

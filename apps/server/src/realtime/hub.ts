@@ -37,6 +37,8 @@ export interface RealtimeHub {
   handleMessage(prefixedChannel: string, raw: string): void;
   /** Open listeners per topic kind. */
   listenerCount(): { order: number; task: number; firehose: number };
+  /** Open listeners of one topic. */
+  topicListenerCount(topic: Topic): number;
 }
 
 export interface RealtimeHubOptions {
@@ -262,5 +264,10 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     return { order, task, firehose: firehose.size };
   }
 
-  return { start, stop, subscribe, nextId, handleMessage, listenerCount };
+  function topicListenerCount(topic: Topic): number {
+    if (topic.kind === 'firehose') return firehose.size;
+    return (topic.kind === 'order' ? byOrder : byTask).get(topic.id)?.size ?? 0;
+  }
+
+  return { start, stop, subscribe, nextId, handleMessage, listenerCount, topicListenerCount };
 }

@@ -60,3 +60,47 @@ test('removeWhere drops the stale events only', () => {
   expect(queue.removeWhere((n) => n % 2 === 0)).toBe(2);
   expect(drain(queue)).toEqual([1, 3]);
 });
+
+test('a long backlog coalesces through its index, in order, and drains back to reuse', () => {
+  const queue = new LiveQueue<string>(1_000);
+  for (let i = 0; i < 100; i++) queue.push(`s${i}`, null);
+  for (let round = 0; round < 3; round++) {
+    for (let task = 0; task < 50; task++) queue.push(`p${task}@${round}`, `task:${task}`);
+  }
+  expect(queue.size).toBe(150);
+  expect(queue.coalesced).toBe(100);
+  const out = drain(queue);
+  expect(out.slice(0, 100)).toEqual(Array.from({ length: 100 }, (_, i) => `s${i}`));
+  expect(out.slice(100)).toEqual(Array.from({ length: 50 }, (_, task) => `p${task}@2`));
+  queue.push('again', 'task:1');
+  queue.push('again2', 'task:1');
+  expect(drain(queue)).toEqual(['again2']);
+});
+
+test('a subscriber that never catches up does not grow the queue: vacated slots are reclaimed', () => {
+  const queue = new LiveQueue<number>(10);
+  for (let i = 0; i < 100_000; i++) {
+    queue.push(i, `task:${i % 3}`);
+    if (i % 2 === 0) queue.shift();
+  }
+  expect(queue.size).toBeLessThanOrEqual(3);
+  expect(queue.slots).toBeLessThanOrEqual(2 * 3 + 33);
+  const rest = drain(queue);
+  expect(new Set(rest).size).toBe(rest.length);
+  expect(rest.every((n) => n >= 99_990)).toBe(true);
+});
+
+test('removeWhere and clear leave a queue that works as new', () => {
+  const queue = new LiveQueue<number>(100);
+  for (let i = 0; i < 60; i++) queue.push(i, i % 2 === 0 ? `task:${i}` : null);
+  expect(queue.removeWhere((n) => n < 30)).toBe(30);
+  queue.push(100, 'task:40');
+  expect(queue.size).toBe(30);
+  expect(drain(queue)[29]).toBe(100);
+  queue.push(1, null);
+  queue.clear();
+  expect(queue.size).toBe(0);
+  expect(queue.shift()).toBeUndefined();
+  queue.push(7, 'task:7');
+  expect(drain(queue)).toEqual([7]);
+});

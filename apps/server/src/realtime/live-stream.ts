@@ -60,6 +60,23 @@ function sleep(ms: number): Promise<void> {
 }
 
 /**
+ * What a subscriber is sent next: its oldest pending update, or every pending update (up to
+ * MAX_BATCH, in order) as one batch, tracked with the last one's id; undefined when none is pending.
+ */
+function takeNext(queue: LiveQueue<HubItem>): TrackedEnvelope<LiveEvent> | undefined {
+  const first = queue.shift();
+  if (first === undefined) return undefined;
+  if (queue.size === 0) return tracked(first.id, first.event);
+  const events: LiveUpdate[] = [first.event];
+  let last = first;
+  for (let item = queue.shift(); item; item = events.length < MAX_BATCH ? queue.shift() : undefined) {
+    events.push(item.event);
+    last = item;
+  }
+  return tracked(last.id, markPlainJson({ kind: 'batch', events }));
+}
+
+/**
  * A subscription's stream: the current state first (a snapshot), then the live updates of its
  * topic, each with a tracked id. The hub listener is attached BEFORE the snapshot is read, so
  * nothing published meanwhile is missed; pending progress the snapshot already covers is dropped.
@@ -93,6 +110,7 @@ export async function* liveStream(options: LiveStreamOptions): AsyncGenerator<Tr
   });
   const onAbort = () => queue.wake();
   signal?.addEventListener('abort', onAbort, { once: true });
+  let out: TrackedEnvelope<LiveEvent> | undefined;
   try {
     let reason: SnapshotReason = options.lastEventId ? 'resume' : 'subscribe';
     while (!signal?.aborted) {
@@ -111,22 +129,16 @@ export async function* liveStream(options: LiveStreamOptions): AsyncGenerator<Tr
           await sleep(10);
           continue;
         }
-        const first = queue.shift();
-        if (!first) {
+        out = takeNext(queue);
+        if (out === undefined) {
           await queue.wait();
           continue;
         }
-        if (queue.size === 0) {
-          yield tracked(first.id, first.event);
-          continue;
-        }
-        const events: LiveUpdate[] = [first.event];
-        let last = first;
-        for (let item = queue.shift(); item; item = events.length < MAX_BATCH ? queue.shift() : undefined) {
-          events.push(item.event);
-          last = item;
-        }
-        yield tracked(last.id, markPlainJson({ kind: 'batch', events }));
+        yield out;
+        // A suspended generator keeps its variables: without this, each subscriber would hold
+        // its last event until the next one (a fifth of a second apart at 5 messages a second),
+        // long enough to be copied out of the young generation.
+        out = undefined;
       }
       queue.clear();
       reason = 'resync';
