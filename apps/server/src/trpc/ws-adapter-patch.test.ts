@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { createTRPCClient, createWSClient, type TRPCClientError, wsLink } from '@trpc/client';
-import { initTRPC, TRPCError, tracked } from '@trpc/server';
+import { type AnyRouter, initTRPC, TRPCError, tracked } from '@trpc/server';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import superjson from 'superjson';
 import { expect, test } from 'vitest';
@@ -57,7 +57,9 @@ async function startAdapter() {
   const handler = applyWSSHandler({ wss, router });
   const { port } = wss.address() as AddressInfo;
   const wsClient = createWSClient({ url: `ws://127.0.0.1:${port}`, WebSocket: WebSocket as never });
-  const client = createTRPCClient<typeof router>({ links: [wsLink({ client: wsClient, transformer: superjson })] });
+  const client = createTRPCClient<typeof router>({
+    links: [wsLink({ client: wsClient, transformer: superjson })],
+  });
   return {
     client,
     returned,
@@ -93,13 +95,13 @@ test('patched adapter: values arrive as before (transformer applied, tracked ids
   const adapter = await startAdapter();
   try {
     const received: unknown[] = [];
-    const failed = new Promise<TRPCClientError<never>>((resolve) => {
+    const failed = new Promise<TRPCClientError<AnyRouter>>((resolve) => {
       adapter.client.values.subscribe(undefined, {
         onData: (value) => {
           received.push(value);
           if (received.length === 2) adapter.release();
         },
-        onError: (error) => resolve(error as TRPCClientError<never>),
+        onError: (error) => resolve(error as TRPCClientError<AnyRouter>),
       });
     });
     const error = await failed;
