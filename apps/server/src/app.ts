@@ -83,6 +83,7 @@ export async function startServer(env: ServerEnv, logger: Logger): Promise<Runni
     createContext,
     resolveSession,
     metrics: realtimeMetrics,
+    pingMs: env.WS_PING_MS,
   });
   await hub.start();
 

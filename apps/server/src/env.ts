@@ -37,6 +37,11 @@ const Env = z
     RECONCILE_INTERVAL_MS: z.coerce.number().int().min(1000).default(30_000),
     /** A task must be unchanged this long before the reconciler checks it. */
     RECONCILE_STALE_SECONDS: z.coerce.number().int().min(0).default(60),
+    /**
+     * WebSocket keep-alive: a connection silent this long gets a PING; one that does not answer
+     * within the same time (at most 10 s) is terminated, so dead peers free their subscriptions.
+     */
+    WS_PING_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
     /** Where the built SPA is served from in production. */
     WEB_DIST_DIR: z.string().optional(),
   })

@@ -21,7 +21,10 @@ export interface WebSocketOptions {
   createContext: (opts: CreateWSSContextFnOptions) => Promise<object>;
   resolveSession: SessionResolver;
   metrics: RealtimeMetrics;
-  /** Keep-alive ping interval (the adapter terminates a client that misses the pong). */
+  /**
+   * Keep-alive: a connection silent this long is sent a PING, and terminated when no message
+   * (the client's PONG) follows within the same time, at most 10 s.
+   */
   pingMs?: number;
 }
 
@@ -43,12 +46,13 @@ function refuse(socket: Duplex, status: number, reason: string): void {
  */
 export function attachWebSocketServer(options: WebSocketOptions): LiveSocketServer {
   const { server, deps, metrics } = options;
+  const pingMs = options.pingMs ?? 30_000;
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD_BYTES });
   const handler = applyWSSHandler({
     wss,
     router: options.router,
     createContext: options.createContext as never,
-    keepAlive: { enabled: true, pingMs: options.pingMs ?? 30_000, pongWaitMs: 10_000 },
+    keepAlive: { enabled: true, pingMs, pongWaitMs: Math.min(pingMs, 10_000) },
     onError({ error, path }) {
       if (error.code === 'INTERNAL_SERVER_ERROR')
         deps.logger.error({ err: error, path }, 'websocket call failed');
