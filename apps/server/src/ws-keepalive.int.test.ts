@@ -2,7 +2,7 @@ import { redisNamespace } from '@paidflow/contracts';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import WebSocket from 'ws';
-import { collect, liveClient } from './testing/live-client.ts';
+import { collect, liveClient, sendOrderSubscription } from './testing/live-client.ts';
 import { createPaidOrder, createTestAdmin, type TestAdmin } from './testing/live-fixtures.ts';
 import { startTestServer, type TestServer, waitFor } from './testing/pipeline-fixtures.ts';
 
@@ -37,13 +37,7 @@ test('a silent WebSocket is pinged, and terminated when it never answers; its su
     if (String(raw) === 'PING') pings.push('PING');
   });
   await new Promise((resolve) => socket.once('open', resolve));
-  socket.send(
-    JSON.stringify({
-      id: 1,
-      method: 'subscription',
-      params: { path: 'events.order', input: { json: { orderId } } },
-    }),
-  );
+  sendOrderSubscription(socket, orderId);
   await waitFor(() => hub.topicListenerCount({ kind: 'order', id: orderId }) === 1, 5_000, 'subscribed');
   // The client now stays silent: no PONG, nothing.
   const code = await closed;

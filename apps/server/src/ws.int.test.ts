@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { hashToken } from './auth/session.ts';
 import { publishLive } from './realtime/publisher.ts';
-import { collect, liveClient } from './testing/live-client.ts';
+import { collect, liveClient, sendOrderSubscription } from './testing/live-client.ts';
 import { createPaidOrder, createTestAdmin, type TestAdmin } from './testing/live-fixtures.ts';
 import { startTestServer, type TestServer, waitFor } from './testing/pipeline-fixtures.ts';
 
@@ -331,13 +331,7 @@ test('a client that stops reading is disconnected (bounded buffer) while the oth
     slow.once('error', reject);
   });
   await new Promise((resolve) => slow.once('open', resolve));
-  slow.send(
-    JSON.stringify({
-      id: 1,
-      method: 'subscription',
-      params: { path: 'events.order', input: { json: { orderId } } },
-    }),
-  );
+  sendOrderSubscription(slow, orderId);
   await firstMessage;
   slow.pause();
   const healthy = client(viewer.cookie).client;

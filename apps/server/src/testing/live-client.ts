@@ -89,3 +89,17 @@ export function collect(
   collected.unsubscribe = () => subscription.unsubscribe();
   return collected;
 }
+
+/**
+ * Subscribes a raw `ws` socket to events.order the way @trpc/client's wsLink does on the wire
+ * (for tests of clients that misbehave: never reading, never answering pings).
+ */
+export function sendOrderSubscription(socket: WebSocket, orderId: number, id = 1): void {
+  socket.send(
+    JSON.stringify({
+      id,
+      method: 'subscription',
+      params: { path: 'events.order', input: { json: { orderId } } },
+    }),
+  );
+}
