@@ -85,6 +85,7 @@ export async function startServer(env: ServerEnv, logger: Logger): Promise<Runni
     metrics: realtimeMetrics,
     pingMs: env.WS_PING_MS,
   });
+  deps.liveSockets = live;
   await hub.start();
 
   await new Promise<void>((resolve, reject) => {

@@ -7,6 +7,7 @@ import type { Logger } from './logger.ts';
 import type { Notifier } from './notify/notifier.ts';
 import type { RealtimeHub } from './realtime/hub.ts';
 import type { RealtimeMetrics } from './realtime/metrics.ts';
+import type { LiveSocketServer } from './ws.ts';
 
 /**
  * Everything a procedure, route or service may use, built once in main.ts (or by a test) and
@@ -25,4 +26,6 @@ export interface AppDeps {
   kickOutbox(): void;
   /** The realtime hub (one psubscribe per process) behind the live subscriptions; absent in deps built without it. */
   realtime?: { hub: RealtimeHub; metrics: RealtimeMetrics };
+  /** This process's WebSocket server, once attached: sign-out closes the session's sockets. */
+  liveSockets?: Pick<LiveSocketServer, 'closeSession'>;
 }

@@ -4,11 +4,14 @@ import { eq } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import WebSocket from 'ws';
-import { hashToken } from './auth/session.ts';
+import { startServer } from './app.ts';
+import { endSession, hashToken } from './auth/session.ts';
+import { createLogger } from './logger.ts';
 import { publishLive } from './realtime/publisher.ts';
 import { collect, liveClient, sendOrderSubscription } from './testing/live-client.ts';
 import { createPaidOrder, createTestAdmin, type TestAdmin } from './testing/live-fixtures.ts';
 import { startTestServer, type TestServer, waitFor } from './testing/pipeline-fixtures.ts';
+import { SESSION_EXPIRED_CLOSE_CODE } from './ws.ts';
 
 let t: TestServer;
 let viewer: TestAdmin;
@@ -361,4 +364,96 @@ test('a client that stops reading is disconnected (bounded buffer) while the oth
   await publishRaw(`task:${taskId}:progress`, progress(taskId, orderId, 99));
   await waitFor(() => sub.events.some((e) => e.data.kind === 'task.progress'), 10_000, 'a later message');
   sub.unsubscribe();
+});
+
+test('signing out closes that session’s WebSockets, on this server and on another one, and only those', async () => {
+  const { orderId, taskIds } = await createPaidOrder(t.server.deps.db, { statuses: ['downloading'] });
+  const [taskId] = taskIds as [number];
+  // A second server process on the same database and Redis prefix (a scaled-out deployment).
+  const other = await startServer({ ...t.server.deps.env, PORT: 0 }, createLogger('silent'));
+  try {
+    const leaving = await createTestAdmin(t.server.deps, 'operator');
+    const staying = await createTestAdmin(t.server.deps, 'viewer');
+    const closeCodes = { here: [] as number[], there: [] as number[], staying: [] as number[] };
+    const open = (url: string, admin: TestAdmin, codes: number[]) => {
+      const live = liveClient(url, admin.cookie, {
+        retryDelayMs: 60_000,
+        onClose: (code) => codes.push(code ?? 0),
+      });
+      clients.push(live);
+      const sub = collect((handlers) => live.client.events.order.subscribe({ orderId }, handlers));
+      return { live, sub };
+    };
+    const here = open(t.server.url, leaving, closeCodes.here);
+    const there = open(other.url, leaving, closeCodes.there);
+    const stays = open(t.server.url, staying, closeCodes.staying);
+    await waitFor(
+      () => [here, there, stays].every(({ sub }) => sub.events.length >= 1),
+      10_000,
+      'three snapshots',
+    );
+    // Garbage on the control channel is dropped; it closes nothing.
+    const control = redisNamespace(t.prefix).channel('control:session-revoked');
+    await publisher.publish(control, 'not json');
+    await publisher.publish(control, JSON.stringify({ tokenHash: 'short' }));
+
+    await here.live.client.auth.logout.mutate();
+
+    await waitFor(
+      () => closeCodes.here.length > 0 && closeCodes.there.length > 0,
+      5_000,
+      'both sockets closed',
+    );
+    expect(closeCodes.here[0]).toBe(SESSION_EXPIRED_CLOSE_CODE);
+    expect(closeCodes.there[0]).toBe(SESSION_EXPIRED_CLOSE_CODE);
+    // The other admin's socket is untouched and still receives.
+    await publishRaw(`task:${taskId}:progress`, progress(taskId, orderId, 64));
+    await waitFor(
+      () => stays.sub.events.some((event) => event.data.kind === 'task.progress'),
+      5_000,
+      'progress',
+    );
+    expect(closeCodes.staying).toEqual([]);
+    // And the ended session cannot open a new one.
+    const retry = new WebSocket(`${other.url.replace('http', 'ws')}/trpc`, {
+      headers: { cookie: leaving.cookie },
+    });
+    const refused = await new Promise<number>((resolve) =>
+      retry.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)),
+    );
+    expect(refused).toBe(401);
+    stays.sub.unsubscribe();
+  } finally {
+    await other.close();
+  }
+});
+
+test('a sign-out while Redis refuses the announcement still ends the session; the failure is logged', async () => {
+  const admin = await createTestAdmin(t.server.deps, 'viewer');
+  const deadRedis = new Redis({
+    port: 1,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+  });
+  const warnings: string[] = [];
+  const logger = createLogger('silent');
+  logger.warn = ((_fields: unknown, message?: string) => {
+    warnings.push(message ?? '');
+  }) as typeof logger.warn;
+  const session = admin.principal.kind === 'admin' ? admin.principal.session : null;
+  try {
+    await endSession(
+      { ...t.server.deps, redis: deadRedis, logger, liveSockets: undefined },
+      session!.tokenHash,
+    );
+  } finally {
+    deadRedis.disconnect();
+  }
+  expect(warnings).toEqual(['session revocation not announced to other server processes']);
+  const rows = await t.server.deps.db
+    .select()
+    .from(adminSessions)
+    .where(eq(adminSessions.token_hash, session!.tokenHash));
+  expect(rows).toHaveLength(0);
 });

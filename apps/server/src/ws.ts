@@ -31,6 +31,12 @@ export interface WebSocketOptions {
 export interface LiveSocketServer {
   /** Tells every client to reconnect (to another server), then closes every connection. */
   close(graceMs?: number): Promise<void>;
+  /**
+   * Closes this process's connections authenticated by a session (after the current tick, so
+   * that a reply being sent still goes first); returns how many. Other processes hear of it
+   * through the hub's session revocations.
+   */
+  closeSession(tokenHash: string): number;
   clientCount(): number;
 }
 
@@ -59,6 +65,31 @@ export function attachWebSocketServer(options: WebSocketOptions): LiveSocketServ
     },
   });
   let closing = false;
+  /** Open connections by the session that authenticated them (sign-out closes them). */
+  const bySession = new Map<string, Set<WebSocket>>();
+
+  function track(ws: WebSocket, session: AdminSession): void {
+    const sockets = bySession.get(session.tokenHash) ?? new Set<WebSocket>();
+    bySession.set(session.tokenHash, sockets);
+    sockets.add(ws);
+    ws.once('close', () => {
+      sockets.delete(ws);
+      if (sockets.size === 0 && bySession.get(session.tokenHash) === sockets)
+        bySession.delete(session.tokenHash);
+    });
+  }
+
+  function closeSession(tokenHash: string): number {
+    const sockets = bySession.get(tokenHash);
+    if (!sockets) return 0;
+    bySession.delete(tokenHash);
+    setImmediate(() => {
+      for (const ws of sockets) ws.close(SESSION_EXPIRED_CLOSE_CODE, 'signed out');
+    });
+    deps.logger.info({ connections: sockets.size }, 'websockets of an ended session closed');
+    return sockets.size;
+  }
+  const stopRevocations = deps.realtime?.hub.onSessionRevoked(closeSession);
 
   async function authenticate(req: IncomingMessage): Promise<AdminSession | 'worker' | null> {
     if (isWorkerRequest(req.headers, deps.env.WORKER_TOKEN)) return 'worker';
@@ -98,7 +129,10 @@ export function attachWebSocketServer(options: WebSocketOptions): LiveSocketServ
     wss.handleUpgrade(req, socket, head, (ws) => {
       metrics.connections.inc();
       ws.once('close', () => metrics.connections.dec());
-      if (principal !== 'worker') expireWith(ws, principal);
+      if (principal !== 'worker') {
+        expireWith(ws, principal);
+        track(ws, principal);
+      }
       wss.emit('connection', ws, req);
     });
   }
@@ -113,6 +147,7 @@ export function attachWebSocketServer(options: WebSocketOptions): LiveSocketServ
 
   async function close(graceMs = 1_000): Promise<void> {
     closing = true;
+    stopRevocations?.();
     server.off('upgrade', onServerUpgrade);
     handler.broadcastReconnectNotification();
     // Clients reconnect on the notification; give them a moment, then close who is left.
@@ -124,5 +159,5 @@ export function attachWebSocketServer(options: WebSocketOptions): LiveSocketServ
     await new Promise<void>((resolve) => wss.close(() => resolve()));
   }
 
-  return { close, clientCount: () => wss.clients.size };
+  return { close, closeSession, clientCount: () => wss.clients.size };
 }

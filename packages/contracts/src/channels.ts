@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { OrderComplete, OrderProgress, OrderStatusEvent, TaskProgress, TaskStatusEvent } from './progress.ts';
 
 /**
@@ -131,3 +131,14 @@ export function publishCommands(
     ['publish', namespace.channel(channel), json],
   ];
 }
+
+/**
+ * A control channel between server processes, outside the live-event convention (no scope, id
+ * and type; CHANNEL_PATTERNS never match it): a session that ended (sign-out) is announced here so
+ * that every server process closes the WebSockets it authenticated.
+ */
+export const SESSION_REVOKED_CHANNEL = 'control:session-revoked';
+
+/** The message on SESSION_REVOKED_CHANNEL: the ended session's token hash (SHA-256, hex). */
+export const SessionRevoked = z.object({ tokenHash: z.string().regex(/^[0-9a-f]{64}$/) });
+export type SessionRevoked = z.infer<typeof SessionRevoked>;

@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { type AdminSessionRow, deleteSession, findActiveSession, insertSession } from '@paidflow/db';
 import { TRPCError } from '@trpc/server';
 import type { AppDeps } from '../deps.ts';
+import { publishSessionRevoked } from '../realtime/publisher.ts';
 import type { AdminSession } from '../trpc/context.ts';
 import { readCookie, SESSION_COOKIE } from './cookies.ts';
 
@@ -74,7 +75,16 @@ export async function resolveSession(
   }
 }
 
-/** Ends a session (logout). */
-export async function endSession(deps: Pick<AppDeps, 'db'>, tokenHash: string): Promise<void> {
+/**
+ * Ends a session (logout): deleted from MySQL, so neither HTTP nor a new WebSocket accepts it,
+ * then the WebSockets already open with it are closed, in this process at once and in the others
+ * through Redis.
+ */
+export async function endSession(
+  deps: Pick<AppDeps, 'db' | 'redis' | 'logger' | 'env' | 'liveSockets'>,
+  tokenHash: string,
+): Promise<void> {
   await deleteSession(deps.db, tokenHash);
+  deps.liveSockets?.closeSession(tokenHash);
+  await publishSessionRevoked(deps, tokenHash);
 }

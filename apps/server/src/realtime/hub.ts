@@ -4,6 +4,8 @@ import {
   type ParseMessageResult,
   parseChannelMessage,
   type RedisNamespace,
+  SESSION_REVOKED_CHANNEL,
+  SessionRevoked,
 } from '@paidflow/contracts';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.ts';
@@ -35,6 +37,11 @@ export interface RealtimeHub {
   nextId(): string;
   /** Feeds one raw pub/sub message in (what the subscriber connection does; exported for tests). */
   handleMessage(prefixedChannel: string, raw: string): void;
+  /**
+   * Listens to session revocations announced by any server process (SESSION_REVOKED_CHANNEL, on
+   * the same subscriber connection); returns the unsubscribe function.
+   */
+  onSessionRevoked(listener: (tokenHash: string) => void): () => void;
   /** Open listeners per topic kind. */
   listenerCount(): { order: number; task: number; firehose: number };
   /** Open listeners of one topic. */
@@ -77,6 +84,8 @@ function createThrottledLog(logger: Logger, intervalMs = 10_000) {
 export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
   const { namespace, logger, metrics } = options;
   const patterns = CHANNEL_PATTERNS.map((pattern) => namespace.channel(pattern));
+  const revokedChannel = namespace.channel(SESSION_REVOKED_CHANNEL);
+  const revocationListeners = new Set<(tokenHash: string) => void>();
   const epoch = Date.now().toString(36);
   let seq = 0;
   const byOrder = new Map<number, Set<HubListener>>();
@@ -106,8 +115,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     logger.info('realtime subscriber connection restored; subscriptions resync');
     // ioredis re-subscribes by itself; waiting for our own (idempotent) psubscribe reply makes
     // sure the patterns are active before subscriptions read their snapshot again.
-    subscriber
-      .psubscribe(...patterns)
+    Promise.all([subscriber.psubscribe(...patterns), subscriber.subscribe(revokedChannel)])
       .then(broadcastResync)
       .catch((error: unknown) => logger.warn({ err: error }, 'realtime re-subscribe failed'));
   });
@@ -117,6 +125,36 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
   subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => {
     handleMessage(channel, message);
   });
+  subscriber.on('message', (channel: string, message: string) => {
+    if (channel === revokedChannel) handleRevocation(message);
+  });
+
+  function handleRevocation(raw: string): void {
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      dropMalformed('bad_json', SESSION_REVOKED_CHANNEL, raw);
+      return;
+    }
+    const parsed = SessionRevoked.safeParse(json);
+    if (!parsed.success) {
+      dropMalformed('bad_payload', SESSION_REVOKED_CHANNEL, raw);
+      return;
+    }
+    for (const listener of revocationListeners) {
+      try {
+        listener(parsed.data.tokenHash);
+      } catch (error) {
+        logger.error({ err: error }, 'session revocation listener failed');
+      }
+    }
+  }
+
+  function onSessionRevoked(listener: (tokenHash: string) => void): () => void {
+    revocationListeners.add(listener);
+    return () => revocationListeners.delete(listener);
+  }
 
   function nextId(): string {
     seq += 1;
@@ -223,7 +261,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
       .catch(() => {
         // Unreachable now: ioredis keeps retrying and the queued psubscribe runs on connect.
       })
-      .then(() => subscriber.psubscribe(...patterns));
+      .then(() => Promise.all([subscriber.psubscribe(...patterns), subscriber.subscribe(revokedChannel)]));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), timeoutMs);
@@ -249,6 +287,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     byOrder.clear();
     byTask.clear();
     firehose.clear();
+    revocationListeners.clear();
     try {
       await subscriber.quit();
     } catch {
@@ -269,5 +308,14 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     return (topic.kind === 'order' ? byOrder : byTask).get(topic.id)?.size ?? 0;
   }
 
-  return { start, stop, subscribe, nextId, handleMessage, listenerCount, topicListenerCount };
+  return {
+    start,
+    stop,
+    subscribe,
+    onSessionRevoked,
+    nextId,
+    handleMessage,
+    listenerCount,
+    topicListenerCount,
+  };
 }

@@ -5,6 +5,8 @@ import {
   encodeChannelMessage,
   publishCommands,
   redisNamespace,
+  SESSION_REVOKED_CHANNEL,
+  type SessionRevoked,
 } from '@paidflow/contracts';
 import type { AppDeps } from '../deps.ts';
 
@@ -27,6 +29,28 @@ export async function publishLive<S extends ChannelScope, T extends ChannelType<
     return true;
   } catch (error) {
     deps.logger.warn({ err: error, channel }, 'live message not published');
+    return false;
+  }
+}
+
+/**
+ * Announces an ended session to every server process (each closes the WebSockets it opened for
+ * it). When Redis is down the failure is logged: the session is already gone from MySQL, so those
+ * sockets can no longer be reopened, and each closes at the latest when the session would expire.
+ */
+export async function publishSessionRevoked(
+  deps: Pick<AppDeps, 'redis' | 'logger' | 'env'>,
+  tokenHash: string,
+): Promise<boolean> {
+  const message: SessionRevoked = { tokenHash };
+  try {
+    await deps.redis.publish(
+      redisNamespace(deps.env.REDIS_PREFIX).channel(SESSION_REVOKED_CHANNEL),
+      JSON.stringify(message),
+    );
+    return true;
+  } catch (error) {
+    deps.logger.warn({ err: error }, 'session revocation not announced to other server processes');
     return false;
   }
 }
