@@ -1,23 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, expect, test } from 'vitest';
+import { deleteRedisPrefix } from '../../server/src/testing/pipeline-fixtures.ts';
 import { type RunningWorker, startWorker } from './app.ts';
 import { testEnv } from './env.ts';
 import { createLogger } from './logger.ts';
 
 let worker: RunningWorker | null = null;
+const prefixes: Array<{ url: string; prefix: string }> = [];
 afterEach(async () => {
   await worker?.close();
   worker = null;
+  // The queue's metadata and stalled-check keys a worker writes: leave nothing behind.
+  for (const { url, prefix } of prefixes.splice(0)) await deleteRedisPrefix(url, prefix);
 });
 
 function env(overrides: Record<string, string> = {}) {
-  return testEnv({
-    REDIS_PREFIX: `test-${randomUUID()}`,
+  const prefix = `test-${randomUUID()}`;
+  const result = testEnv({
+    REDIS_PREFIX: prefix,
     HEALTH_HOST: '127.0.0.1',
     // No server is needed to start: the worker only calls it when a job arrives.
     SERVER_URL: 'http://127.0.0.1:1',
     ...overrides,
   });
+  // With Redis unreachable nothing was written; otherwise the keys are in this Redis.
+  if (!overrides.REDIS_URL) prefixes.push({ url: result.REDIS_URL, prefix });
+  return result;
 }
 
 test('a running worker is healthy and serves Prometheus metrics', async () => {
