@@ -1,4 +1,10 @@
-import { type LiveEvent, redisNamespace, type TaskProgress, type TaskStatusEvent } from '@paidflow/contracts';
+import {
+  type LiveEvent,
+  redisNamespace,
+  SESSION_ENDED_CLOSE_CODE,
+  type TaskProgress,
+  type TaskStatusEvent,
+} from '@paidflow/contracts';
 import { adminSessions, transitionTask } from '@paidflow/db';
 import { eq } from 'drizzle-orm';
 import { Redis } from 'ioredis';
@@ -11,7 +17,6 @@ import { publishLive } from './realtime/publisher.ts';
 import { collect, liveClient, sendOrderSubscription } from './testing/live-client.ts';
 import { createPaidOrder, createTestAdmin, type TestAdmin } from './testing/live-fixtures.ts';
 import { startTestServer, type TestServer, waitFor } from './testing/pipeline-fixtures.ts';
-import { SESSION_EXPIRED_CLOSE_CODE } from './ws.ts';
 
 let t: TestServer;
 let viewer: TestAdmin;
@@ -404,8 +409,8 @@ test('signing out closes that session’s WebSockets, on this server and on anot
       5_000,
       'both sockets closed',
     );
-    expect(closeCodes.here[0]).toBe(SESSION_EXPIRED_CLOSE_CODE);
-    expect(closeCodes.there[0]).toBe(SESSION_EXPIRED_CLOSE_CODE);
+    expect(closeCodes.here[0]).toBe(SESSION_ENDED_CLOSE_CODE);
+    expect(closeCodes.there[0]).toBe(SESSION_ENDED_CLOSE_CODE);
     // The other admin's socket is untouched and still receives.
     await publishRaw(`task:${taskId}:progress`, progress(taskId, orderId, 64));
     await waitFor(

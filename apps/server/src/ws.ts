@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { SESSION_ENDED_CLOSE_CODE } from '@paidflow/contracts';
 import type { AnyRouter } from '@trpc/server';
 import { applyWSSHandler, type CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -9,8 +10,6 @@ import { type AdminSession, isWorkerRequest, type SessionResolver } from './trpc
 
 /** The largest message a client may send over the WebSocket (subscriptions and calls are small). */
 export const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
-/** Close code when the session behind a connection has expired: the client signs in again. */
-export const SESSION_EXPIRED_CLOSE_CODE = 4401;
 /** Close code on shutdown ("service restart"): the client reconnects to another server. */
 const RESTART_CLOSE_CODE = 1012;
 
@@ -84,7 +83,7 @@ export function attachWebSocketServer(options: WebSocketOptions): LiveSocketServ
     if (!sockets) return 0;
     bySession.delete(tokenHash);
     setImmediate(() => {
-      for (const ws of sockets) ws.close(SESSION_EXPIRED_CLOSE_CODE, 'signed out');
+      for (const ws of sockets) ws.close(SESSION_ENDED_CLOSE_CODE, 'signed out');
     });
     deps.logger.info({ connections: sockets.size }, 'websockets of an ended session closed');
     return sockets.size;
@@ -98,7 +97,7 @@ export function attachWebSocketServer(options: WebSocketOptions): LiveSocketServ
 
   function expireWith(ws: WebSocket, session: AdminSession): void {
     const timer = setTimeout(
-      () => ws.close(SESSION_EXPIRED_CLOSE_CODE, 'session expired'),
+      () => ws.close(SESSION_ENDED_CLOSE_CODE, 'session expired'),
       Math.max(0, session.expiresAt.getTime() - Date.now()),
     );
     timer.unref();

@@ -53,7 +53,8 @@ function SessionGate({
   // opens a new one, carrying the new cookie.
   useEffect(() => {
     if (!sessionKey) return;
-    const clients = createSignedInClients();
+    // Ended elsewhere (another tab signed out, or it expired): ask the server who we are now.
+    const clients = createSignedInClients({ onSessionEnded: () => void utils.auth.me.invalidate() });
     const connection = createConnectionMonitor({
       source: clients.wsClient.connectionState,
       // Back from a loss: refetch everything on screen so it shows the true current state.
@@ -65,7 +66,7 @@ function SessionGate({
       void clients.wsClient.close();
       setLive(null);
     };
-  }, [sessionKey, setLive, queryClient]);
+  }, [sessionKey, setLive, queryClient, utils]);
 
   const session = useMemo<Session | null>(() => {
     if (!admin) return null;

@@ -14,6 +14,12 @@ import { WorkerHeartbeat } from './workers.ts';
 // ---------------------------------------------------------------------------------------------
 // Auth
 
+/**
+ * WebSocket close code for a connection whose session ended (expired, or signed out from any
+ * tab or server): the client must sign in again rather than reconnect.
+ */
+export const SESSION_ENDED_CLOSE_CODE = 4401;
+
 export const ADMIN_ROLES = ['viewer', 'operator'] as const;
 export const AdminRole = z.enum(ADMIN_ROLES);
 export type AdminRole = z.infer<typeof AdminRole>;

@@ -24,14 +24,24 @@ export function createSignedOutClient() {
 }
 
 /**
+ * The server closes a socket with this code when its session ended (expired, or signed out in
+ * another tab or on another server): restated from the contract (031), checked by clients.test.ts.
+ */
+export const SESSION_ENDED_CLOSE_CODE = 4401;
+
+/**
  * Signed in: queries and mutations over HTTP, subscriptions over one WebSocket. The browser sends
  * the session cookie with the upgrade. One pair per session: sign-out closes the socket, and the
- * next sign-in opens a socket with the new cookie.
+ * next sign-in opens a socket with the new cookie. `onSessionEnded` runs when the server ends the
+ * socket's session, so the app can show the sign-in page at once instead of reconnecting in vain.
  */
-export function createSignedInClients() {
+export function createSignedInClients(options: { onSessionEnded?: () => void; url?: string } = {}) {
   const wsClient = createWSClient({
-    url: wsUrl(),
+    url: options.url ?? wsUrl(),
     retryDelayMs: reconnectDelayMs,
+    onClose: (cause) => {
+      if (cause?.code === SESSION_ENDED_CLOSE_CODE) options.onSessionEnded?.();
+    },
     // Finds a dead connection (server killed, network gone) within seconds, not minutes.
     keepAlive: { enabled: true, intervalMs: 5_000, pongTimeoutMs: 3_000 },
   });
