@@ -250,6 +250,21 @@ test('a viewer sees no action buttons, and the server refuses the action anyway'
   await page.context().close();
 });
 
+test('signing out in one tab takes the other tabs of the browser to the sign-in page at once', async () => {
+  const { page } = await signedInPage(browser, stack.url, 'viewer');
+  // A second tab of the same browser: same cookie, same session, its own WebSocket.
+  const other = await page.context().newPage();
+  await other.goto(`${stack.url}/orders`);
+  await other.getByRole('heading', { name: 'Paid orders' }).waitFor();
+  await other.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  // The server closes the other tab's socket (4401); the tab asks who is signed in: no one.
+  await other.getByRole('button', { name: 'Sign in' }).waitFor({ timeout: 5_000 });
+  await screenshot(other, 'signed-out-elsewhere');
+  await page.context().close();
+});
+
 test('the queue page lists dead letters, and an operator retries them in bulk', async () => {
   const { page, errors } = await signedInPage(browser, stack.url, 'operator', { path: '/queue' });
   await page.getByRole('heading', { name: 'Dead letters' }).waitFor();

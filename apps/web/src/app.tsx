@@ -54,7 +54,9 @@ function SessionGate({
   useEffect(() => {
     if (!sessionKey) return;
     // Ended elsewhere (another tab signed out, or it expired): ask the server who we are now.
-    const clients = createSignedInClients({ onSessionEnded: () => void utils.auth.me.invalidate() });
+    const clients = createSignedInClients({
+      onSessionEnded: () => void queryClient.invalidateQueries({ queryKey: getQueryKey(trpc.auth.me) }),
+    });
     const connection = createConnectionMonitor({
       source: clients.wsClient.connectionState,
       // Back from a loss: refetch everything on screen so it shows the true current state.
@@ -66,7 +68,7 @@ function SessionGate({
       void clients.wsClient.close();
       setLive(null);
     };
-  }, [sessionKey, setLive, queryClient, utils]);
+  }, [sessionKey, setLive, queryClient]);
 
   const session = useMemo<Session | null>(() => {
     if (!admin) return null;
