@@ -323,6 +323,13 @@ switch (command) {
     pnpm(['--filter', '@paidflow/db', 'run', 'seed', ...rest]);
     break;
   }
+  case 'create-admin': {
+    // npm run create-admin -- --email a@b.c --role operator   (password: ADMIN_PASSWORD or stdin)
+    await prepare();
+    pnpm(['--filter', '@paidflow/db', 'run', 'migrate']);
+    runForeground('pnpm', ['--filter', '@paidflow/server', 'exec', 'tsx', 'src/cli/create-admin.ts', ...rest]);
+    break;
+  }
   case 'bench': {
     await prepare();
     const [name, ...args] = rest;
@@ -336,6 +343,6 @@ switch (command) {
     break;
   }
   default:
-    console.log('usage: node scripts/paidflow.mjs <start|test|migrate|seed|bench> [args]');
+    console.log('usage: node scripts/paidflow.mjs <start|test|migrate|seed|create-admin|bench> [args]');
     process.exitCode = command === 'help' ? 0 : 1;
 }
