@@ -59,6 +59,17 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** The current state as a tracked event; pending progress it already covers is dropped. */
+async function snapshotEvent(
+  options: LiveStreamOptions,
+  queue: LiveQueue<HubItem>,
+  reason: SnapshotReason,
+): Promise<TrackedEnvelope<LiveEvent>> {
+  const snapshot = await options.snapshot(reason);
+  queue.removeWhere(staleAfter(snapshot));
+  return tracked(options.hub.nextId(), markPlainJson(snapshot));
+}
+
 /**
  * What a subscriber is sent next: its oldest pending update, or every pending update (up to
  * MAX_BATCH, in order) as one batch, tracked with the last one's id; undefined when none is pending.
@@ -115,9 +126,10 @@ export async function* liveStream(options: LiveStreamOptions): AsyncGenerator<Tr
     let reason: SnapshotReason = options.lastEventId ? 'resume' : 'subscribe';
     while (!signal?.aborted) {
       resync = false;
-      const snapshot = await options.snapshot(reason);
-      queue.removeWhere(staleAfter(snapshot));
-      yield tracked(hub.nextId(), markPlainJson(snapshot));
+      out = await snapshotEvent(options, queue, reason);
+      yield out;
+      // Nor should it keep the snapshot (the order and all its tasks) for the stream's life.
+      out = undefined;
       while (!signal?.aborted && !resync) {
         if (queue.overflowed) {
           // Over WebSocket the socket is closing and the adapter will abort us; elsewhere fail.
