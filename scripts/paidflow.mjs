@@ -327,7 +327,14 @@ switch (command) {
     // npm run create-admin -- --email a@b.c --role operator   (password: ADMIN_PASSWORD or stdin)
     await prepare();
     pnpm(['--filter', '@paidflow/db', 'run', 'migrate']);
-    runForeground('pnpm', ['--filter', '@paidflow/server', 'exec', 'tsx', 'src/cli/create-admin.ts', ...rest]);
+    runForeground('pnpm', [
+      '--filter',
+      '@paidflow/server',
+      'exec',
+      'tsx',
+      'src/cli/create-admin.ts',
+      ...rest,
+    ]);
     break;
   }
   case 'bench': {
