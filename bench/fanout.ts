@@ -8,7 +8,7 @@
 //   ws        a bare `ws` server with a channel map (the floor)
 // Each server runs in a child process, so its memory (RSS from /proc) and CPU are its own; the
 // clients and the publisher run in other processes. Prints a table, then one JSON line last.
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -20,8 +20,9 @@ import { cpuSecondsOf, rssOf } from './fanout/proc.ts';
 import type { PublisherReport } from './fanout/publisher.ts';
 import { Recorder } from './fanout/recorder.ts';
 import { createTopology } from './fanout/setup.ts';
-import { freePort } from './lib/net.ts';
-import { printReport } from './lib/report.ts';
+import { printReport, progressLog } from './lib/report.ts';
+import { startServerProcess } from './lib/server-process.ts';
+import { sleep, waitUntil } from './lib/wait.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((arg) => arg !== '--'),
@@ -46,25 +47,7 @@ const COMPLETE_RATE = Number(values['complete-rate']);
 const PEERS = values.peers.split(',').map((peer) => peer.trim()) as Array<'trpc' | 'socketio' | 'ws'>;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
-const SERVER_DIR = fileURLToPath(new URL('../apps/server', import.meta.url));
-
-function log(line: string): void {
-  process.stderr.write(`[bench fanout] ${line}\n`);
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitUntil(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+const log = progressLog('fanout');
 
 interface RunningPeer {
   pid: number;
@@ -75,44 +58,17 @@ interface RunningPeer {
 
 /** Our real server: apps/server's main.ts in a child process, with its own database and prefix. */
 async function startTrpcPeer(env: Record<string, string>): Promise<RunningPeer> {
-  const port = await freePort();
-  // FANOUT_SERVER_NODE_ARGS (e.g. "--cpu-prof") profiles the server under load.
-  const extraArgs = process.env.FANOUT_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...extraArgs, '--import', 'tsx', 'src/main.ts'], {
-    cwd: SERVER_DIR,
-    env: {
-      ...process.env,
-      ...env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      NODE_ENV: 'development',
-      RECONCILE_INTERVAL_MS: '3600000',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const baseUrl = `http://127.0.0.1:${port}`;
-  await waitUntil(
-    () =>
-      fetch(`${baseUrl}/healthz`).then(
-        (res) => res.ok,
-        () => false,
-      ),
-    60_000,
-    'the tRPC server',
+  const server = await startServerProcess(
+    { ...env, RECONCILE_INTERVAL_MS: '3600000' },
+    // FANOUT_SERVER_NODE_ARGS (e.g. "--cpu-prof") profiles the server under load.
+    { nodeArgs: process.env.FANOUT_SERVER_NODE_ARGS?.split(' ').filter(Boolean) },
   );
   return {
-    pid: child.pid!,
-    baseUrl,
+    ...server,
     async heapUsed() {
-      const text = await (await fetch(`${baseUrl}/metrics`)).text();
+      const text = await (await fetch(`${server.baseUrl}/metrics`)).text();
       const value = /^paidflow_server_nodejs_heap_size_used_bytes (\d+(?:\.\d+)?)/m.exec(text)?.[1];
       return value ? Number(value) : null;
-    },
-    async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
     },
   };
 }
@@ -184,9 +140,6 @@ const topology = await createTopology(tdb.db, {
   clients: CLIENTS,
 });
 const orderOf = (client: number) => topology.orders[client % topology.orders.length]!;
-const clientsPerOrder = new Map<number, number>();
-for (let i = 0; i < CLIENTS; i++)
-  clientsPerOrder.set(orderOf(i).orderId, (clientsPerOrder.get(orderOf(i).orderId) ?? 0) + 1);
 log(
   `${ORDERS} orders x ${TASKS_PER_ORDER} tasks, ${CLIENTS} clients (${CLIENTS / ORDERS} per order), ${RATE} progress/s`,
 );

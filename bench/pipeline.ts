@@ -10,17 +10,16 @@
 // 3. signed webhooks accepted per second, with p50/p99 response times, against the real server
 //    (a child process with a database of its own, seeded with pending orders).
 // Prints a table, then one JSON line of every figure as the last line.
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createTestDatabase } from '@paidflow/db/testing';
 import { deleteRedisPrefix } from '../apps/server/src/testing/redis-prefix.ts';
 import { startCourseSource } from '../apps/worker/src/course-source/course-source.ts';
 import { fetchManifest } from '../apps/worker/src/steps/enroll.ts';
-import { freePort } from './lib/net.ts';
-import { printReport } from './lib/report.ts';
+import { printReport, progressLog } from './lib/report.ts';
+import { startServerProcess } from './lib/server-process.ts';
 import { summarize } from './lib/stats.ts';
+import { sleep } from './lib/wait.ts';
 import { arrivalSchedule, bullmqPickup, mysqlPollingPickup, runArrivals } from './pipeline/pickup.ts';
 import { ioThroughput } from './pipeline/throughput.ts';
 import { seedPendingOrders, sendWebhooks } from './pipeline/webhooks.ts';
@@ -42,16 +41,11 @@ const { values } = parseArgs({
   },
 });
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const SERVER_DIR = fileURLToPath(new URL('../apps/server', import.meta.url));
 const PREFIX = `bench-${randomUUID()}`;
 const SECRET = 'bench-webhook-secret-0123456789';
 const AMOUNT = 200_000;
 
-function log(line: string): void {
-  process.stderr.write(`[bench pipeline] ${line}\n`);
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const log = progressLog('pipeline');
 
 async function measurePickup() {
   const jobs = Number(values['pickup-jobs']);
@@ -113,34 +107,12 @@ async function measureWebhooks() {
   const count = Number(values['webhook-orders']);
   log(`webhooks: seeding ${count} pending orders`);
   const codes = await seedPendingOrders(tdb.db, count, AMOUNT);
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: SERVER_DIR,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: tdb.url,
-      REDIS_URL,
-      REDIS_PREFIX: PREFIX,
-      WEBHOOK_SECRETS: SECRET,
-      LOG_LEVEL: 'warn',
-      NODE_ENV: 'development',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const base = `http://127.0.0.1:${port}`;
+  const server = await startServerProcess(
+    { DATABASE_URL: tdb.url, REDIS_URL, REDIS_PREFIX: PREFIX, WEBHOOK_SECRETS: SECRET },
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const base = server.baseUrl;
   try {
-    const deadline = Date.now() + 60_000;
-    while (
-      !(await fetch(`${base}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      ))
-    ) {
-      if (Date.now() > deadline) throw new Error('the server did not start');
-      await sleep(100);
-    }
     const concurrency = Number(values['webhook-concurrency']);
     const seconds = Number(values['webhook-seconds']);
     // A short warm-up (connections, JIT), not counted.
@@ -163,9 +135,7 @@ async function measureWebhooks() {
     });
     return { concurrency, ...load, latency: summarize(load.latenciesMs) };
   } finally {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
+    await server.stop();
   }
 }
 

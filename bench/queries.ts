@@ -12,7 +12,7 @@ import {
   migrateDatabase,
 } from '@paidflow/db';
 import { seedDatabase } from '@paidflow/db/seed';
-import { printReport } from './lib/report.ts';
+import { printReport, progressLog } from './lib/report.ts';
 import { type Summary, summarize, timeRuns } from './lib/stats.ts';
 
 const { values } = parseArgs({
@@ -38,9 +38,7 @@ function benchUrl(): string {
   return url.toString();
 }
 
-function log(line: string): void {
-  process.stderr.write(`[bench queries] ${line}\n`);
-}
+const log = progressLog('queries');
 
 const url = benchUrl();
 log('migrating (a new index on a loaded database takes a while)');

@@ -3,6 +3,7 @@ import type { AnyRouter } from '@trpc/server';
 import { io, type Socket } from 'socket.io-client';
 import superjson from 'superjson';
 import WebSocket from 'ws';
+import { cookieWebSocket } from '../../apps/server/src/testing/live-client.ts';
 import type { Recorder } from './recorder.ts';
 
 export interface ClientPlan {
@@ -21,15 +22,9 @@ type LiveMessage = { kind: string; data?: unknown; events?: LiveMessage[] };
 
 /** The real @trpc/client over WebSocket, one connection per client, subscribed to events.order. */
 export function trpcClient(plan: ClientPlan, index: number): Closer {
-  const cookie = plan.cookies[index]!;
-  class CookieWebSocket extends WebSocket {
-    constructor(address: string | URL, protocols?: string | string[]) {
-      super(address, protocols, { headers: { cookie } });
-    }
-  }
   const wsClient: TRPCWebSocketClient = createWSClient({
     url: `${plan.baseUrl.replace(/^http/, 'ws')}/trpc`,
-    WebSocket: CookieWebSocket as unknown as typeof globalThis.WebSocket,
+    WebSocket: cookieWebSocket(plan.cookies[index]!),
     retryDelayMs: () => 500,
   });
   const client = createTRPCUntypedClient<AnyRouter>({

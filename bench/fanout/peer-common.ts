@@ -1,4 +1,6 @@
 import { createServer, type Server } from 'node:http';
+import { CHANNEL_PATTERNS } from '@paidflow/contracts';
+import { Redis } from 'ioredis';
 
 /** What a forked peer server answers: its port once listening, its memory on request. */
 export type PeerMessage = { ready: number } | { memory: { rss: number; heapUsed: number } };
@@ -29,7 +31,29 @@ export function servePeer(port: number, stop: () => Promise<void>): void {
 }
 
 /** The Redis channel prefix of a run, and the convention's channel from a heard one. */
-export function unprefixer(prefix: string): (channel: string) => string | null {
+function unprefixer(prefix: string): (channel: string) => string | null {
   const head = prefix ? `${prefix}:` : '';
   return (channel) => (channel.startsWith(head) ? channel.slice(head.length) : null);
+}
+
+/**
+ * Listens to every channel of the convention under the run's prefix (REDIS_URL and FANOUT_PREFIX
+ * from the environment), handing on each message with its channel's unprefixed name. Resolves
+ * once subscribed, with a function that disconnects.
+ */
+export async function subscribeChannels(
+  onMessage: (channel: string, message: string) => void,
+): Promise<() => void> {
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const prefix = process.env.FANOUT_PREFIX ?? '';
+  const unprefix = unprefixer(prefix);
+  const subscriber = new Redis(redisUrl);
+  await subscriber.psubscribe(
+    ...CHANNEL_PATTERNS.map((pattern) => (prefix ? `${prefix}:${pattern}` : pattern)),
+  );
+  subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => {
+    const name = unprefix(channel);
+    if (name) onMessage(name, message);
+  });
+  return () => subscriber.disconnect();
 }

@@ -6,6 +6,7 @@
 // and its per-task sequence number (in bytesTotal), so clients can measure latency and tell a
 // coalesced message from a lost final state.
 import { Redis } from 'ioredis';
+import { nowUs } from './recorder.ts';
 
 interface PublisherConfig {
   redisUrl: string;
@@ -25,10 +26,6 @@ export interface PublisherReport {
   statusPerOrder: Record<number, number>;
   completePerOrder: Record<number, number>;
   achievedRate: number;
-}
-
-function nowUs(epochMs: number): number {
-  return Math.round((performance.timeOrigin + performance.now() - epochMs) * 1000);
 }
 
 async function run(config: PublisherConfig): Promise<PublisherReport> {
@@ -60,7 +57,7 @@ async function run(config: PublisherConfig): Promise<PublisherReport> {
         orderId: task.orderId,
         percent: n % 101,
         currentFile: 'lesson.mp4',
-        bytesDone: nowUs(config.epochMs),
+        bytesDone: Math.round(nowUs(config.epochMs)),
         bytesTotal: n,
         speed: 1_000_000,
         etaSeconds: 10,

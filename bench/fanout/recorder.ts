@@ -1,4 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { nearestRank } from '../lib/stats.ts';
 
 /** Microseconds since the run's epoch, comparable across processes (wall clock based). */
 export function nowUs(epochMs: number): number {
@@ -21,14 +22,6 @@ class Samples {
   sorted(): Float64Array {
     return this.#data.slice(0, this.#size).sort();
   }
-  get size(): number {
-    return this.#size;
-  }
-}
-
-function pick(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((q / 100) * sorted.length) - 1))]!;
 }
 
 /** What every client of one peer received: latencies, counts, and the last progress per task. */
@@ -97,11 +90,11 @@ export class Recorder {
     const status = this.statusLatencyMs.sorted();
     const ms = (us: number) => Math.round(us / 10) / 100;
     return {
-      progressP50Ms: ms(pick(progress, 50)),
-      progressP99Ms: ms(pick(progress, 99)),
-      progressMaxMs: ms(pick(progress, 100)),
-      statusP50Ms: pick(status, 50),
-      statusP99Ms: pick(status, 99),
+      progressP50Ms: ms(nearestRank(progress, 50)),
+      progressP99Ms: ms(nearestRank(progress, 99)),
+      progressMaxMs: ms(nearestRank(progress, 100)),
+      statusP50Ms: nearestRank(status, 50),
+      statusP99Ms: nearestRank(status, 99),
       // The histogram records the whole interval between timer runs (an idle loop reads the
       // resolution itself): the lag is what exceeds it.
       clientLoopLagP99Ms: Math.max(

@@ -1,6 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { adminSessions, adminUsers, type Db, downloadTasks, orders } from '@paidflow/db';
 import { eq } from 'drizzle-orm';
+import { SESSION_COOKIE } from '../../apps/server/src/auth/cookies.ts';
+import { hashToken } from '../../apps/server/src/auth/session.ts';
 
 export interface FanoutTopology {
   /** Each order with its task ids. */
@@ -11,7 +13,7 @@ export interface FanoutTopology {
 
 /**
  * The data the tRPC peer needs: paid orders with running tasks (for the snapshots), a viewer and
- * one session per client, created directly in the database (the token's SHA-256, as login does).
+ * one session per client, created directly in the database (the token's hash, as login stores it).
  */
 export async function createTopology(
   db: Db,
@@ -54,9 +56,9 @@ export async function createTopology(
   const rows: Array<typeof adminSessions.$inferInsert> = [];
   for (let i = 0; i < options.clients; i++) {
     const token = randomBytes(32).toString('base64url');
-    cookies.push(`paidflow_session=${token}`);
+    cookies.push(`${SESSION_COOKIE}=${token}`);
     rows.push({
-      token_hash: createHash('sha256').update(token).digest('hex'),
+      token_hash: hashToken(token),
       user_id: admin.insertId,
       expires_at: new Date(Date.now() + 3_600_000),
     });

@@ -1,13 +1,9 @@
 // The floor: a bare `ws` server with a channel map. A client names the channels it wants; a
 // message heard on Redis is forwarded as is (no parsing) to the sockets of its channel.
 // Forked by fanout.ts.
-import { CHANNEL_PATTERNS } from '@paidflow/contracts';
-import { Redis } from 'ioredis';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { listen, plainHttpServer, servePeer, unprefixer } from './peer-common.ts';
+import { listen, plainHttpServer, servePeer, subscribeChannels } from './peer-common.ts';
 
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const prefix = process.env.FANOUT_PREFIX ?? '';
 const http = plainHttpServer();
 const wss = new WebSocketServer({ server: http, maxPayload: 64 * 1024 });
 const channels = new Map<string, Set<WebSocket>>();
@@ -33,14 +29,8 @@ wss.on('connection', (socket) => {
   });
 });
 
-const unprefix = unprefixer(prefix);
-const subscriber = new Redis(redisUrl);
-await subscriber.psubscribe(
-  ...CHANNEL_PATTERNS.map((pattern) => (prefix ? `${prefix}:${pattern}` : pattern)),
-);
-subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => {
-  const name = unprefix(channel);
-  const set = name ? channels.get(name) : undefined;
+const unsubscribe = await subscribeChannels((name, message) => {
+  const set = channels.get(name);
   if (!set) return;
   const frame = `{"c":"${name}","m":${message}}`;
   for (const socket of set) socket.send(frame);
@@ -48,7 +38,7 @@ subscriber.on('pmessage', (_pattern: string, channel: string, message: string) =
 
 const port = await listen(http);
 servePeer(port, async () => {
-  subscriber.disconnect();
+  unsubscribe();
   for (const client of wss.clients) client.terminate();
   await new Promise<void>((resolve) => wss.close(() => resolve()));
 });

@@ -1,10 +1,1 @@
-import { createServer } from 'node:net';
-
-/** A TCP port free at the moment of asking, for a child server the bench starts. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+export { freePort } from '../../apps/server/src/testing/net.ts';

@@ -52,3 +52,10 @@ export function printReport(options: {
   console.log('');
   printFigures(options.figures);
 }
+
+/** A bench's progress lines, `[bench name] ...` on stderr: stdout keeps only the report. */
+export function progressLog(bench: string): (line: string) => void {
+  return (line) => {
+    process.stderr.write(`[bench ${bench}] ${line}\n`);
+  };
+}

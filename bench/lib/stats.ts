@@ -1,7 +1,6 @@
-/** The q-th percentile (0..100) of samples, nearest-rank on a sorted copy; NaN when empty. */
-export function percentile(samples: readonly number[], q: number): number {
-  if (samples.length === 0) return Number.NaN;
-  const sorted = [...samples].sort((a, b) => a - b);
+/** The q-th percentile (0..100) of samples already sorted ascending, nearest-rank; NaN when empty. */
+export function nearestRank(sorted: ArrayLike<number>, q: number): number {
+  if (sorted.length === 0) return Number.NaN;
   const rank = Math.ceil((q / 100) * sorted.length);
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
@@ -23,9 +22,9 @@ export function summarize(samples: readonly number[]): Summary {
   const mean = sorted.reduce((sum, value) => sum + value, 0) / Math.max(1, sorted.length);
   return {
     n: sorted.length,
-    p50: round(percentile(sorted, 50)),
-    p95: round(percentile(sorted, 95)),
-    p99: round(percentile(sorted, 99)),
+    p50: round(nearestRank(sorted, 50)),
+    p95: round(nearestRank(sorted, 95)),
+    p99: round(nearestRank(sorted, 99)),
     min: round(sorted[0] ?? Number.NaN),
     max: round(sorted[sorted.length - 1] ?? Number.NaN),
     mean: round(mean),

@@ -1,12 +1,11 @@
 import { Queue, Worker } from 'bullmq';
 import type { Pool } from 'mysql2/promise';
+import { sleep } from '../lib/wait.ts';
 
 /** When each of `count` jobs arrives, spread at random (uniformly) over `windowMs`. */
 export function arrivalSchedule(count: number, windowMs: number): number[] {
   return Array.from({ length: count }, () => Math.random() * windowMs).sort((a, b) => a - b);
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Calls `arrive(i)` at each scheduled offset from now (without waiting for it), then waits for all. */
 export async function runArrivals(

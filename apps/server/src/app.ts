@@ -66,12 +66,11 @@ export async function startServer(env: ServerEnv, logger: Logger): Promise<Runni
   const hub = createRealtimeHub({ redisUrl: env.REDIS_URL, namespace, logger, metrics: realtimeMetrics });
   deps.realtime = { hub, metrics: realtimeMetrics };
 
-  const createContext = contextFactory(deps, resolveSession);
   const server = createHttpServer({
     deps,
     metrics,
     router: appRouter,
-    createContext,
+    createContext: contextFactory(deps, resolveSession),
     routes: [...healthRoutes(deps, metrics), sepayWebhookRoute(deps)],
     fallback: env.WEB_DIST_DIR ? staticSpa(env.WEB_DIST_DIR) : undefined,
   });
@@ -80,7 +79,6 @@ export async function startServer(env: ServerEnv, logger: Logger): Promise<Runni
     server,
     deps,
     router: appRouter,
-    createContext,
     resolveSession,
     metrics: realtimeMetrics,
     pingMs: env.WS_PING_MS,

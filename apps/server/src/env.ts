@@ -1,17 +1,18 @@
 import {
+  DEV_WORKER_TOKEN,
   EnvDatabaseUrl,
   EnvList,
   EnvLogLevel,
   EnvNodeEnv,
   EnvRedisPrefix,
   EnvRedisUrl,
+  EnvWorkerToken,
   parseEnvOrExit,
 } from '@paidflow/contracts';
 import { z } from 'zod';
 
-/** The development secrets of .env.example; refused in production. */
+/** The development secret of .env.example; refused in production (DEV_WORKER_TOKEN likewise). */
 export const DEV_WEBHOOK_SECRET = 'dev-webhook-secret-change-me';
-export const DEV_WORKER_TOKEN = 'dev-worker-token-change-me';
 
 const Env = z
   .object({
@@ -24,7 +25,7 @@ const Env = z
     REDIS_PREFIX: EnvRedisPrefix,
     WEBHOOK_SECRETS: EnvList.default([DEV_WEBHOOK_SECRET]),
     SEPAY_API_KEY: z.string().min(16).optional(),
-    WORKER_TOKEN: z.string().min(16).default(DEV_WORKER_TOKEN),
+    WORKER_TOKEN: EnvWorkerToken,
     SMTP_URL: z.string().url().optional(),
     NOTIFY_FROM: z.string().default('Paidflow <no-reply@paidflow.local>'),
     ADMIN_ALERT_EMAIL: z.string().email().optional(),

@@ -2,15 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { AppDeps } from './deps.ts';
 import { type Route, sendJson } from './http.ts';
 import type { ServerMetrics } from './metrics.ts';
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) =>
-      setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref(),
-    ),
-  ]);
-}
+import { withTimeout } from './timeout.ts';
 
 async function check(run: () => Promise<unknown>): Promise<{ ok: boolean; error?: string }> {
   try {

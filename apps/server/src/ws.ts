@@ -1,12 +1,12 @@
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { SESSION_ENDED_CLOSE_CODE } from '@paidflow/contracts';
 import type { AnyRouter } from '@trpc/server';
-import { applyWSSHandler, type CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
+import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { AppDeps } from './deps.ts';
 import type { RealtimeMetrics } from './realtime/metrics.ts';
-import { type AdminSession, isWorkerRequest, type SessionResolver } from './trpc/context.ts';
+import { type AdminSession, contextFactory, isWorkerRequest, type SessionResolver } from './trpc/context.ts';
 
 /** The largest message a client may send over the WebSocket (subscriptions and calls are small). */
 export const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -17,7 +17,6 @@ export interface WebSocketOptions {
   server: Server;
   deps: AppDeps;
   router: AnyRouter;
-  createContext: (opts: CreateWSSContextFnOptions) => Promise<object>;
   resolveSession: SessionResolver;
   metrics: RealtimeMetrics;
   /**
@@ -32,11 +31,10 @@ export interface LiveSocketServer {
   close(graceMs?: number): Promise<void>;
   /**
    * Closes this process's connections authenticated by a session (after the current tick, so
-   * that a reply being sent still goes first); returns how many. Other processes hear of it
-   * through the hub's session revocations.
+   * that a reply being sent still goes first). Other processes hear of it through the hub's
+   * session revocations.
    */
-  closeSession(tokenHash: string): number;
-  clientCount(): number;
+  closeSession(tokenHash: string): void;
 }
 
 function refuse(socket: Duplex, status: number, reason: string): void {
@@ -46,17 +44,27 @@ function refuse(socket: Duplex, status: number, reason: string): void {
 /**
  * tRPC over WebSocket on the HTTP server's own port, at /trpc. The upgrade is refused unless the
  * request carries a valid session cookie (or the worker token): an anonymous client never gets a
- * socket. The connection's context is then built from the same upgrade request, so a WebSocket
- * is authenticated by the same cookie as HTTP, and it is closed when that session expires.
+ * socket. The connection's context is then built from the same upgrade request (with the session
+ * already read for the upgrade), so a WebSocket is authenticated by the same cookie as HTTP, and
+ * it is closed when that session expires.
  */
 export function attachWebSocketServer(options: WebSocketOptions): LiveSocketServer {
   const { server, deps, metrics } = options;
   const pingMs = options.pingMs ?? 30_000;
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD_BYTES });
+  /**
+   * The session each admin upgrade was authenticated with, by its request's headers: the adapter
+   * builds the connection's context from that same request, so the session is not read twice.
+   */
+  const upgraded = new WeakMap<IncomingHttpHeaders, AdminSession>();
+  const createContext = contextFactory(
+    deps,
+    async (d, headers) => upgraded.get(headers) ?? options.resolveSession(d, headers),
+  );
   const handler = applyWSSHandler({
     wss,
     router: options.router,
-    createContext: options.createContext as never,
+    createContext,
     keepAlive: { enabled: true, pingMs, pongWaitMs: Math.min(pingMs, 10_000) },
     onError({ error, path }) {
       if (error.code === 'INTERNAL_SERVER_ERROR')
@@ -78,15 +86,14 @@ export function attachWebSocketServer(options: WebSocketOptions): LiveSocketServ
     });
   }
 
-  function closeSession(tokenHash: string): number {
+  function closeSession(tokenHash: string): void {
     const sockets = bySession.get(tokenHash);
-    if (!sockets) return 0;
+    if (!sockets) return;
     bySession.delete(tokenHash);
     setImmediate(() => {
       for (const ws of sockets) ws.close(SESSION_ENDED_CLOSE_CODE, 'signed out');
     });
     deps.logger.info({ connections: sockets.size }, 'websockets of an ended session closed');
-    return sockets.size;
   }
   const stopRevocations = deps.realtime?.hub.onSessionRevoked(closeSession);
 
@@ -129,6 +136,7 @@ export function attachWebSocketServer(options: WebSocketOptions): LiveSocketServ
       metrics.connections.inc();
       ws.once('close', () => metrics.connections.dec());
       if (principal !== 'worker') {
+        upgraded.set(req.headers, principal);
         expireWith(ws, principal);
         track(ws, principal);
       }
@@ -158,5 +166,5 @@ export function attachWebSocketServer(options: WebSocketOptions): LiveSocketServ
     await new Promise<void>((resolve) => wss.close(() => resolve()));
   }
 
-  return { close, closeSession, clientCount: () => wss.clients.size };
+  return { close, closeSession };
 }

@@ -3,20 +3,24 @@
 // source. The other apps' runtime code is reached through the workspace by path, in tests only,
 // as the worker's own fixtures do; the web app itself never imports it.
 import { spawnSync } from 'node:child_process';
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { SepayTransaction } from '@paidflow/contracts';
 import { insertTasks, orders } from '../../../packages/db/src/index.ts';
 import { createTestDatabase, type TestDatabase } from '../../../packages/db/src/testing.ts';
 import { startServer } from '../../server/src/app.ts';
 import { ensureDemoAdmins } from '../../server/src/auth/admins.ts';
 import { testEnv as serverTestEnv } from '../../server/src/env.ts';
 import { createLogger } from '../../server/src/logger.ts';
-import { deleteRedisPrefix } from '../../server/src/testing/pipeline-fixtures.ts';
+import {
+  deleteRedisPrefix,
+  nextOrderCode,
+  postWebhook,
+  sepayTransaction,
+} from '../../server/src/testing/pipeline-fixtures.ts';
 import { startWorker } from '../../worker/src/app.ts';
 import { type CourseSource, startCourseSource } from '../../worker/src/course-source/course-source.ts';
 import { testEnv as workerTestEnv } from '../../worker/src/env.ts';
@@ -44,11 +48,6 @@ export function buildWeb(): Promise<void> {
   return built;
 }
 
-/** The Paidflow-Signature header a sender computes: HMAC-SHA256 of `${t}.${raw body}`. */
-export function sign(secret: string, raw: string, t = Math.floor(Date.now() / 1000)): string {
-  return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${raw}`).digest('hex')}`;
-}
-
 export interface Course {
   title: string;
   url: string;
@@ -69,9 +68,6 @@ export interface Stack {
   startServerAgain(): Promise<void>;
   close(): Promise<void>;
 }
-
-let orderCounter = Math.floor(Math.random() * 1e6);
-let transactionCounter = Math.floor(Math.random() * 1e6) * 1000;
 
 export async function startStack(label: string): Promise<Stack> {
   await buildWeb();
@@ -115,12 +111,11 @@ export async function startStack(label: string): Promise<Stack> {
     db,
     source,
     async createOrder(courses) {
-      orderCounter += 1;
-      const code = `DH${String(orderCounter).padStart(8, '0')}`;
+      const code = nextOrderCode();
       const total = 300_000 * courses.length;
       const [result] = await db.db
         .insert(orders)
-        .values({ order_code: code, user_email: `buyer${orderCounter}@example.com`, total_amount: total });
+        .values({ order_code: code, user_email: `buyer${code.slice(2)}@example.com`, total_amount: total });
       const orderId = result.insertId;
       const taskIds = await insertTasks(
         db.db,
@@ -130,28 +125,8 @@ export async function startStack(label: string): Promise<Stack> {
       return { orderId, code, taskIds, total };
     },
     async pay(code, amount) {
-      transactionCounter += 1;
-      const transaction: SepayTransaction = {
-        id: transactionCounter,
-        gateway: 'Vietcombank',
-        transactionDate: '2026-01-14 10:30:00',
-        accountNumber: '0123456789',
-        code,
-        content: `Thanh toan ${code}`,
-        transferType: 'in',
-        transferAmount: amount,
-        accumulated: 10_000_000,
-        subAccount: null,
-        referenceCode: `FT${transactionCounter}`,
-        description: 'e2e transfer',
-      };
-      const raw = JSON.stringify(transaction);
-      const response = await fetch(`${server.url}/webhooks/payment`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'paidflow-signature': sign(SECRET, raw) },
-        body: raw,
-      });
-      return response.status;
+      const { status } = await postWebhook(server.url, sepayTransaction(code, amount), { secret: SECRET });
+      return status;
     },
     async stopServer() {
       serverUp = false;

@@ -1,5 +1,5 @@
 import type { AdminMe } from '@paidflow/contracts';
-import { QueryClientProvider, useQueryClient } from '@tanstack/react-query';
+import { type QueryClient, QueryClientProvider, useQueryClient } from '@tanstack/react-query';
 import { getQueryKey } from '@trpc/react-query';
 import { useEffect, useMemo, useState } from 'react';
 import { createSignedInClients, createSignedOutClient, type SignedInClients } from './api/clients.ts';
@@ -12,6 +12,11 @@ import { SignInPage } from './pages/sign-in-page.tsx';
 import { Shell } from './shell.tsx';
 import { trpc } from './trpc.ts';
 
+/** The session may have ended elsewhere (another tab signed out, or it expired): ask who we are now. */
+function recheckSession(queryClient: QueryClient): void {
+  void queryClient.invalidateQueries({ queryKey: getQueryKey(trpc.auth.me) });
+}
+
 interface LiveSession {
   clients: SignedInClients;
   stores: LiveStores;
@@ -19,11 +24,7 @@ interface LiveSession {
 
 /** The app's providers: one QueryClient for the page's life, a tRPC client per session. */
 export function App() {
-  const [queryClient] = useState(() =>
-    createQueryClient(() => {
-      void queryClient.invalidateQueries({ queryKey: getQueryKey(trpc.auth.me) });
-    }),
-  );
+  const [queryClient] = useState(() => createQueryClient(() => recheckSession(queryClient)));
   const [signedOut] = useState(createSignedOutClient);
   const [live, setLive] = useState<LiveSession | null>(null);
   return (
@@ -53,10 +54,7 @@ function SessionGate({
   // opens a new one, carrying the new cookie.
   useEffect(() => {
     if (!sessionKey) return;
-    // Ended elsewhere (another tab signed out, or it expired): ask the server who we are now.
-    const clients = createSignedInClients({
-      onSessionEnded: () => void queryClient.invalidateQueries({ queryKey: getQueryKey(trpc.auth.me) }),
-    });
+    const clients = createSignedInClients({ onSessionEnded: () => recheckSession(queryClient) });
     const connection = createConnectionMonitor({
       source: clients.wsClient.connectionState,
       // Back from a loss: refetch everything on screen so it shows the true current state.

@@ -37,7 +37,8 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
     prefix: namespace.queuePrefix,
   });
   queue.on('error', (error) => logger.debug({ err: error }, 'queue (metrics) connection error'));
-  const metrics = createWorkerMetrics({ queue, logger });
+  const active = new Map<string, AbortController>();
+  const metrics = createWorkerMetrics({ queue, logger, activeJobs: () => active.size });
   const client = createServerClient({
     serverUrl: env.SERVER_URL,
     token: env.WORKER_TOKEN,
@@ -46,7 +47,6 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
   });
   const progress = createProgressPublisher({ redis, namespace, logger });
   const cancellation = createCancellationListener({ redisUrl: env.REDIS_URL, namespace, logger });
-  const active = new Map<string, AbortController>();
   const shutdown = new AbortController();
 
   const processor = createDownloadProcessor({
@@ -134,6 +134,8 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
       ['health', () => health.close()],
       ['cancellation', () => cancellation.close()],
       ['queue', () => queue.close()],
+      // Trailing order publishes still waiting would only fail on the closed connection.
+      ['progress', async () => progress.close()],
       ['redis', () => redis.quit()],
     ]);
     logger.info('worker stopped');

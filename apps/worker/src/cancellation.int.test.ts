@@ -3,6 +3,7 @@ import { encodeChannelMessage, publishCommands, redisNamespace } from '@paidflow
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { deleteRedisPrefix } from '../../server/src/testing/redis-prefix.ts';
 import { type CancellationListener, createCancellationListener } from './cancellation.ts';
 
 const namespace = redisNamespace(`test-${randomUUID()}`);
@@ -17,8 +18,7 @@ beforeAll(() => {
 });
 afterAll(async () => {
   await listener.close();
-  const keys = await redis.keys(`${namespace.prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await deleteRedisPrefix('redis://127.0.0.1:6379', namespace.prefix);
   await redis.quit();
 });
 

@@ -1,11 +1,19 @@
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EnvLogLevel, EnvNodeEnv, EnvRedisPrefix, EnvRedisUrl, parseEnvOrExit } from '@paidflow/contracts';
+import {
+  DEV_WORKER_TOKEN,
+  EnvLogLevel,
+  EnvNodeEnv,
+  EnvRedisPrefix,
+  EnvRedisUrl,
+  EnvWorkerToken,
+  parseEnvOrExit,
+} from '@paidflow/contracts';
 import { z } from 'zod';
 
-/** The development token of .env.example (the server's DEV_WORKER_TOKEN); refused in production. */
-export const DEV_WORKER_TOKEN = 'dev-worker-token-change-me';
+// Tests import the development token from here.
+export { DEV_WORKER_TOKEN };
 
 // The repo root, so that the default directories do not depend on the directory `tsx` runs in.
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -24,7 +32,7 @@ const Env = z
     REDIS_URL: EnvRedisUrl,
     REDIS_PREFIX: EnvRedisPrefix,
     SERVER_URL: z.url().default('http://127.0.0.1:3000'),
-    WORKER_TOKEN: z.string().min(16).default(DEV_WORKER_TOKEN),
+    WORKER_TOKEN: EnvWorkerToken,
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
     /** Where downloads are written while in progress (<dir>/<task id>/). */
     STORAGE_DIR: Directory('.paidflow/storage'),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, expect, test } from 'vitest';
-import { deleteRedisPrefix } from '../../server/src/testing/pipeline-fixtures.ts';
+import { deleteRedisPrefix } from '../../server/src/testing/redis-prefix.ts';
 import { type RunningWorker, startWorker } from './app.ts';
 import { testEnv } from './env.ts';
 import { createLogger } from './logger.ts';

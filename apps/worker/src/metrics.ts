@@ -2,20 +2,17 @@ import { ERROR_TYPES, PIPELINE_STEPS } from '@paidflow/contracts';
 import type { Queue } from 'bullmq';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Logger } from './logger.ts';
+import { withTimeout } from './timeout.ts';
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed'] as const;
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) =>
-      setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref(),
-    ),
-  ]);
-}
-
 /** The worker's Prometheus registry; one per running worker (a test may run several in one process). */
-export function createWorkerMetrics(options: { queue: Queue; logger: Logger }) {
+export function createWorkerMetrics(options: {
+  queue: Queue;
+  logger: Logger;
+  /** The jobs running now, read when scraped (the same count the heartbeat reports). */
+  activeJobs: () => number;
+}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'paidflow_worker_' });
   const jobsFailed = new Counter({
@@ -52,6 +49,9 @@ export function createWorkerMetrics(options: { queue: Queue; logger: Logger }) {
       name: 'paidflow_worker_active_jobs',
       help: 'Jobs this process is running now',
       registers: [registry],
+      collect() {
+        this.set(options.activeJobs());
+      },
     }),
     queueDepth: new Gauge({
       name: 'paidflow_worker_queue_depth',

@@ -11,6 +11,7 @@ import {
 } from '@paidflow/contracts';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { deleteRedisPrefix } from '../../server/src/testing/redis-prefix.ts';
 import { createLogger } from './logger.ts';
 import { createProgressPublisher } from './progress.ts';
 
@@ -33,8 +34,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const keys = await redis.keys(`${namespace.prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await deleteRedisPrefix('redis://127.0.0.1:6379', namespace.prefix);
   await subscriber.quit();
   await redis.quit();
 });

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
 import { insertTasks, orderAuditLogs, orders } from '@paidflow/db';
 import { createTestDatabase, type TestDatabase } from '@paidflow/db/testing';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type RunningServer, startServer } from '../../server/src/app.ts';
 import { testEnv as serverTestEnv } from '../../server/src/env.ts';
+import { freePort } from '../../server/src/testing/net.ts';
 import { deleteRedisPrefix } from '../../server/src/testing/pipeline-fixtures.ts';
 import { DEV_WORKER_TOKEN } from './env.ts';
 import { classify } from './errors.ts';
@@ -33,14 +33,6 @@ afterAll(async () => {
 });
 
 /** A port nothing listens on (for now). */
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
 function failure(attempt: number) {
   return {
     taskId,

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { Cursor, EpochMs, Id } from './common.ts';
 import { ErrorType } from './errors.ts';
-import { OrderDetail, OrderStats, OrderStatus, PaymentStatus } from './orders.ts';
+import { JobId } from './jobs.ts';
+import { ListPaidOrdersInput, OrderDetail, OrderStats, OrderStatus, PaymentStatus } from './orders.ts';
 import { OrderComplete, OrderProgress, OrderStatusEvent, TaskProgress, TaskStatusEvent } from './progress.ts';
 import { DownloadTask, TaskStatus } from './tasks.ts';
 import { WorkerHeartbeat } from './workers.ts';
@@ -76,9 +77,9 @@ export type RetryManyInput = z.infer<typeof RetryManyInput>;
 
 export const RetryMatchingInput = z.object({
   filter: z.object({
-    orderStatus: OrderStatus.optional(),
-    /** An order code (or its prefix) or a customer's email (or its prefix). */
-    search: z.string().trim().min(1).max(255).optional(),
+    // The order list's own filters, so a bulk retry matches what the list shows.
+    orderStatus: ListPaidOrdersInput.shape.status,
+    search: ListPaidOrdersInput.shape.search,
     /** The type of the task's last error. */
     errorType: ErrorType.optional(),
   }),
@@ -142,11 +143,11 @@ export const QueueOverview = z.object({
 });
 export type QueueOverview = z.infer<typeof QueueOverview>;
 
-export const JobIdInput = z.object({ jobId: z.string().min(1).max(128) });
+export const JobIdInput = z.object({ jobId: JobId });
 export type JobIdInput = z.infer<typeof JobIdInput>;
 
 export const JobIdsInput = z.object({
-  jobIds: z.array(z.string().min(1).max(128)).min(1).max(BULK_ACTION_LIMIT),
+  jobIds: z.array(JobId).min(1).max(BULK_ACTION_LIMIT),
 });
 export type JobIdsInput = z.infer<typeof JobIdsInput>;
 

@@ -14,6 +14,12 @@ export const EnvRedisUrl = z
   .regex(/^rediss?:\/\//, 'must be a redis:// URL')
   .default('redis://127.0.0.1:6379');
 
+/** The development token of .env.example, shared by server and worker; each refuses it in production. */
+export const DEV_WORKER_TOKEN = 'dev-worker-token-change-me';
+
+/** The token workers present to the server's worker API. */
+export const EnvWorkerToken = z.string().min(16).default(DEV_WORKER_TOKEN);
+
 export const EnvLogLevel = z
   .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   .default('info');

@@ -13,6 +13,9 @@ export const DownloadJobData = z.object({
 });
 export type DownloadJobData = z.infer<typeof DownloadJobData>;
 
+/** A BullMQ job id, as a worker reports it or an operator names it. */
+export const JobId = z.string().min(1).max(128);
+
 /** The job id for a task's nth enqueue: BullMQ ignores a second add with the same id. */
 export function downloadJobId(taskId: number, generation: number): string {
   return `task-${taskId}-${generation}`;

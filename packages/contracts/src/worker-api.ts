@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Id } from './common.ts';
 import { ErrorType } from './errors.ts';
+import { JobId } from './jobs.ts';
 import { PipelineStep, TaskStatus } from './tasks.ts';
 
 /**
@@ -11,7 +12,7 @@ import { PipelineStep, TaskStatus } from './tasks.ts';
 /** worker.claim: a worker starts (or resumes) a job. */
 export const WorkerClaimInput = z.object({
   taskId: Id,
-  jobId: z.string().min(1).max(128),
+  jobId: JobId,
   /** 1-based attempt number (BullMQ's attemptsMade + 1). */
   attempt: z.int().positive(),
 });
@@ -37,7 +38,7 @@ export type WorkerClaimResult = z.infer<typeof WorkerClaimResult>;
 /** worker.transition: the task enters the next step of its pipeline. */
 export const WorkerTransitionInput = z.object({
   taskId: Id,
-  jobId: z.string().min(1).max(128),
+  jobId: JobId,
   to: z.enum(['enrolled', 'downloading', 'uploading']),
   message: z.string().max(1000).optional(),
   details: z.record(z.string(), z.unknown()).optional(),
@@ -54,7 +55,7 @@ export type WorkerTransitionResult = z.infer<typeof WorkerTransitionResult>;
 /** worker.reportFailure: the error bridge. Exactly one record per (jobId, attempt). */
 export const WorkerFailureInput = z.object({
   taskId: Id,
-  jobId: z.string().min(1).max(128),
+  jobId: JobId,
   attempt: z.int().positive(),
   maxAttempts: z.int().positive(),
   step: PipelineStep,
@@ -74,7 +75,7 @@ export type WorkerFailureInput = z.infer<typeof WorkerFailureInput>;
 /** worker.complete: finalize a task whose files are delivered. */
 export const WorkerCompleteInput = z.object({
   taskId: Id,
-  jobId: z.string().min(1).max(128),
+  jobId: JobId,
   driveLink: z.string().min(1).max(2048),
   files: z.int().nonnegative(),
   bytes: z.int().nonnegative(),

@@ -1,4 +1,5 @@
 import {
+  ADMIN_ROLES,
   AUDIT_CATEGORIES,
   AUDIT_EVENT_TYPES,
   ERROR_TYPES,
@@ -137,7 +138,7 @@ export const adminUsers = mysqlTable(
     id: int('id', { unsigned: true }).autoincrement().primaryKey(),
     email: varchar('email', { length: 255 }).notNull(),
     password_hash: varchar('password_hash', { length: 255 }).notNull(),
-    role: mysqlEnum('role', ['viewer', 'operator']).notNull().default('viewer'),
+    role: mysqlEnum('role', ADMIN_ROLES).notNull().default('viewer'),
     created_at: createdAt(),
     updated_at: updatedAt(),
     last_login_at: datetime('last_login_at', { mode: 'date', fsp: 3 }),

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createDb, type DbHandle } from './client.ts';
+import { createDb, type DbHandle, type DbOrTx } from './client.ts';
 import { dropDatabase, migrateDatabase } from './migrate.ts';
+import { orders } from './schema.ts';
 
 /** The MySQL server tests use; TEST_MYSQL_URL overrides it. */
 export function testServerUrl(): string {
@@ -34,4 +35,18 @@ export async function createTestDatabase(label = 'run'): Promise<TestDatabase> {
       await dropDatabase(url);
     },
   };
+}
+
+/**
+ * Inserts an order for a test: a paid order of a@example.com for 1 unless `values` says
+ * otherwise. Returns its id.
+ */
+export async function insertTestOrder(
+  db: DbOrTx,
+  values: { order_code: string } & Partial<typeof orders.$inferInsert>,
+): Promise<number> {
+  const [result] = await db
+    .insert(orders)
+    .values({ user_email: 'a@example.com', total_amount: 1, payment_status: 'paid', ...values });
+  return result.insertId;
 }

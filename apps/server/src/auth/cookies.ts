@@ -41,7 +41,5 @@ export function sessionCookie(token: string, maxAgeSeconds: number, options: Coo
 
 /** Set-Cookie that removes the session cookie (logout). */
 export function clearedSessionCookie(options: CookieOptions): string {
-  const parts = [`${SESSION_COOKIE}=`, 'HttpOnly', 'SameSite=Strict', 'Path=/', 'Max-Age=0'];
-  if (options.secure) parts.push('Secure');
-  return parts.join('; ');
+  return sessionCookie('', 0, options);
 }

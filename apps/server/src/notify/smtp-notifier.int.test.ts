@@ -1,6 +1,7 @@
 import { orderAuditLogs, outbox } from '@paidflow/db';
 import { eq } from 'drizzle-orm';
-import { afterAll, afterEach, expect, test } from 'vitest';
+import { afterEach, expect, test } from 'vitest';
+import { callerFor } from '../testing/live-fixtures.ts';
 import {
   createOrder,
   postWebhook,
@@ -10,9 +11,6 @@ import {
   waitFor,
 } from '../testing/pipeline-fixtures.ts';
 import { type SmtpSink, startSmtpSink } from '../testing/smtp-sink.ts';
-import { createContextInner } from '../trpc/context.ts';
-import { createCallerFactory } from '../trpc/init.ts';
-import { appRouter } from '../trpc/routers/_app.ts';
 import type { OrderNotice } from './notifier.ts';
 import { createSmtpNotifier } from './smtp-notifier.ts';
 
@@ -30,9 +28,6 @@ afterEach(async () => {
   await t?.close();
   t = undefined;
   for (const sink of sinks.splice(0)) await sink.close();
-});
-afterAll(async () => {
-  await t?.close();
 });
 
 test('the SMTP notifier sends one message per order to the customer, listing every task', async () => {
@@ -86,9 +81,7 @@ test('a completed order sends the customer one e-mail and records notification_s
   const { orderId, code, total, taskIds } = await createOrder(t.tdb.db, { tasks: 2 });
   expect((await postWebhook(t.server.url, sepayTransaction(code, total))).status).toBe(200);
 
-  const api = createCallerFactory(appRouter)(
-    await createContextInner(t.server.deps, { principal: { kind: 'worker' } }),
-  );
+  const api = await callerFor(t.server.deps, { kind: 'worker' });
   for (const taskId of taskIds) {
     const jobId = `task-${taskId}-1`;
     await api.worker.claim({ taskId, jobId, attempt: 1 });

@@ -102,6 +102,9 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     connectTimeout: 5_000,
     retryStrategy: (times) => Math.min(times * 200, 2_000),
   });
+  /** The live patterns and the session revocations, on the one subscriber connection. */
+  const subscribeAll = () =>
+    Promise.all([subscriber.psubscribe(...patterns), subscriber.subscribe(revokedChannel)]);
   let down = false;
   let started = false;
   subscriber.on('error', (error) => {
@@ -115,7 +118,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     logger.info('realtime subscriber connection restored; subscriptions resync');
     // ioredis re-subscribes by itself; waiting for our own (idempotent) psubscribe reply makes
     // sure the patterns are active before subscriptions read their snapshot again.
-    Promise.all([subscriber.psubscribe(...patterns), subscriber.subscribe(revokedChannel)])
+    subscribeAll()
       .then(broadcastResync)
       .catch((error: unknown) => logger.warn({ err: error }, 'realtime re-subscribe failed'));
   });
@@ -261,7 +264,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
       .catch(() => {
         // Unreachable now: ioredis keeps retrying and the queued psubscribe runs on connect.
       })
-      .then(() => Promise.all([subscriber.psubscribe(...patterns), subscriber.subscribe(revokedChannel)]));
+      .then(subscribeAll);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), timeoutMs);

@@ -22,7 +22,8 @@ export interface LatestValues {
   available: boolean;
 }
 
-function parseLatest<T>(schema: z.ZodType<T>, raw: string | null | undefined): T | null {
+/** One stored JSON value read with its schema: null when absent, not JSON, or not valid. */
+export function parseLatest<T>(schema: z.ZodType<T>, raw: string | null | undefined): T | null {
   if (!raw) return null;
   try {
     const parsed = schema.safeParse(JSON.parse(raw));

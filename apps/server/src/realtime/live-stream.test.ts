@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import { afterEach, expect, test } from 'vitest';
 import { createLogger } from '../logger.ts';
 import { createRealtimeHub, type RealtimeHub } from './hub.ts';
-import { liveStream } from './live-stream.ts';
+import { type LiveStreamOptions, liveStream } from './live-stream.ts';
 import { createRealtimeMetrics } from './metrics.ts';
 
 let hub: RealtimeHub | undefined;
@@ -31,6 +31,21 @@ const snapshotOf = (reason: LiveSnapshot['reason']): LiveSnapshot => ({
   at: Date.now(),
 });
 
+/** A stream of order 1 with a plain snapshot; a test passes only what differs. */
+function openStream(
+  deps: Pick<LiveStreamOptions, 'hub' | 'metrics'>,
+  overrides: Partial<LiveStreamOptions> = {},
+): ReturnType<typeof liveStream> {
+  return liveStream({
+    ...deps,
+    logger: createLogger('silent'),
+    topic: { kind: 'order', id: 1 },
+    signal: undefined,
+    snapshot: async (reason) => snapshotOf(reason),
+    ...overrides,
+  });
+}
+
 function progress(taskId: number, percent: number, timestamp = Date.now()) {
   return JSON.stringify({
     taskId,
@@ -52,14 +67,7 @@ function status(taskId: number, newStatus: string) {
 test('the stream starts with a snapshot, then live events with tracked ids', async () => {
   const { hub, metrics } = setup();
   const controller = new AbortController();
-  const stream = liveStream({
-    hub,
-    metrics,
-    logger: createLogger('silent'),
-    topic: { kind: 'order', id: 1 },
-    signal: controller.signal,
-    snapshot: async (reason) => snapshotOf(reason),
-  });
+  const stream = openStream({ hub, metrics }, { signal: controller.signal });
   const first = await stream.next();
   expect(first.value?.[1]).toMatchObject({ kind: 'snapshot', reason: 'subscribe' });
   hub.handleMessage('t:task:4:status', status(4, 'downloading'));
@@ -75,30 +83,14 @@ test('the stream starts with a snapshot, then live events with tracked ids', asy
 });
 
 test('a reconnect (lastEventId) starts with a resume snapshot', async () => {
-  const { hub, metrics } = setup();
-  const stream = liveStream({
-    hub,
-    metrics,
-    logger: createLogger('silent'),
-    topic: { kind: 'firehose' },
-    signal: undefined,
-    lastEventId: 'abc-12',
-    snapshot: async (reason) => snapshotOf(reason),
-  });
+  const stream = openStream(setup(), { topic: { kind: 'firehose' }, lastEventId: 'abc-12' });
   expect((await stream.next()).value?.[1]).toMatchObject({ kind: 'snapshot', reason: 'resume' });
   await stream.return(undefined);
 });
 
 test('updates that piled up go out as one batch: latest progress per task, every status change', async () => {
   const { hub, metrics } = setup();
-  const stream = liveStream({
-    hub,
-    metrics,
-    logger: createLogger('silent'),
-    topic: { kind: 'order', id: 1 },
-    signal: undefined,
-    snapshot: async (reason) => snapshotOf(reason),
-  });
+  const stream = openStream({ hub, metrics });
   await stream.next(); // snapshot; the consumer now stops reading for a while
   for (let i = 1; i <= 500; i++) {
     hub.handleMessage('t:task:1:progress', progress(1, i / 5));
@@ -128,15 +120,7 @@ test('updates that piled up go out as one batch: latest progress per task, every
 
 test('past the bound of pending status events, the subscription fails instead of growing', async () => {
   const { hub, metrics } = setup();
-  const stream = liveStream({
-    hub,
-    metrics,
-    logger: createLogger('silent'),
-    topic: { kind: 'order', id: 1 },
-    signal: undefined,
-    limit: 10,
-    snapshot: async (reason) => snapshotOf(reason),
-  });
+  const stream = openStream({ hub, metrics }, { limit: 10 });
   await stream.next();
   for (let i = 0; i < 11; i++) hub.handleMessage('t:task:1:status', status(1, 'downloading'));
   await expect(stream.next()).rejects.toMatchObject({ code: 'TOO_MANY_REQUESTS' });
@@ -151,33 +135,31 @@ test('progress the snapshot already covers is dropped from what was pending', as
   const gate = new Promise<void>((resolve) => {
     release = resolve;
   });
-  const stream = liveStream({
-    hub,
-    metrics,
-    logger: createLogger('silent'),
-    topic: { kind: 'order', id: 1 },
-    signal: undefined,
-    snapshot: async (reason) => {
-      await gate;
-      const progressPayload = JSON.parse(progress(1, 50, stamp));
-      return {
-        ...snapshotOf(reason),
-        tasks: [
-          {
-            taskId: 1,
-            orderId: 1,
-            title: 'A',
-            status: 'downloading',
-            percent: 50,
-            currentFile: null,
-            progress: progressPayload,
-            error: null,
-            updatedAt: stamp,
-          },
-        ],
-      };
+  const stream = openStream(
+    { hub, metrics },
+    {
+      snapshot: async (reason) => {
+        await gate;
+        const progressPayload = JSON.parse(progress(1, 50, stamp));
+        return {
+          ...snapshotOf(reason),
+          tasks: [
+            {
+              taskId: 1,
+              orderId: 1,
+              title: 'A',
+              status: 'downloading',
+              percent: 50,
+              currentFile: null,
+              progress: progressPayload,
+              error: null,
+              updatedAt: stamp,
+            },
+          ],
+        };
+      },
     },
-  });
+  );
   const first = stream.next();
   // Published while the snapshot is being read: one older than it, one newer.
   await new Promise((resolve) => setTimeout(resolve, 10));

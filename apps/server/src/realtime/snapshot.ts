@@ -1,16 +1,15 @@
-import {
-  type DownloadTask,
-  type LiveOrderState,
-  type LiveSnapshot,
-  type LiveTaskState,
-  type OrderProgress,
-  type OrderSummary,
-  orderStats,
+import type {
+  DownloadTask,
+  LiveOrderState,
+  LiveSnapshot,
+  LiveTaskState,
+  OrderProgress,
+  OrderSummary,
 } from '@paidflow/contracts';
-import { downloadTasks, getOrderDetail, orders, toDownloadTask } from '@paidflow/db';
+import { downloadTasks, getOrderDetail, orders, toDownloadTask, toOrderSummary } from '@paidflow/db';
 import { eq } from 'drizzle-orm';
 import type { AppDeps } from '../deps.ts';
-import { AppError, isUnavailableError } from '../errors.ts';
+import { AppError } from '../errors.ts';
 import { readLatest, type TaskLatest } from './latest.ts';
 
 type SnapshotDeps = Pick<AppDeps, 'db' | 'redis' | 'env' | 'logger'>;
@@ -47,23 +46,13 @@ function toLiveOrder(order: OrderSummary, progress: OrderProgress | null): LiveO
   };
 }
 
-async function fromDatabase<T>(read: () => Promise<T>): Promise<T> {
-  try {
-    return await read();
-  } catch (error) {
-    if (isUnavailableError(error))
-      throw new AppError('UNAVAILABLE', 'the database is unavailable', { cause: error });
-    throw error;
-  }
-}
-
 /** An order's whole current state: the order, every task, and the latest live values. */
 export async function orderSnapshot(
   deps: SnapshotDeps,
   orderId: number,
   reason: SnapshotReason,
 ): Promise<LiveSnapshot> {
-  const detail = await fromDatabase(() => getOrderDetail(deps.db, orderId));
+  const detail = await getOrderDetail(deps.db, orderId);
   if (!detail) throw new AppError('NOT_FOUND', `order ${orderId} does not exist`);
   const latest = await readLatest(deps, {
     taskIds: detail.tasks.map((task) => task.id),
@@ -85,18 +74,14 @@ export async function taskSnapshot(
   taskId: number,
   reason: SnapshotReason,
 ): Promise<LiveSnapshot> {
-  const { task, order } = await fromDatabase(async () => {
-    const [task] = await deps.db.select().from(downloadTasks).where(eq(downloadTasks.id, taskId));
-    const [order] = task ? await deps.db.select().from(orders).where(eq(orders.id, task.order_id)) : [];
-    return { task, order };
-  });
+  const [task] = await deps.db.select().from(downloadTasks).where(eq(downloadTasks.id, taskId));
+  const [order] = task ? await deps.db.select().from(orders).where(eq(orders.id, task.order_id)) : [];
   if (!task || !order) throw new AppError('NOT_FOUND', `task ${taskId} does not exist`);
   const latest = await readLatest(deps, { taskIds: [taskId], orderIds: [order.id] });
-  const summary: OrderSummary = { ...order, stats: orderStats(order) };
   return {
     kind: 'snapshot',
     reason,
-    order: toLiveOrder(summary, latest.orders.get(order.id) ?? null),
+    order: toLiveOrder(toOrderSummary(order), latest.orders.get(order.id) ?? null),
     tasks: [toLiveTask(toDownloadTask(task), latest.tasks.get(taskId))],
     liveAvailable: latest.available,
     at: Date.now(),

@@ -1,10 +1,11 @@
-import { type ActionResult, BULK_ACTION_LIMIT, DownloadJobData } from '@paidflow/contracts';
+import { DownloadJobData } from '@paidflow/contracts';
 import { appendAuditEvents } from '@paidflow/db';
 import type { Job } from 'bullmq';
 import {
   type ActionDeps,
   type ActionRefusal,
   type Actor,
+  actorDetails,
   conflict,
   notFound,
   operatorSource,
@@ -68,7 +69,7 @@ export async function removeDeadLetter(
           severity: 'info',
           message: `Dead letter ${options.jobId} removed by ${actor.email}`,
           details: {
-            actor: { id: actor.id, email: actor.email },
+            ...actorDetails(actor),
             jobId: options.jobId,
             attemptsMade: found.job.attemptsMade,
             failedReason: (found.job.failedReason ?? '').slice(0, 1000),
@@ -83,19 +84,4 @@ export async function removeDeadLetter(
   }
   deps.logger.info({ jobId: options.jobId, actorId: actor.id, data: found.data }, 'dead letter removed');
   return { ok: true };
-}
-
-/** Runs a dead-letter action over many jobs; reports what it did and skipped. */
-export async function forEachJob(
-  jobIds: readonly string[],
-  action: (jobId: string) => Promise<TaskActionOutcome>,
-): Promise<ActionResult> {
-  const unique = [...new Set(jobIds)];
-  const result: ActionResult = { done: [], skipped: [], capped: unique.length > BULK_ACTION_LIMIT };
-  for (const jobId of unique.slice(0, BULK_ACTION_LIMIT)) {
-    const outcome = await action(jobId);
-    if (outcome.ok) result.done.push(jobId);
-    else result.skipped.push({ id: jobId, reason: outcome.reason });
-  }
-  return result;
 }

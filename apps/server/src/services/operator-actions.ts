@@ -1,5 +1,6 @@
 import {
   type ActionResult,
+  BULK_ACTION_LIMIT,
   downloadJobId,
   formatChannel,
   latestKey,
@@ -10,15 +11,18 @@ import {
   type DbOrTx,
   enqueueDownloads,
   type OrderRow,
-  orders,
   transitionTask,
 } from '@paidflow/db';
 import type { Job } from 'bullmq';
-import { eq } from 'drizzle-orm';
 import type { AppDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
-import { completeOrderIfDone, type OrderCompletion, publishOrderCompletion } from './order-completion.ts';
-import { publishOrderProgress, publishOrderStatus, publishTaskStatus } from './pipeline-events.ts';
+import {
+  announce,
+  completeOrderIfDone,
+  noAnnouncements,
+  type OrderCompletion,
+  reopenOrder,
+} from './order-completion.ts';
 import { lockTaskAndOrder } from './task-lock.ts';
 import { withTransaction } from './transaction.ts';
 
@@ -30,13 +34,19 @@ export interface Actor {
   email: string;
 }
 
+/** The actor of a signed-in admin's session. */
+export function actorOf(admin: { userId: number; email: string }): Actor {
+  return { id: admin.userId, email: admin.email };
+}
+
 /** The audit source of an operator's events: `operator:<email>` (the full actor is in details.actor). */
 export function operatorSource(actor: Actor): string {
   const name = actor.email.toLowerCase().replace(/[^a-z0-9_.@+-]/g, '_');
   return `operator:${name}`.slice(0, 50);
 }
 
-function actorDetails(actor: Actor) {
+/** The audit details naming the actor: `{ actor: { id, email } }`, spread into an event's details. */
+export function actorDetails(actor: Actor) {
   return { actor: { id: actor.id, email: actor.email } };
 }
 
@@ -53,12 +63,9 @@ export function conflict(reason: string): ActionRefusal {
 }
 
 /** An ended order gets a task back: it is processing again, and the audit trail says why. */
-async function reopenOrder(tx: DbOrTx, order: OrderRow, taskId: number, actor: Actor) {
-  if (!['completed', 'failed', 'cancelled'].includes(order.order_status)) return null;
-  await tx
-    .update(orders)
-    .set({ order_status: 'processing', completed_at: null })
-    .where(eq(orders.id, order.id));
+async function reopenForRetry(tx: DbOrTx, order: OrderRow, taskId: number, actor: Actor) {
+  const reopened = await reopenOrder(tx, order);
+  if (!reopened) return null;
   await appendAuditEvents(tx, [
     {
       order_id: order.id,
@@ -72,10 +79,7 @@ async function reopenOrder(tx: DbOrTx, order: OrderRow, taskId: number, actor: A
       source: operatorSource(actor),
     },
   ]);
-  return {
-    order: { ...order, order_status: 'processing' as const, completed_at: null },
-    previous: order.order_status,
-  };
+  return reopened;
 }
 
 type JobState = Awaited<ReturnType<Job['getState']>>;
@@ -115,7 +119,7 @@ export async function retryTask(
     if (!locked) return notFound('task not found');
     if (locked.task.status !== 'failed') return conflict(`task is ${locked.task.status}, not failed`);
     const failedJobId = downloadJobId(taskId, locked.task.queue_generation);
-    const reopened = await reopenOrder(tx, locked.order, taskId, actor);
+    const reopened = await reopenForRetry(tx, locked.order, taskId, actor);
     const moved = await transitionTask(tx, {
       taskId,
       to: 'queued',
@@ -149,23 +153,13 @@ export async function retryTask(
   const ns = redisNamespace(deps.env.REDIS_PREFIX);
   // The last attempt's progress must not show on the new run; the key is only a cache.
   await deps.redis.del(ns.key(latestKey(formatChannel('task', taskId, 'progress')))).catch(() => 0);
-  if (result.reopened) {
-    const { order, previous } = result.reopened;
-    await publishOrderStatus(deps, {
-      orderId: order.id,
-      orderCode: order.order_code,
-      paymentStatus: order.payment_status,
-      previousStatus: previous,
-      newStatus: 'processing',
-    });
-  }
-  await publishTaskStatus(deps, {
-    taskId,
-    orderId: result.order.id,
-    previousStatus: 'failed',
-    newStatus: 'queued',
+  // The outbox is kicked above, before the cache key goes, so announce leaves it alone.
+  await announce(deps, {
+    ...noAnnouncements(),
+    tasks: [{ taskId, orderId: result.order.id, previousStatus: 'failed', newStatus: 'queued' }],
+    order: result.order,
+    reopened: result.reopened,
   });
-  await publishOrderProgress(deps, result.order);
   await removeJobIn(
     deps,
     result.failedJobId,
@@ -219,14 +213,12 @@ export async function cancelTask(
     return { ok: true as const, task: locked.task, previous, order: moved.order, completion };
   });
   if (!result.ok) return result;
-  await publishTaskStatus(deps, {
-    taskId,
-    orderId: result.order.id,
-    previousStatus: result.previous,
-    newStatus: 'cancelled',
+  await announce(deps, {
+    ...noAnnouncements(),
+    tasks: [{ taskId, orderId: result.order.id, previousStatus: result.previous, newStatus: 'cancelled' }],
+    order: result.order,
+    completion: result.completion,
   });
-  if (result.completion) await publishOrderCompletion(deps, result.completion);
-  else await publishOrderProgress(deps, result.order);
   await removeJobIn(
     deps,
     downloadJobId(taskId, result.task.queue_generation),
@@ -237,17 +229,21 @@ export async function cancelTask(
   return { ok: true };
 }
 
-/** Runs a task action over many tasks, one transaction each; reports what it did and skipped. */
-export async function forEachTask(
-  taskIds: readonly number[],
-  action: (taskId: number) => Promise<TaskActionOutcome>,
-  capped = false,
+/**
+ * Runs an action over many tasks or dead-letter jobs, one after the other (each in its own
+ * transaction). A repeated id runs once, and at most BULK_ACTION_LIMIT ids run (`capped` says
+ * there were more: run it again for the rest). Reports what it did and skipped.
+ */
+export async function forEachCapped<Id extends number | string>(
+  ids: readonly Id[],
+  action: (id: Id) => Promise<TaskActionOutcome>,
 ): Promise<ActionResult> {
-  const result: ActionResult = { done: [], skipped: [], capped };
-  for (const taskId of new Set(taskIds)) {
-    const outcome = await action(taskId);
-    if (outcome.ok) result.done.push(taskId);
-    else result.skipped.push({ id: taskId, reason: outcome.reason });
+  const unique = [...new Set(ids)];
+  const result: ActionResult = { done: [], skipped: [], capped: unique.length > BULK_ACTION_LIMIT };
+  for (const id of unique.slice(0, BULK_ACTION_LIMIT)) {
+    const outcome = await action(id);
+    if (outcome.ok) result.done.push(id);
+    else result.skipped.push({ id, reason: outcome.reason });
   }
   return result;
 }

@@ -11,11 +11,80 @@ import {
 import { eq } from 'drizzle-orm';
 import type { AppDeps } from '../deps.ts';
 import type { NotificationPayload } from '../notify/payloads.ts';
-import { publishOrderComplete, publishOrderProgress, publishOrderStatus } from './pipeline-events.ts';
+import {
+  publishOrderComplete,
+  publishOrderProgress,
+  publishOrderStatus,
+  publishTaskStatus,
+  type TaskStatusChange,
+} from './pipeline-events.ts';
+
+type AnnounceDeps = Pick<AppDeps, 'redis' | 'logger' | 'env' | 'kickOutbox'>;
 
 export interface OrderCompletion {
   order: OrderRow;
   previousStatus: OrderStatus;
+}
+
+/** An ended order that got a task back, and the status it had ended in. */
+export interface OrderReopening {
+  order: OrderRow;
+  previous: OrderRow['order_status'];
+}
+
+/** What a transaction leaves to announce once it has committed. */
+export interface Announcements {
+  tasks: TaskStatusChange[];
+  order: OrderRow | null;
+  reopened: OrderReopening | null;
+  completion: OrderCompletion | null;
+  outbox: boolean;
+}
+
+export function noAnnouncements(): Announcements {
+  return { tasks: [], order: null, reopened: null, completion: null, outbox: false };
+}
+
+/**
+ * After commit, in this order: the outbox kick, the reopened order's status, each task's status,
+ * then the order's completion or else its progress (when a task changed).
+ */
+export async function announce(deps: AnnounceDeps, news: Announcements): Promise<void> {
+  if (news.outbox) deps.kickOutbox();
+  if (news.reopened) {
+    await publishOrderStatus(deps, {
+      orderId: news.reopened.order.id,
+      orderCode: news.reopened.order.order_code,
+      paymentStatus: news.reopened.order.payment_status,
+      previousStatus: news.reopened.previous,
+      newStatus: news.reopened.order.order_status,
+    });
+  }
+  for (const change of news.tasks) await publishTaskStatus(deps, change);
+  if (news.completion) await publishOrderCompletion(deps, news.completion);
+  else if (news.order && news.tasks.length > 0) await publishOrderProgress(deps, news.order);
+}
+
+/**
+ * An order that had ended gets a task back (a failed task retried): it is processing again.
+ * Inside the caller's transaction, with the order locked; null when the order had not ended.
+ */
+export async function reopenOrder(tx: DbOrTx, order: OrderRow): Promise<OrderReopening | null> {
+  if (
+    order.order_status !== 'completed' &&
+    order.order_status !== 'failed' &&
+    order.order_status !== 'cancelled'
+  ) {
+    return null;
+  }
+  await tx
+    .update(orders)
+    .set({ order_status: 'processing', completed_at: null })
+    .where(eq(orders.id, order.id));
+  return {
+    order: { ...order, order_status: 'processing', completed_at: null },
+    previous: order.order_status,
+  };
 }
 
 /** The status an order ends in, from its task counters. */
@@ -77,10 +146,7 @@ export async function completeOrderIfDone(
 }
 
 /** After commit: order:{id}:status, order:{id}:progress and the one order:{id}:complete. */
-export async function publishOrderCompletion(
-  deps: Pick<AppDeps, 'redis' | 'logger' | 'env' | 'kickOutbox'>,
-  completion: OrderCompletion,
-): Promise<void> {
+export async function publishOrderCompletion(deps: AnnounceDeps, completion: OrderCompletion): Promise<void> {
   const { order } = completion;
   await publishOrderStatus(deps, {
     orderId: order.id,

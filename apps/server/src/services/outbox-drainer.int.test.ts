@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { insertOutboxRows, outbox, pendingOutboxRows } from '@paidflow/db';
 import { eq } from 'drizzle-orm';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { freePort } from '../testing/net.ts';
 import {
   createOrder,
   postWebhook,
@@ -13,14 +14,6 @@ import {
 } from '../testing/pipeline-fixtures.ts';
 import { DOWNLOAD_JOB_OPTIONS } from './outbox-drainer.ts';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** A Redis of the test's own, that the test can stop and start again (empty, like after a crash). */
 async function startRedis(port: number): Promise<ChildProcess> {
   const child = spawn(
@@ -30,7 +23,6 @@ async function startRedis(port: number): Promise<ChildProcess> {
       stdio: 'ignore',
     },
   );
-  const { Redis } = await import('ioredis');
   await waitFor(
     async () => {
       const probe = new Redis({

@@ -14,6 +14,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../deps.ts';
 import { deliverNotification, recordNotificationFailed } from '../notify/deliver.ts';
 import { NotificationPayload } from '../notify/payloads.ts';
+import { withTimeout } from '../timeout.ts';
 
 /**
  * The options of every download job. The worker relies on them: 3 attempts in all, exponential
@@ -56,14 +57,6 @@ export interface OutboxDrainer {
 function backoffMs(failures: number, baseMs: number, capMs: number): number {
   const exp = Math.min(capMs, baseMs * 2 ** Math.max(0, failures - 1));
   return exp / 2 + Math.random() * (exp / 2);
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function errorText(error: unknown): string {

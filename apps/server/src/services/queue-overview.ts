@@ -9,6 +9,7 @@ import type { Job } from 'bullmq';
 import { eq, inArray } from 'drizzle-orm';
 import type { AppDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
+import { withTimeout } from '../timeout.ts';
 
 type QueueDeps = Pick<AppDeps, 'db' | 'queue' | 'logger'>;
 
@@ -21,22 +22,13 @@ export async function queueCall<T>(
   what: string,
   call: () => Promise<T>,
 ): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`${what} timed out after ${QUEUE_TIMEOUT_MS} ms`)),
-      QUEUE_TIMEOUT_MS,
-    );
-  });
   try {
-    return await Promise.race([call(), timeout]);
+    return await withTimeout(call(), QUEUE_TIMEOUT_MS, what);
   } catch (error) {
     deps.logger.warn({ err: error, what }, 'queue unavailable');
     throw new AppError('UNAVAILABLE', 'the queue (Redis) is unavailable; try again shortly', {
       cause: error,
     });
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -42,7 +42,7 @@ async function tasksOf(orderId: number) {
 /** What happens when Redis loses its data: every key of the queue is gone. */
 async function flushQueue() {
   const ns = redisNamespace(t.prefix);
-  await deleteRedisPrefix(t.server.deps.env.REDIS_URL, `${ns.queuePrefix}`);
+  await deleteRedisPrefix(t.server.deps.env.REDIS_URL, ns.queuePrefix);
 }
 
 test('tasks whose jobs the queue lost are queued again with new job ids, once', async () => {

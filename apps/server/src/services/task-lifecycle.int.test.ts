@@ -1,10 +1,12 @@
 import { redisNamespace, type WorkerFailureInput } from '@paidflow/contracts';
-import { downloadTasks, orderAuditLogs, orders, outbox, transitionTask } from '@paidflow/db';
+import { downloadTasks, outbox, transitionTask } from '@paidflow/db';
 import { TRPCError } from '@trpc/server';
 import { eq } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { callerFor, orderRow } from '../testing/live-fixtures.ts';
 import {
+  auditEventsOf,
   createOrder,
   postWebhook,
   sepayTransaction,
@@ -12,9 +14,6 @@ import {
   type TestServer,
   waitFor,
 } from '../testing/pipeline-fixtures.ts';
-import { createContextInner, type Principal } from '../trpc/context.ts';
-import { createCallerFactory } from '../trpc/init.ts';
-import { appRouter } from '../trpc/routers/_app.ts';
 
 let t: TestServer;
 let subscriber: Redis;
@@ -31,12 +30,8 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function callerAs(principal: Principal | null) {
-  return createCallerFactory(appRouter)(await createContextInner(t.server.deps, { principal }));
-}
-
 async function worker() {
-  return callerAs({ kind: 'worker' });
+  return callerFor(t.server.deps, { kind: 'worker' });
 }
 
 /** An order paid through the real webhook: its tasks are queued with job ids task-<id>-1. */
@@ -47,21 +42,8 @@ async function paidOrder(tasks: number) {
   return order;
 }
 
-async function eventsOf(orderId: number) {
-  return t.tdb.db
-    .select()
-    .from(orderAuditLogs)
-    .where(eq(orderAuditLogs.order_id, orderId))
-    .orderBy(orderAuditLogs.id);
-}
-
 async function task(taskId: number) {
   const [row] = await t.tdb.db.select().from(downloadTasks).where(eq(downloadTasks.id, taskId));
-  return row!;
-}
-
-async function order(orderId: number) {
-  const [row] = await t.tdb.db.select().from(orders).where(eq(orders.id, orderId));
   return row!;
 }
 
@@ -89,7 +71,7 @@ async function runToUpload(taskId: number, attempt = 1) {
 }
 
 test('admins and anonymous callers cannot call worker procedures', async () => {
-  const admin = await callerAs({
+  const admin = await callerFor(t.server.deps, {
     kind: 'admin',
     session: {
       userId: 1,
@@ -99,7 +81,7 @@ test('admins and anonymous callers cannot call worker procedures', async () => {
       expiresAt: new Date(Date.now() + 60_000),
     },
   });
-  const anonymous = await callerAs(null);
+  const anonymous = await callerFor(t.server.deps, null);
   for (const api of [admin, anonymous]) {
     await expect(api.worker.claim({ taskId: 1, jobId: 'task-1-1', attempt: 1 })).rejects.toMatchObject({
       code: 'UNAUTHORIZED',
@@ -154,7 +136,7 @@ test('a task runs through every step once; repeated reports change nothing; the 
     durationMs: 10,
   });
   expect(ack).toEqual({ ok: true, duplicate: false });
-  expect((await order(orderId)).order_status).toBe('processing');
+  expect((await orderRow(t.tdb.db, orderId)).order_status).toBe('processing');
   // Both remaining completions at once, twice each: one order completion in all.
   const last = {
     taskId: taskIds[1]!,
@@ -172,12 +154,12 @@ test('a task runs through every step once; repeated reports change nothing; the 
   ]);
   expect(acks.filter((a) => !a.duplicate)).toHaveLength(1);
 
-  expect(await order(orderId)).toMatchObject({
+  expect(await orderRow(t.tdb.db, orderId)).toMatchObject({
     order_status: 'completed',
     completed_tasks: 2,
     active_tasks: 0,
   });
-  expect((await order(orderId)).completed_at).toBeInstanceOf(Date);
+  expect((await orderRow(t.tdb.db, orderId)).completed_at).toBeInstanceOf(Date);
   expect(await task(taskIds[0]!)).toMatchObject({
     status: 'completed',
     progress: 100,
@@ -185,7 +167,7 @@ test('a task runs through every step once; repeated reports change nothing; the 
     attempts: 1,
   });
 
-  const events = await eventsOf(orderId);
+  const events = await auditEventsOf(t.tdb.db, orderId);
   const perTask = events.filter((event) => event.task_id === taskIds[0]).map((event) => event.event_type);
   expect(perTask).toEqual([
     'task_queued',
@@ -205,7 +187,8 @@ test('a task runs through every step once; repeated reports change nothing; the 
   );
   expect(notifications).toHaveLength(1);
   await waitFor(
-    async () => (await eventsOf(orderId)).some((event) => event.event_type === 'notification_sent'),
+    async () =>
+      (await auditEventsOf(t.tdb.db, orderId)).some((event) => event.event_type === 'notification_sent'),
     10_000,
     'the notification to be sent',
   );
@@ -230,7 +213,7 @@ test('the error bridge records each failed attempt exactly once, even when the r
   expect(await api.worker.reportFailure(report)).toEqual({ ok: true, duplicate: false });
   expect(await api.worker.reportFailure(report)).toEqual({ ok: true, duplicate: true });
 
-  const events = await eventsOf(orderId);
+  const events = await auditEventsOf(t.tdb.db, orderId);
   const failed = events.filter((event) => event.event_type === 'upload_failed');
   expect(failed).toHaveLength(1);
   expect(failed[0]).toMatchObject({ severity: 'error', error_type: 'NETWORK', event_category: 'download' });
@@ -279,8 +262,12 @@ test('a final failure fails the task and ends the order as failed, with one orde
 
   expect(await task(bad)).toMatchObject({ status: 'failed', attempts: 3 });
   expect((await task(bad)).error_log?.history.map((entry) => entry.attempt)).toEqual([1, 2, 3]);
-  expect(await order(orderId)).toMatchObject({ order_status: 'failed', failed_tasks: 1, completed_tasks: 1 });
-  const events = await eventsOf(orderId);
+  expect(await orderRow(t.tdb.db, orderId)).toMatchObject({
+    order_status: 'failed',
+    failed_tasks: 1,
+    completed_tasks: 1,
+  });
+  const events = await auditEventsOf(t.tdb.db, orderId);
   expect(events.filter((event) => event.event_type === 'download_failed')).toHaveLength(3);
   expect(events.filter((event) => event.event_type === 'task_failed')).toHaveLength(1);
   const completed = events.filter((event) => event.event_type === 'order_completed');
@@ -302,11 +289,12 @@ test('a critical error alerts the admin once', async () => {
   await api.worker.reportFailure(report);
   await api.worker.reportFailure(report);
   await waitFor(
-    async () => (await eventsOf(orderId)).some((event) => event.event_type === 'admin_alert_sent'),
+    async () =>
+      (await auditEventsOf(t.tdb.db, orderId)).some((event) => event.event_type === 'admin_alert_sent'),
     10_000,
     'the admin alert',
   );
-  const events = await eventsOf(orderId);
+  const events = await auditEventsOf(t.tdb.db, orderId);
   expect(events.filter((event) => event.event_type === 'enrollment_failed')).toMatchObject([
     { severity: 'critical', error_type: 'AUTHENTICATION' },
   ]);
@@ -354,13 +342,13 @@ test('a task whose worker died mid-run starts over; a dead letter retried reopen
   expect((await task(taskId)).status).toBe('queued');
   await runToUpload(taskId);
   await api.worker.reportFailure(failure(taskId, { attempt: 3, final: true }));
-  expect((await order(orderId)).order_status).toBe('failed');
+  expect((await orderRow(t.tdb.db, orderId)).order_status).toBe('failed');
 
   // An operator retries the dead letter in the queue: the same job comes back.
   expect(await api.worker.claim({ taskId, jobId: `task-${taskId}-1`, attempt: 4 })).toMatchObject({
     proceed: true,
   });
-  expect(await order(orderId)).toMatchObject({
+  expect(await orderRow(t.tdb.db, orderId)).toMatchObject({
     order_status: 'processing',
     completed_at: null,
     failed_tasks: 0,
@@ -375,7 +363,9 @@ test('a task whose worker died mid-run starts over; a dead letter retried reopen
     bytes: 1,
     durationMs: 1,
   });
-  expect((await order(orderId)).order_status).toBe('completed');
-  const requeues = (await eventsOf(orderId)).filter((event) => event.event_type === 'task_requeued');
+  expect((await orderRow(t.tdb.db, orderId)).order_status).toBe('completed');
+  const requeues = (await auditEventsOf(t.tdb.db, orderId)).filter(
+    (event) => event.event_type === 'task_requeued',
+  );
   expect(requeues.map((event) => event.previous_status)).toEqual(['uploading', 'failed']);
 });

@@ -17,26 +17,17 @@ import {
 } from '@paidflow/contracts';
 import {
   appendAuditEvents,
-  type DbOrTx,
   downloadTasks,
   insertOutboxRows,
   NOTIFICATION_TOPIC,
-  type OrderRow,
   orderAuditLogs,
-  orders,
   transitionTask,
 } from '@paidflow/db';
 import { eq } from 'drizzle-orm';
 import type { AppDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import type { NotificationPayload } from '../notify/payloads.ts';
-import { completeOrderIfDone, type OrderCompletion, publishOrderCompletion } from './order-completion.ts';
-import {
-  publishOrderProgress,
-  publishOrderStatus,
-  publishTaskStatus,
-  type TaskStatusChange,
-} from './pipeline-events.ts';
+import { announce, completeOrderIfDone, noAnnouncements, reopenOrder } from './order-completion.ts';
 import { lockTaskAndOrder } from './task-lock.ts';
 import { withTransaction } from './transaction.ts';
 
@@ -49,59 +40,11 @@ const MAX_HISTORY = 50;
 
 type LifecycleDeps = Pick<AppDeps, 'db' | 'redis' | 'logger' | 'env' | 'kickOutbox'>;
 
-/** What a transaction leaves to announce once it has committed. */
-interface Announcements {
-  tasks: TaskStatusChange[];
-  order: OrderRow | null;
-  reopened: { order: OrderRow; previous: OrderRow['order_status'] } | null;
-  completion: OrderCompletion | null;
-  outbox: boolean;
-}
-
-function noAnnouncements(): Announcements {
-  return { tasks: [], order: null, reopened: null, completion: null, outbox: false };
-}
-
-async function announce(deps: LifecycleDeps, news: Announcements): Promise<void> {
-  if (news.outbox) deps.kickOutbox();
-  if (news.reopened) {
-    await publishOrderStatus(deps, {
-      orderId: news.reopened.order.id,
-      orderCode: news.reopened.order.order_code,
-      paymentStatus: news.reopened.order.payment_status,
-      previousStatus: news.reopened.previous,
-      newStatus: news.reopened.order.order_status,
-    });
-  }
-  for (const change of news.tasks) await publishTaskStatus(deps, change);
-  if (news.completion) await publishOrderCompletion(deps, news.completion);
-  else if (news.order && news.tasks.length > 0) await publishOrderProgress(deps, news.order);
-}
-
 /** The generation encoded in a job id (task-<id>-<generation>), or null for another shape. */
 function jobGeneration(jobId: string, taskId: number): number | null {
   const match = /^task-(\d+)-(\d+)$/.exec(jobId);
   if (!match || Number(match[1]) !== taskId) return null;
   return Number(match[2]);
-}
-
-/** An order that had ended gets a task back (a dead letter retried): it is processing again. */
-async function reopenOrder(tx: DbOrTx, order: OrderRow): Promise<Announcements['reopened']> {
-  if (
-    order.order_status !== 'completed' &&
-    order.order_status !== 'failed' &&
-    order.order_status !== 'cancelled'
-  ) {
-    return null;
-  }
-  await tx
-    .update(orders)
-    .set({ order_status: 'processing', completed_at: null })
-    .where(eq(orders.id, order.id));
-  return {
-    order: { ...order, order_status: 'processing', completed_at: null },
-    previous: order.order_status,
-  };
 }
 
 /**

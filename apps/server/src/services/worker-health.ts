@@ -7,19 +7,10 @@ import {
 } from '@paidflow/contracts';
 import type { AppDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
+import { parseLatest } from '../realtime/latest.ts';
 
 /** More heartbeat keys than this are not read (a runaway fleet should not stall the dashboard). */
 const MAX_WORKERS = 1_000;
-
-function parseHeartbeat(raw: string | null): WorkerHeartbeat | null {
-  if (!raw) return null;
-  try {
-    const parsed = WorkerHeartbeat.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * The workers alive now: every heartbeat key (found by SCAN, never KEYS), parsed with the
@@ -44,7 +35,7 @@ export async function workerHealth(
     let malformed = 0;
     const workers: WorkerHealth['workers'] = [];
     for (const raw of values) {
-      const beat = parseHeartbeat(raw);
+      const beat = parseLatest(WorkerHeartbeat, raw);
       if (!beat) {
         // A key that expired between SCAN and MGET reads as null: gone, not garbage.
         if (raw !== null) malformed++;

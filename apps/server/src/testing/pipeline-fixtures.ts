@@ -1,7 +1,8 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { SepayTransaction } from '@paidflow/contracts';
-import { type Db, insertTasks, orders } from '@paidflow/db';
+import { type Db, insertTasks, orderAuditLogs, orders } from '@paidflow/db';
 import { createTestDatabase, type TestDatabase } from '@paidflow/db/testing';
+import { eq } from 'drizzle-orm';
 import { type RunningServer, startServer } from '../app.ts';
 import { type ServerEnv, testEnv } from '../env.ts';
 import { createLogger } from '../logger.ts';
@@ -58,10 +59,18 @@ export function nextOrderCode(): string {
   return `DH${String(codeCounter).padStart(8, '0')}`;
 }
 
-/** A pending, unpaid order with `tasks` pending tasks. */
+/**
+ * A pending, unpaid order with `tasks` pending tasks, or one pending task per course when
+ * `courses` is given.
+ */
 export async function createOrder(
   db: Db,
-  options: { total?: number; tasks?: number; code?: string } = {},
+  options: {
+    total?: number;
+    tasks?: number;
+    code?: string;
+    courses?: Array<{ title: string; url: string }>;
+  } = {},
 ): Promise<{ orderId: number; code: string; taskIds: number[]; total: number }> {
   const code = options.code ?? nextOrderCode();
   const total = options.total ?? 500_000;
@@ -72,12 +81,23 @@ export async function createOrder(
   const taskIds = await insertTasks(
     db,
     orderId,
-    Array.from({ length: options.tasks ?? 2 }, (_, i) => ({
-      title: `Course ${i + 1}`,
-      course_url: `http://127.0.0.1:1/courses/${i + 1}/manifest.json`,
-    })),
+    options.courses
+      ? options.courses.map((course) => ({ title: course.title, course_url: course.url }))
+      : Array.from({ length: options.tasks ?? 2 }, (_, i) => ({
+          title: `Course ${i + 1}`,
+          course_url: `http://127.0.0.1:1/courses/${i + 1}/manifest.json`,
+        })),
   );
   return { orderId, code, taskIds, total };
+}
+
+/** An order's audit events, oldest first. */
+export async function auditEventsOf(db: Db, orderId: number) {
+  return db
+    .select()
+    .from(orderAuditLogs)
+    .where(eq(orderAuditLogs.order_id, orderId))
+    .orderBy(orderAuditLogs.id);
 }
 
 let transactionCounter = randomInt(1, 1_000_000) * 1000;

@@ -5,8 +5,8 @@ import { AppError, type AppErrorCode } from '../errors.ts';
 import { withPlainJsonFastPath } from '../realtime/plain-json.ts';
 import type { Context } from './context.ts';
 
-/** AppError codes as tRPC codes (subscriptions map errors they throw mid-stream with it). */
-export const TRPC_CODE: Record<AppErrorCode, TRPCError['code']> = {
+/** AppError codes as tRPC codes. */
+const TRPC_CODE: Record<AppErrorCode, TRPCError['code']> = {
   INVALID_INPUT: 'BAD_REQUEST',
   UNAUTHORIZED: 'UNAUTHORIZED',
   FORBIDDEN: 'FORBIDDEN',
@@ -16,6 +16,11 @@ export const TRPC_CODE: Record<AppErrorCode, TRPCError['code']> = {
   RATE_LIMITED: 'TOO_MANY_REQUESTS',
   UNAVAILABLE: 'SERVICE_UNAVAILABLE',
 };
+
+/** An AppError as a TRPCError (subscriptions map errors they throw mid-stream with it). */
+export function toTRPCError(error: AppError): TRPCError {
+  return new TRPCError({ code: TRPC_CODE[error.code], message: error.message, cause: error });
+}
 
 const t = initTRPC.context<Context>().create({
   // superjson, with a fast path for live events (plain JSON; see realtime/plain-json.ts).
@@ -38,9 +43,7 @@ const mapErrors = t.middleware(async function mapErrors(opts) {
   const result = await opts.next();
   if (result.ok) return result;
   const cause = result.error.cause;
-  if (cause instanceof AppError) {
-    throw new TRPCError({ code: TRPC_CODE[cause.code], message: cause.message, cause });
-  }
+  if (cause instanceof AppError) throw toTRPCError(cause);
   if (result.error.code === 'INTERNAL_SERVER_ERROR') {
     opts.ctx.logger.error({ err: result.error, path: opts.path }, 'procedure failed');
   } else if (result.error.code === 'BAD_REQUEST') {
@@ -51,7 +54,6 @@ const mapErrors = t.middleware(async function mapErrors(opts) {
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const middleware = t.middleware;
 
 export const publicProcedure = t.procedure.use(mapErrors);
 

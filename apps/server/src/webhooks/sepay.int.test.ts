@@ -1,11 +1,13 @@
 import { latestKey, redisNamespace } from '@paidflow/contracts';
-import { downloadTasks, orderAuditLogs, orders, outbox, paymentTransactions } from '@paidflow/db';
+import { downloadTasks, outbox, paymentTransactions } from '@paidflow/db';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startServer } from '../app.ts';
 import { testEnv } from '../env.ts';
 import { createLogger } from '../logger.ts';
+import { callerFor, orderRow } from '../testing/live-fixtures.ts';
 import {
+  auditEventsOf,
   createOrder,
   postWebhook,
   sepayTransaction,
@@ -14,9 +16,6 @@ import {
   type TestServer,
   waitFor,
 } from '../testing/pipeline-fixtures.ts';
-import { createContextInner } from '../trpc/context.ts';
-import { createCallerFactory } from '../trpc/init.ts';
-import { appRouter } from '../trpc/routers/_app.ts';
 import { signatureHeader } from './signature.ts';
 
 const OLD_SECRET = 'old-webhook-secret-0123456789';
@@ -44,19 +43,6 @@ async function transactionsFor(providerId: number) {
     .where(eq(paymentTransactions.provider_transaction_id, String(providerId)));
 }
 
-async function auditOf(orderId: number) {
-  return t.tdb.db
-    .select()
-    .from(orderAuditLogs)
-    .where(eq(orderAuditLogs.order_id, orderId))
-    .orderBy(orderAuditLogs.id);
-}
-
-async function orderRow(orderId: number) {
-  const [row] = await t.tdb.db.select().from(orders).where(eq(orders.id, orderId));
-  return row!;
-}
-
 async function taskStatuses(orderId: number) {
   const rows = await t.tdb.db.select().from(downloadTasks).where(eq(downloadTasks.order_id, orderId));
   return rows.map((row) => row.status);
@@ -73,12 +59,12 @@ test('a signed payment makes the order paid and processing, queues its tasks and
   const response = await postWebhook(url, transaction);
   expect(response).toEqual({ status: 200, json: { success: true } });
 
-  const order = await orderRow(orderId);
+  const order = await orderRow(t.tdb.db, orderId);
   expect(order).toMatchObject({ payment_status: 'paid', order_status: 'processing', active_tasks: 3 });
   expect(order.paid_at).toBeInstanceOf(Date);
   expect(await taskStatuses(orderId)).toEqual(['queued', 'queued', 'queued']);
 
-  const events = await auditOf(orderId);
+  const events = await auditEventsOf(t.tdb.db, orderId);
   expect(events.map((event) => event.event_type)).toEqual([
     'payment_received',
     'task_queued',
@@ -119,7 +105,7 @@ test('the order code is also found in the content, in any case', async () => {
   const { orderId, code, total } = await createOrder(t.tdb.db, { tasks: 1 });
   const transaction = sepayTransaction(null, total, { content: `chuyen tien ${code.toLowerCase()} cam on` });
   expect((await postWebhook(url, transaction)).status).toBe(200);
-  expect((await orderRow(orderId)).payment_status).toBe('paid');
+  expect((await orderRow(t.tdb.db, orderId)).payment_status).toBe('paid');
 });
 
 test('bad or missing authentication is refused with 401 and nothing is stored', async () => {
@@ -146,7 +132,7 @@ test('bad or missing authentication is refused with 401 and nothing is stored', 
     expect(response.json.success, what).toBe(false);
   }
   expect(await transactionsFor(transaction.id)).toHaveLength(0);
-  expect((await orderRow(orderId)).payment_status).toBe('pending');
+  expect((await orderRow(t.tdb.db, orderId)).payment_status).toBe('pending');
 });
 
 test('every secret of WEBHOOK_SECRETS works during a rotation, and several v1 values are accepted', async () => {
@@ -161,7 +147,7 @@ test('every secret of WEBHOOK_SECRETS works during a rotation, and several v1 va
     headers: { 'content-type': 'application/json', 'paidflow-signature': header },
   });
   expect(response.status).toBe(200);
-  expect((await orderRow(second.orderId)).payment_status).toBe('paid');
+  expect((await orderRow(t.tdb.db, second.orderId)).payment_status).toBe('paid');
 });
 
 test("SePay's Apikey mode authenticates when SEPAY_API_KEY is set", async () => {
@@ -170,19 +156,19 @@ test("SePay's Apikey mode authenticates when SEPAY_API_KEY is set", async () => 
     headers: { 'content-type': 'application/json', authorization: `Apikey ${API_KEY}` },
   });
   expect(response.status).toBe(200);
-  expect((await orderRow(orderId)).payment_status).toBe('paid');
+  expect((await orderRow(t.tdb.db, orderId)).payment_status).toBe('paid');
 });
 
 test('a repeated delivery answers 200 and changes nothing', async () => {
   const { orderId, code, total } = await createOrder(t.tdb.db, { tasks: 2 });
   const transaction = sepayTransaction(code, total);
   expect((await postWebhook(url, transaction)).json).toEqual({ success: true });
-  const before = await auditOf(orderId);
+  const before = await auditEventsOf(t.tdb.db, orderId);
   const again = await postWebhook(url, transaction);
   expect(again.status).toBe(200);
   expect(again.json.success).toBe(true);
   expect(again.json.message).toMatch(/duplicate/);
-  expect(await auditOf(orderId)).toEqual(before);
+  expect(await auditEventsOf(t.tdb.db, orderId)).toEqual(before);
   expect(await transactionsFor(transaction.id)).toHaveLength(1);
 });
 
@@ -199,11 +185,11 @@ test('20 concurrent duplicates give one payment, one set of queued tasks and one
   );
   expect(responses.map((response) => response.status)).toEqual(Array(20).fill(200));
   expect(await transactionsFor(JSON.parse(raw).id)).toHaveLength(1);
-  const events = await auditOf(orderId);
+  const events = await auditEventsOf(t.tdb.db, orderId);
   expect(events.filter((event) => event.event_type === 'payment_received')).toHaveLength(1);
   expect(events.filter((event) => event.event_type === 'task_queued')).toHaveLength(4);
   expect(await downloadRowsFor(taskIds)).toHaveLength(4);
-  const order = await orderRow(orderId);
+  const order = await orderRow(t.tdb.db, orderId);
   expect(order).toMatchObject({ payment_status: 'paid', active_tasks: 4, total_tasks: 4 });
   const tasks = await t.tdb.db.select().from(downloadTasks).where(eq(downloadTasks.order_id, orderId));
   expect(tasks.map((task) => task.queue_generation)).toEqual([1, 1, 1, 1]);
@@ -256,8 +242,8 @@ test('an under-payment answers 422, records a warning and starts no work; a full
   expect(response.status).toBe(422);
   expect((await transactionsFor(short.id))[0]).toMatchObject({ status: 'underpaid', order_id: orderId });
   expect(await taskStatuses(orderId)).toEqual(['pending', 'pending']);
-  expect((await orderRow(orderId)).payment_status).toBe('pending');
-  const [warning] = await auditOf(orderId);
+  expect((await orderRow(t.tdb.db, orderId)).payment_status).toBe('pending');
+  const [warning] = await auditEventsOf(t.tdb.db, orderId);
   expect(warning).toMatchObject({
     event_type: 'payment_underpaid',
     severity: 'warning',
@@ -275,30 +261,34 @@ test('an outgoing transfer is stored and ignored', async () => {
   const response = await postWebhook(url, transaction);
   expect(response.status).toBe(200);
   expect((await transactionsFor(transaction.id))[0]).toMatchObject({ status: 'ignored' });
-  expect((await orderRow(orderId)).payment_status).toBe('pending');
-  expect(await auditOf(orderId)).toHaveLength(0);
+  expect((await orderRow(t.tdb.db, orderId)).payment_status).toBe('pending');
+  expect(await auditEventsOf(t.tdb.db, orderId)).toHaveLength(0);
 });
 
 test('a second payment for an order already paid is recorded and ignored, with no new audit event', async () => {
   const { orderId, code, total } = await createOrder(t.tdb.db, { tasks: 1 });
   expect((await postWebhook(url, sepayTransaction(code, total))).status).toBe(200);
-  const before = await auditOf(orderId);
+  const before = await auditEventsOf(t.tdb.db, orderId);
   const second = sepayTransaction(code, total);
   const response = await postWebhook(url, second);
   expect(response.status).toBe(200);
   expect(response.json.message).toMatch(/already paid/);
   expect((await transactionsFor(second.id))[0]).toMatchObject({ status: 'ignored', order_id: orderId });
-  expect(await auditOf(orderId)).toEqual(before);
+  expect(await auditEventsOf(t.tdb.db, orderId)).toEqual(before);
 });
 
 test('an order without tasks is paid and completed at once, with its one notification', async () => {
   const { orderId, code, total } = await createOrder(t.tdb.db, { tasks: 0 });
   expect((await postWebhook(url, sepayTransaction(code, total))).status).toBe(200);
-  expect(await orderRow(orderId)).toMatchObject({ payment_status: 'paid', order_status: 'completed' });
-  const types = (await auditOf(orderId)).map((event) => event.event_type);
+  expect(await orderRow(t.tdb.db, orderId)).toMatchObject({
+    payment_status: 'paid',
+    order_status: 'completed',
+  });
+  const types = (await auditEventsOf(t.tdb.db, orderId)).map((event) => event.event_type);
   expect(types.slice(0, 2)).toEqual(['payment_received', 'order_completed']);
   await waitFor(
-    async () => (await auditOf(orderId)).some((event) => event.event_type === 'notification_sent'),
+    async () =>
+      (await auditEventsOf(t.tdb.db, orderId)).some((event) => event.event_type === 'notification_sent'),
     10_000,
     'notification',
   );
@@ -329,9 +319,7 @@ test('MySQL unreachable answers 503 so that the provider retries', async () => {
     // Bad input still gets its own answer, database or not.
     expect((await postWebhook(down.url, '{')).status).toBe(400);
     // The worker's reports get SERVICE_UNAVAILABLE, which it retries.
-    const api = createCallerFactory(appRouter)(
-      await createContextInner(down.deps, { principal: { kind: 'worker' } }),
-    );
+    const api = await callerFor(down.deps, { kind: 'worker' });
     await expect(api.worker.claim({ taskId: 1, jobId: 'task-1-1', attempt: 1 })).rejects.toMatchObject({
       code: 'SERVICE_UNAVAILABLE',
     });

@@ -1,17 +1,14 @@
-import type { TaskStatus } from '@paidflow/contracts';
-import { isRunningTaskStatus } from '../lib/domain.ts';
 import { formatBytes, formatEta, formatPercent, formatSpeed } from '../lib/format.ts';
 import { taskTone } from '../lib/labels.ts';
+import type { TaskView } from '../live/task-live.ts';
 
-export interface TaskProgressProps {
+/** The figures of a task as mergeTask gives them: percent within 0-100, no speed or ETA unless running. */
+export interface TaskProgressProps
+  extends Pick<
+    TaskView,
+    'status' | 'percent' | 'currentFile' | 'speed' | 'etaSeconds' | 'bytesDone' | 'bytesTotal'
+  > {
   label: string;
-  status: TaskStatus;
-  percent: number;
-  currentFile: string | null;
-  speed: number | null;
-  etaSeconds: number | null;
-  bytesDone: number | null;
-  bytesTotal: number | null;
 }
 
 /**
@@ -20,7 +17,6 @@ export interface TaskProgressProps {
  */
 export function TaskProgress(props: TaskProgressProps) {
   const percentText = formatPercent(props.percent);
-  const running = isRunningTaskStatus(props.status);
   return (
     <div className="task-progress">
       <div className="task-progress__row">
@@ -30,13 +26,10 @@ export function TaskProgress(props: TaskProgressProps) {
           aria-label={props.label}
           aria-valuemin={0}
           aria-valuemax={100}
-          aria-valuenow={Math.floor(Math.min(100, Math.max(0, props.percent)))}
+          aria-valuenow={Math.floor(props.percent)}
           aria-valuetext={`${percentText}, ${props.status}`}
         >
-          <span
-            className="bar__fill"
-            style={{ transform: `scaleX(${Math.min(100, Math.max(0, props.percent)) / 100})` }}
-          />
+          <span className="bar__fill" style={{ transform: `scaleX(${props.percent / 100})` }} />
         </div>
         <span className="task-progress__percent num" data-testid="task-percent">
           {percentText}
@@ -51,11 +44,11 @@ export function TaskProgress(props: TaskProgressProps) {
         </div>
         <div className="fact">
           <dt>Speed</dt>
-          <dd className="num">{running ? formatSpeed(props.speed) : '—'}</dd>
+          <dd className="num">{formatSpeed(props.speed)}</dd>
         </div>
         <div className="fact">
           <dt>ETA</dt>
-          <dd className="num">{running ? formatEta(props.etaSeconds) : '—'}</dd>
+          <dd className="num">{formatEta(props.etaSeconds)}</dd>
         </div>
         <div className="fact">
           <dt>Done</dt>

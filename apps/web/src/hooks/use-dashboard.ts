@@ -1,6 +1,4 @@
 import { useEffect, useState } from 'react';
-import { useLive } from '../live/live-context.tsx';
-import { minuteOf } from '../live/throughput.ts';
 import { trpc } from '../trpc.ts';
 
 /** A safety net under the event-driven refetches: counts that move without an event. */
@@ -23,29 +21,21 @@ export function useWorkerHealth() {
   return trpc.workers.health.useQuery(undefined, { refetchInterval: 5_000 });
 }
 
+/** The start of the minute `epochMs` falls in. */
+function minuteOf(epochMs: number): number {
+  return Math.floor(epochMs / 60_000) * 60_000;
+}
+
 /**
  * Tasks completed and failed per minute over the last hour, from the server (true after a reload),
- * with the minute the chart ends on. A task ending (seen live) refetches it, at most once a second.
+ * with the minute the chart ends on. The firehose refetches it (throttled) when it sees a task end.
  */
 export function useThroughput() {
-  const { throughput } = useLive();
   const query = trpc.dashboard.throughput.useQuery({ minutes: 60 }, { refetchInterval: POLL_MS });
-  const { refetch } = query;
   const [end, setEnd] = useState(() => minuteOf(Date.now()));
   useEffect(() => {
-    let pending: ReturnType<typeof setTimeout> | undefined;
-    const stop = throughput.subscribe(() => {
-      pending ??= setTimeout(() => {
-        pending = undefined;
-        void refetch();
-      }, 1_000);
-    });
     const timer = setInterval(() => setEnd(minuteOf(Date.now())), 15_000);
-    return () => {
-      stop();
-      clearInterval(timer);
-      if (pending) clearTimeout(pending);
-    };
-  }, [throughput, refetch]);
+    return () => clearInterval(timer);
+  }, []);
   return { points: query.data?.points ?? [], end, loading: query.isPending };
 }

@@ -5,17 +5,6 @@ export function useErrorSummary(windowHours: number) {
   return trpc.errors.summary.useQuery({ windowHours, limit: 100 }, { refetchInterval: 30_000 });
 }
 
-/** Retries every failed task whose last error has a given type (operator). */
-export function useRetryByErrorType() {
-  const utils = trpc.useUtils();
-  return trpc.tasks.retryMatching.useMutation({
-    onSettled: () => {
-      void utils.errors.summary.invalidate();
-      void utils.orders.list.invalidate();
-    },
-  });
-}
-
 /** Retries a selection of tasks (operator); the server skips those that are not failed any more. */
 export function useRetryTasks() {
   const utils = trpc.useUtils();

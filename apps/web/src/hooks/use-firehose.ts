@@ -1,11 +1,11 @@
 import type { LiveSnapshot, LiveUpdate } from '@paidflow/contracts';
 import { useEffect, useMemo } from 'react';
-import { errorCode } from '../api/errors.ts';
 import { throttle } from '../lib/throttle.ts';
 import { unbatch } from '../live/events.ts';
 import { useLive } from '../live/live-context.tsx';
 import { orderIdOf, pruneOrderLive } from '../live/order-live.ts';
 import { trpc } from '../trpc.ts';
+import { useSessionErrorHandler } from './use-session.ts';
 
 /** Lists and counters refetch at most this often while events pour in. */
 const LIST_REFRESH_MS = 1_000;
@@ -22,6 +22,7 @@ const FORGET_AFTER_MS = 60_000;
 export function useFirehose(): void {
   const live = useLive();
   const utils = trpc.useUtils();
+  const onError = useSessionErrorHandler();
 
   const refresh = useMemo(
     () => ({
@@ -78,7 +79,6 @@ export function useFirehose(): void {
         refresh.slow();
         break;
       case 'task.status':
-        live.throughput.record(event.data);
         refresh.slow();
         // The overview's per-minute chart counts task completions and failures.
         if (event.data.newStatus === 'completed' || event.data.newStatus === 'failed') refresh.dashboard();
@@ -92,8 +92,6 @@ export function useFirehose(): void {
     onData: (envelope) => {
       for (const event of unbatch(envelope.data)) onEvent(event);
     },
-    onError: (error) => {
-      if (errorCode(error) === 'UNAUTHORIZED') void utils.auth.me.invalidate();
-    },
+    onError,
   });
 }

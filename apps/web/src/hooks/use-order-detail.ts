@@ -1,6 +1,5 @@
 import type { TaskWithLive } from '@paidflow/contracts';
 import { useEffect, useMemo } from 'react';
-import { errorCode } from '../api/errors.ts';
 import type { AuditFilters } from '../lib/audit-filters.ts';
 import { throttle } from '../lib/throttle.ts';
 import { unbatch } from '../live/events.ts';
@@ -8,6 +7,7 @@ import { applyOrderStreamEvent, useLive } from '../live/live-context.tsx';
 import { mergeTask, type TaskView } from '../live/task-live.ts';
 import { useFrameValue } from '../live/use-frame-value.ts';
 import { trpc } from '../trpc.ts';
+import { useSessionErrorHandler } from './use-session.ts';
 
 /** Status changes refetch the detail (links, errors, attempts) and the audit log this often at most. */
 const REFRESH_MS = 500;
@@ -20,6 +20,7 @@ const REFRESH_MS = 500;
 export function useOrderDetail(orderId: number) {
   const stores = useLive();
   const utils = trpc.useUtils();
+  const onError = useSessionErrorHandler();
   const detail = trpc.orders.detail.useQuery({ orderId });
 
   const refresh = useMemo(
@@ -43,9 +44,7 @@ export function useOrderDetail(orderId: number) {
         );
         if (changed) refresh();
       },
-      onError: (error) => {
-        if (errorCode(error) === 'UNAUTHORIZED') void utils.auth.me.invalidate();
-      },
+      onError,
     },
   );
   return detail;

@@ -1,10 +1,10 @@
 import type { ListPaidOrdersInput, OrderSummary } from '@paidflow/contracts';
 import { keepPreviousData, skipToken } from '@tanstack/react-query';
-import { errorCode } from '../api/errors.ts';
 import { applyOrderStreamEvent, useLive } from '../live/live-context.tsx';
 import { mergeOrderRow, type OrderRowView } from '../live/order-live.ts';
 import { useFrameValue } from '../live/use-frame-value.ts';
 import { trpc } from '../trpc.ts';
+import { useSessionErrorHandler } from './use-session.ts';
 
 /** A page of paid orders; the previous page stays on screen while the next one loads. */
 export function useOrdersList(input: ListPaidOrdersInput) {
@@ -23,16 +23,14 @@ export function useOrderRow(order: OrderSummary): OrderRowView {
  */
 export function useOrderStream(orderId: number, enabled = true): void {
   const stores = useLive();
-  const utils = trpc.useUtils();
+  const onError = useSessionErrorHandler();
   trpc.events.order.useSubscription(enabled ? { orderId } : skipToken, {
     onData: (envelope) => applyOrderStreamEvent(stores, envelope.data),
-    onError: (error) => {
-      if (errorCode(error) === 'UNAUTHORIZED') void utils.auth.me.invalidate();
-    },
+    onError,
   });
 }
 
-/** Retries every failed task of the orders a filter matches (operator). */
+/** Retries every failed task a filter matches: the orders list's or an error type (operator). */
 export function useRetryMatching() {
   const utils = trpc.useUtils();
   return trpc.tasks.retryMatching.useMutation({

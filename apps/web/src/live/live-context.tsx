@@ -6,14 +6,12 @@ import type { FrameScheduler } from './frame-scheduler.ts';
 import { createFrameStore, type FrameStore } from './frame-store.ts';
 import { type OrderLive, type OrderLiveWrite, reduceOrderLive } from './order-live.ts';
 import { reduceTaskLive, type TaskLive, type TaskLiveWrite, taskLiveFromSnapshot } from './task-live.ts';
-import { createThroughputCounter, type ThroughputCounter } from './throughput.ts';
 
 /** The live state every screen reads: per order and per task, published once per frame. */
 export interface LiveStores {
   orders: FrameStore<number, OrderLive, OrderLiveWrite>;
   tasks: FrameStore<number, TaskLive, TaskLiveWrite>;
   connection: ConnectionMonitor;
-  throughput: ThroughputCounter;
 }
 
 export function createLiveStores(connection: ConnectionMonitor, scheduler?: FrameScheduler): LiveStores {
@@ -21,7 +19,6 @@ export function createLiveStores(connection: ConnectionMonitor, scheduler?: Fram
     orders: createFrameStore<number, OrderLive, OrderLiveWrite>({ reduce: reduceOrderLive, scheduler }),
     tasks: createFrameStore<number, TaskLive, TaskLiveWrite>({ reduce: reduceTaskLive, scheduler }),
     connection,
-    throughput: createThroughputCounter(),
   };
 }
 

@@ -44,6 +44,23 @@ export function orderIdOf(event: OrderEvent): number {
   return event.data.orderId;
 }
 
+/** The counts part, from task counters as a snapshot's order stats and the events' data name them. */
+function countsOf(
+  tasks: { completedTasks: number; failedTasks: number; totalTasks: number },
+  percent: number,
+  at: number,
+  seenAt: number,
+): NonNullable<OrderLive['counts']> {
+  return {
+    completed: tasks.completedTasks,
+    failed: tasks.failedTasks,
+    total: tasks.totalTasks,
+    percent,
+    at,
+    seenAt,
+  };
+}
+
 function fromSnapshot(write: Extract<OrderLiveWrite, { snapshot: unknown }>): OrderLive {
   const { order, tasks, at } = write.snapshot;
   const { seenAt } = write;
@@ -53,14 +70,12 @@ function fromSnapshot(write: Extract<OrderLiveWrite, { snapshot: unknown }>): Or
     .sort((a, b) => (b.progress?.timestamp ?? 0) - (a.progress?.timestamp ?? 0))[0];
   return {
     status: { value: order.status, payment: order.paymentStatus, at, seenAt },
-    counts: {
-      completed: order.stats.completedTasks,
-      failed: order.stats.failedTasks,
-      total: order.stats.totalTasks,
-      percent: progress?.percent ?? order.stats.progressPercentage,
-      at: progress?.timestamp ?? at,
+    counts: countsOf(
+      order.stats,
+      progress?.percent ?? order.stats.progressPercentage,
+      progress?.timestamp ?? at,
       seenAt,
-    },
+    ),
     activeTask: running?.progress
       ? {
           taskId: running.taskId,
@@ -104,33 +119,12 @@ export function reduceOrderLive(current: OrderLive | undefined, write: OrderLive
         previous.total === totalTasks;
       if (previous && sameCounts && percent < previous.percent && timestamp - previous.at < HOLD_MS)
         return state;
-      return {
-        ...state,
-        counts: {
-          completed: completedTasks,
-          failed: failedTasks,
-          total: totalTasks,
-          percent,
-          at: timestamp,
-          seenAt,
-        },
-      };
+      return { ...state, counts: countsOf(event.data, percent, timestamp, seenAt) };
     }
     case 'order.complete': {
-      const { completedTasks, failedTasks, totalTasks, timestamp } = event.data;
+      const { timestamp } = event.data;
       if (state.counts && state.counts.at > timestamp) return state;
-      return {
-        ...state,
-        counts: {
-          completed: completedTasks,
-          failed: failedTasks,
-          total: totalTasks,
-          percent: 100,
-          at: timestamp,
-          seenAt,
-        },
-        activeTask: null,
-      };
+      return { ...state, counts: countsOf(event.data, 100, timestamp, seenAt), activeTask: null };
     }
     case 'task.progress': {
       const tick = event.data;

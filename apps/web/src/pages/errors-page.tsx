@@ -6,7 +6,8 @@ import { ConfirmButton } from '../components/confirm-button.tsx';
 import { Empty, ErrorBox, Loading } from '../components/feedback.tsx';
 import { OperatorOnly } from '../components/operator-only.tsx';
 import { SeverityBadge } from '../components/status-badge.tsx';
-import { useErrorSummary, useRetryByErrorType, useRetryTasks } from '../hooks/use-errors.ts';
+import { useErrorSummary, useRetryTasks } from '../hooks/use-errors.ts';
+import { useRetryMatching } from '../hooks/use-orders.ts';
 import { useSession } from '../hooks/use-session.ts';
 import { ERROR_TYPES } from '../lib/domain.ts';
 import { formatAgo, formatCount, formatDateTime } from '../lib/format.ts';
@@ -28,7 +29,7 @@ export function ErrorsPage() {
   const typeParam = search.get('type');
   const type = (ERROR_TYPES as readonly string[]).includes(typeParam ?? '') ? (typeParam as ErrorType) : null;
   const summary = useErrorSummary(hours);
-  const retry = useRetryByErrorType();
+  const retry = useRetryMatching();
   const retryTasks = useRetryTasks();
   const { canAct } = useSession();
   const [selected, setSelected] = useState<ReadonlySet<number>>(new Set());

@@ -1,5 +1,5 @@
 import type { OrderStatus } from '@paidflow/contracts';
-import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { errorMessage } from '../api/errors.ts';
 import { ActionResultNotice } from '../components/action-result.tsx';
 import { ConfirmButton } from '../components/confirm-button.tsx';
@@ -8,7 +8,7 @@ import { OperatorOnly } from '../components/operator-only.tsx';
 import { OrdersTable } from '../components/orders-table.tsx';
 import { useOrderStream, useOrdersList, useRetryMatching } from '../hooks/use-orders.ts';
 import { ORDER_STATUSES } from '../lib/domain.ts';
-import { buildHref, navigate, useLocation } from '../router/history.ts';
+import { buildHref, cursorStack, navigate, useLocation } from '../router/history.ts';
 import { paths } from '../router/routes.ts';
 
 const PAGE_SIZES = [25, 50, 100] as const;
@@ -27,12 +27,6 @@ export function readOrderFilters(search: URLSearchParams) {
   };
 }
 
-/** The cursors of the pages before this one, kept with the history entry. */
-function cursorStack(state: unknown): string[] {
-  const cursors = (state as { cursors?: unknown } | null)?.cursors;
-  return Array.isArray(cursors) ? cursors.filter((value): value is string => typeof value === 'string') : [];
-}
-
 function OrderStream({ orderId }: { orderId: number }) {
   useOrderStream(orderId);
   return null;
@@ -46,6 +40,12 @@ export function OrdersPage() {
   const stack = cursorStack(state);
   // The default size stays out of the URL.
   const sizeParam = filters.size === PAGE_SIZES[0] ? undefined : filters.size;
+  /** This list's URL with some of its filters changed (no cursor: the first page). */
+  const ordersHref = useCallback(
+    (change: { q?: string; status?: string; size?: string; cursor?: string }) =>
+      buildHref(paths.orders, { q: filters.q, status: filters.status, size: sizeParam, ...change }),
+    [filters.q, filters.status, sizeParam],
+  );
   const sizeId = useId();
   const [draft, setDraft] = useState(filters.q);
   const searchId = useId();
@@ -73,40 +73,28 @@ export function OrdersPage() {
     if (value === filters.q) return;
     const timer = setTimeout(() => {
       lastUrlQ.current = value;
-      navigate(buildHref(paths.orders, { q: value, status: filters.status, size: sizeParam }), {
-        replace: true,
-      });
+      navigate(ordersHref({ q: value }), { replace: true });
     }, SEARCH_DELAY_MS);
     return () => clearTimeout(timer);
-  }, [draft, filters.q, filters.status, sizeParam]);
+  }, [draft, filters.q, ordersHref]);
 
   function submitSearch(event: FormEvent) {
     event.preventDefault();
     lastUrlQ.current = draft.trim();
-    navigate(buildHref(paths.orders, { q: draft.trim(), status: filters.status, size: sizeParam }));
+    navigate(ordersHref({ q: draft.trim() }));
   }
 
   function setStatus(value: string) {
-    navigate(buildHref(paths.orders, { q: filters.q, status: value, size: sizeParam }));
+    navigate(ordersHref({ status: value }));
   }
 
   function goNext(nextCursor: string) {
-    navigate(
-      buildHref(paths.orders, { q: filters.q, status: filters.status, size: sizeParam, cursor: nextCursor }),
-      {
-        state: { cursors: [...stack, filters.cursor ?? ''] },
-      },
-    );
+    navigate(ordersHref({ cursor: nextCursor }), { state: { cursors: [...stack, filters.cursor ?? ''] } });
   }
 
   function goPrevious() {
     const previous = stack.at(-1) ?? '';
-    navigate(
-      buildHref(paths.orders, { q: filters.q, status: filters.status, size: sizeParam, cursor: previous }),
-      {
-        state: { cursors: stack.slice(0, -1) },
-      },
-    );
+    navigate(ordersHref({ cursor: previous }), { state: { cursors: stack.slice(0, -1) } });
   }
 
   const orders = list.data?.items ?? [];
@@ -170,11 +158,7 @@ export function OrdersPage() {
               id={sizeId}
               className="select"
               value={filters.size}
-              onChange={(event) =>
-                navigate(
-                  buildHref(paths.orders, { q: filters.q, status: filters.status, size: event.target.value }),
-                )
-              }
+              onChange={(event) => navigate(ordersHref({ size: event.target.value }))}
             >
               {PAGE_SIZES.map((size) => (
                 <option key={size} value={size}>
@@ -204,13 +188,7 @@ export function OrdersPage() {
         {list.isPlaceholderData ? <Notice tone="info">Loading the page…</Notice> : null}
         <nav className="pager" aria-label="Pages">
           {filters.cursor ? (
-            <button
-              type="button"
-              className="button"
-              onClick={() =>
-                navigate(buildHref(paths.orders, { q: filters.q, status: filters.status, size: sizeParam }))
-              }
-            >
+            <button type="button" className="button" onClick={() => navigate(ordersHref({}))}>
               First page
             </button>
           ) : null}

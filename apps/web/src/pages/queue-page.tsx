@@ -9,7 +9,7 @@ import { StatCard } from '../components/stat-card.tsx';
 import { useDeadLetterActions, useQueueOverview } from '../hooks/use-queue.ts';
 import { useSession } from '../hooks/use-session.ts';
 import { formatCount } from '../lib/format.ts';
-import { buildHref, navigate, useLocation } from '../router/history.ts';
+import { buildHref, cursorStack, navigate, useLocation } from '../router/history.ts';
 import { paths } from '../router/routes.ts';
 
 const PAGE_SIZE = 20;
@@ -23,9 +23,7 @@ export function QueuePage() {
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const jobs = overview.data?.deadLetters ?? [];
   const counts = overview.data?.counts;
-  const stack = Array.isArray((state as { cursors?: unknown } | null)?.cursors)
-    ? ((state as { cursors: string[] }).cursors ?? [])
-    : [];
+  const stack = cursorStack(state);
   const visibleSelected = jobs.filter((job) => selected.has(job.jobId)).map((job) => job.jobId);
   const allSelected = jobs.length > 0 && visibleSelected.length === jobs.length;
   const bulkResult = actions.retryJobs.data ?? actions.removeJobs.data;

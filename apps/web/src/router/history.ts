@@ -67,3 +67,9 @@ export function buildHref(
   const query = search.toString();
   return query ? `${pathname}?${query}` : pathname;
 }
+
+/** The cursors of the pages before this one, kept with the history entry by a pager (`state.cursors`). */
+export function cursorStack(state: unknown): string[] {
+  const cursors = (state as { cursors?: unknown } | null)?.cursors;
+  return Array.isArray(cursors) ? cursors.filter((value): value is string => typeof value === 'string') : [];
+}

@@ -77,7 +77,6 @@ export function createDownloadProcessor(deps: DownloadJobDeps) {
     const key = jobId;
     deps.active.set(key, controller);
     deps.metrics.jobsStarted.inc();
-    deps.metrics.activeJobs.inc();
     const watch = deps.cancellation.watch(taskId, () => {
       logger.info('task cancelled; stopping its job');
       controller.abort(new JobStopped('cancelled'));
@@ -150,7 +149,6 @@ export function createDownloadProcessor(deps: DownloadJobDeps) {
     } finally {
       watch.stop();
       deps.active.delete(key);
-      deps.metrics.activeJobs.dec();
     }
   };
 }

@@ -54,16 +54,13 @@ async function downloadFile(
 ): Promise<void> {
   const part = `${target}.part`;
   const idle = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const touch = () => {
-    clearTimeout(timer);
-    timer = setTimeout(
-      () => idle.abort(new IdleTimeoutError(options.idleTimeoutMs, file.url)),
-      options.idleTimeoutMs,
-    );
-  };
+  // One timer, restarted by every chunk (a timer per chunk would churn on fast downloads). Should
+  // it fire, a later refresh only re-arms it: aborting an aborted signal keeps the first reason.
+  const timer = setTimeout(
+    () => idle.abort(new IdleTimeoutError(options.idleTimeoutMs, file.url)),
+    options.idleTimeoutMs,
+  );
   const signal = AbortSignal.any([options.signal, idle.signal]);
-  touch();
   try {
     const response = await fetch(file.url, { signal });
     if (!response.ok || !response.body) {
@@ -87,7 +84,7 @@ async function downloadFile(
           return;
         }
         hash.update(chunk);
-        touch();
+        timer.refresh();
         options.onProgress?.(bytesBefore + received, file.name);
         callback(null, chunk);
       },

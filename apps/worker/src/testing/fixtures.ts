@@ -6,11 +6,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseChannelMessage, redisNamespace } from '@paidflow/contracts';
-// The worker package has no dependency on @paidflow/db (the server is the one writer); its tests
-// reach the db package's source through the workspace, as the server's fixtures do.
-import { type Db, insertTasks, orders } from '@paidflow/db';
 import { Redis } from 'ioredis';
 import {
+  createOrder,
   postWebhook,
   sepayTransaction,
   startTestServer,
@@ -105,31 +103,15 @@ export async function startPipeline(label: string): Promise<Pipeline> {
   };
 }
 
-/** A pending order whose tasks download the given course URLs. */
-export async function createOrder(
-  db: Db,
-  courses: Array<{ title: string; url: string }>,
-): Promise<{ orderId: number; code: string; taskIds: number[]; total: number }> {
-  const code = `DH${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
-  const total = 300_000;
-  const [result] = await db
-    .insert(orders)
-    .values({ order_code: code, user_email: 'buyer@example.com', total_amount: total });
-  const orderId = result.insertId;
-  const taskIds = await insertTasks(
-    db,
-    orderId,
-    courses.map((course) => ({ title: course.title, course_url: course.url })),
-  );
-  return { orderId, code, taskIds, total };
-}
-
-/** Creates an order and pays it with a signed webhook; the server queues its tasks. */
+/**
+ * Creates an order whose tasks download the given course URLs, and pays it with a signed
+ * webhook; the server queues its tasks.
+ */
 export async function createPaidOrder(
   pipeline: Pipeline,
   courses: Array<{ title: string; url: string }>,
 ): Promise<{ orderId: number; code: string; taskIds: number[] }> {
-  const order = await createOrder(pipeline.t.tdb.db, courses);
+  const order = await createOrder(pipeline.t.tdb.db, { courses, total: 300_000 });
   const response = await postWebhook(pipeline.t.server.url, sepayTransaction(order.code, order.total));
   if (response.status !== 200)
     throw new Error(`webhook answered ${response.status}: ${response.json.message}`);

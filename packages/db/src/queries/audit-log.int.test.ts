@@ -1,7 +1,6 @@
 import type { NewAuditEvent } from '@paidflow/contracts';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { orders } from '../schema.ts';
-import { createTestDatabase, type TestDatabase } from '../testing.ts';
+import { createTestDatabase, insertTestOrder, type TestDatabase } from '../testing.ts';
 import { appendAuditEvents } from './audit.ts';
 import { listAuditLog } from './audit-log.ts';
 import { InvalidCursorError } from './cursor.ts';
@@ -14,17 +13,10 @@ let taskA: number;
 let taskB: number;
 let allIds: number[] = [];
 
-async function newOrder(code: string) {
-  const [result] = await tdb.db
-    .insert(orders)
-    .values({ order_code: code, user_email: 'a@example.com', total_amount: 1, payment_status: 'paid' });
-  return result.insertId;
-}
-
 beforeAll(async () => {
   tdb = await createTestDatabase('audit_log');
-  orderId = await newOrder('DH300001');
-  otherOrderId = await newOrder('DH300002');
+  orderId = await insertTestOrder(tdb.db, { order_code: 'DH300001' });
+  otherOrderId = await insertTestOrder(tdb.db, { order_code: 'DH300002' });
   [taskA, taskB] = (await insertTasks(tdb.db, orderId, [
     { title: 'Course A', course_url: 'http://x/a' },
     { title: 'Course B', course_url: 'http://x/b' },

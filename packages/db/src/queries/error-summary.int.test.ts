@@ -1,7 +1,6 @@
 import type { ErrorType, NewAuditEvent } from '@paidflow/contracts';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { orders } from '../schema.ts';
-import { createTestDatabase, type TestDatabase } from '../testing.ts';
+import { createTestDatabase, insertTestOrder, type TestDatabase } from '../testing.ts';
 import { appendAuditEvents } from './audit.ts';
 import { errorSummary } from './error-summary.ts';
 import { insertTasks } from './tasks.ts';
@@ -12,16 +11,6 @@ let pendingOrder: number;
 let taskId: number;
 const NOW = new Date('2026-06-01T12:00:00.000Z');
 const hoursAgo = (hours: number) => new Date(NOW.getTime() - hours * 3_600_000);
-
-async function newOrder(code: string, paid: boolean) {
-  const [result] = await tdb.db.insert(orders).values({
-    order_code: code,
-    user_email: 'a@example.com',
-    total_amount: 1,
-    payment_status: paid ? 'paid' : 'pending',
-  });
-  return result.insertId;
-}
 
 async function write(events: Array<NewAuditEvent & { created_at: Date }>) {
   for (const { created_at, ...event } of events) {
@@ -34,8 +23,8 @@ async function write(events: Array<NewAuditEvent & { created_at: Date }>) {
 
 beforeAll(async () => {
   tdb = await createTestDatabase('error_summary');
-  paidOrder = await newOrder('DH500001', true);
-  pendingOrder = await newOrder('DH500002', false);
+  paidOrder = await insertTestOrder(tdb.db, { order_code: 'DH500001' });
+  pendingOrder = await insertTestOrder(tdb.db, { order_code: 'DH500002', payment_status: 'pending' });
   [taskId] = (await insertTasks(tdb.db, paidOrder, [
     { title: 'Course', course_url: 'http://127.0.0.1:4100/courses/c/manifest.json' },
   ])) as [number];

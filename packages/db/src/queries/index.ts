@@ -4,6 +4,7 @@ export * from './audit-log.ts';
 export * from './cursor.ts';
 export * from './dashboard.ts';
 export * from './error-summary.ts';
+export { orderSearchCondition } from './order-search.ts';
 export * from './orders.ts';
 export * from './outbox.ts';
 export * from './payments.ts';

@@ -26,6 +26,13 @@ export function prefixPattern(prefix: string): string {
   return `${prefix.replace(/[!%_]/g, '!$&')}%`;
 }
 
+/** The WHERE condition for a search: a prefix match on the order code or the customer email. */
+export function orderSearchCondition(search: string): SQL {
+  const { column, prefix } = parseOrderSearch(search);
+  const target = column === 'order_code' ? orders.order_code : orders.user_email;
+  return sql`${target} LIKE ${prefixPattern(prefix)} ESCAPE '!'`;
+}
+
 export interface OrderSearchPlan {
   condition: SQL;
   /** True when few orders match: read them through the search column's index and sort them. */
@@ -42,9 +49,8 @@ export interface OrderSearchPlan {
  */
 export async function planOrderSearch(db: DbOrTx, search: string): Promise<OrderSearchPlan> {
   const { column, prefix } = parseOrderSearch(search);
-  const target = column === 'order_code' ? orders.order_code : orders.user_email;
   const index = column === 'order_code' ? 'uq_orders_order_code' : 'idx_orders_email_created';
-  const condition = sql`${target} LIKE ${prefixPattern(prefix)} ESCAPE '!'`;
+  const condition = orderSearchCondition(search);
   // With the '@' typed, the local part pins the search to a customer or two: skip the count.
   if (column === 'user_email' && prefix.includes('@')) return { condition, narrow: true, index };
   const matches = db

@@ -1,7 +1,7 @@
 import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { downloadTasks, orders, outbox } from '../schema.ts';
-import { createTestDatabase, type TestDatabase } from '../testing.ts';
+import { createTestDatabase, insertTestOrder, type TestDatabase } from '../testing.ts';
 import { enqueueDownloads, insertTasks, queuePendingTasks, transitionTask } from './tasks.ts';
 
 let tdb: TestDatabase;
@@ -11,13 +11,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await tdb?.[Symbol.asyncDispose]();
 });
-
-async function newOrder(code: string) {
-  const [result] = await tdb.db
-    .insert(orders)
-    .values({ order_code: code, user_email: 'a@example.com', total_amount: 100000, payment_status: 'paid' });
-  return result.insertId;
-}
 
 async function counters(orderId: number) {
   const [row] = await tdb.db.select().from(orders).where(eq(orders.id, orderId));
@@ -31,7 +24,7 @@ async function counters(orderId: number) {
 }
 
 test('order counters follow every task status change exactly', async () => {
-  const orderId = await newOrder('DH100001');
+  const orderId = await insertTestOrder(tdb.db, { order_code: 'DH100001', total_amount: 100000 });
   const [a, b, c] = await insertTasks(tdb.db, orderId, [
     { title: 'A', course_url: 'http://x/a' },
     { title: 'B', course_url: 'http://x/b' },
@@ -47,7 +40,7 @@ test('order counters follow every task status change exactly', async () => {
 });
 
 test('a transition from an unexpected status changes nothing', async () => {
-  const orderId = await newOrder('DH100002');
+  const orderId = await insertTestOrder(tdb.db, { order_code: 'DH100002', total_amount: 100000 });
   const [taskId] = await insertTasks(tdb.db, orderId, [
     { title: 'A', course_url: 'http://x/a', status: 'completed' },
   ]);
@@ -57,7 +50,7 @@ test('a transition from an unexpected status changes nothing', async () => {
 });
 
 test('concurrent transitions of many tasks keep the counters exact', async () => {
-  const orderId = await newOrder('DH100003');
+  const orderId = await insertTestOrder(tdb.db, { order_code: 'DH100003', total_amount: 100000 });
   const ids = await insertTasks(
     tdb.db,
     orderId,
@@ -74,7 +67,7 @@ test('concurrent transitions of many tasks keep the counters exact', async () =>
 });
 
 test('each enqueue gives the task a new job id', async () => {
-  const orderId = await newOrder('DH100004');
+  const orderId = await insertTestOrder(tdb.db, { order_code: 'DH100004', total_amount: 100000 });
   const [taskId] = await insertTasks(tdb.db, orderId, [{ title: 'A', course_url: 'http://x/a' }]);
   const first = await enqueueDownloads(tdb.db, [{ taskId: taskId!, orderId }], 'payment');
   const second = await enqueueDownloads(tdb.db, [{ taskId: taskId!, orderId }], 'retry');
@@ -83,10 +76,11 @@ test('each enqueue gives the task a new job id', async () => {
 });
 
 test("queuing an order's pending tasks at once keeps counters, generations and the outbox exact", async () => {
-  const [result] = await tdb.db
-    .insert(orders)
-    .values({ order_code: 'DH100005', user_email: 'a@example.com', total_amount: 100000 });
-  const orderId = result.insertId;
+  const orderId = await insertTestOrder(tdb.db, {
+    order_code: 'DH100005',
+    total_amount: 100000,
+    payment_status: 'pending',
+  });
   const [a, b, done] = await insertTasks(tdb.db, orderId, [
     { title: 'A', course_url: 'http://x/a' },
     { title: 'B', course_url: 'http://x/b' },

@@ -1,7 +1,7 @@
 import {
-  ACTIVE_TASK_STATUSES,
   type DownloadJobData,
   downloadJobId,
+  isActiveTaskStatus,
   type TaskStatus,
 } from '@paidflow/contracts';
 import { and, eq, inArray, sql } from 'drizzle-orm';
@@ -15,7 +15,7 @@ export function counterOf(status: TaskStatus): CounterColumn | null {
   if (status === 'completed') return 'completed_tasks';
   if (status === 'failed') return 'failed_tasks';
   if (status === 'cancelled') return 'cancelled_tasks';
-  if ((ACTIVE_TASK_STATUSES as readonly TaskStatus[]).includes(status)) return 'active_tasks';
+  if (isActiveTaskStatus(status)) return 'active_tasks';
   return null;
 }
 
@@ -49,7 +49,7 @@ export interface TransitionTaskOptions {
 }
 
 export type TaskTransition =
-  | { changed: true; previous: TaskStatus; task: DownloadTaskRow; order: OrderRow }
+  | { changed: true; order: OrderRow }
   | { changed: false; reason: 'not_found' }
   | { changed: false; reason: 'status_mismatch'; task: DownloadTaskRow };
 
@@ -85,9 +85,8 @@ export async function transitionTask(db: DbOrTx, options: TransitionTaskOptions)
       if (after) set[after] = sql`${COUNTER_SQL[after]} + 1`;
       await tx.update(orders).set(set).where(eq(orders.id, task.order_id));
     }
-    const [updated] = await tx.select().from(downloadTasks).where(eq(downloadTasks.id, task.id));
     const [order] = await tx.select().from(orders).where(eq(orders.id, task.order_id));
-    return { changed: true, previous: task.status, task: updated!, order: order! } as const;
+    return { changed: true, order: order! } as const;
   });
 }
 
@@ -120,6 +119,15 @@ export async function insertTasks(db: DbOrTx, orderId: number, tasks: NewTask[])
 
 export const DOWNLOAD_TOPIC = 'download';
 
+/** The outbox row that has the drainer add a task's download job to BullMQ. */
+function downloadOutboxRow(
+  task: { taskId: number; orderId: number; jobId: string },
+  reason: DownloadJobData['reason'],
+) {
+  const payload: DownloadJobData & { jobId: string } = { ...task, reason };
+  return { topic: DOWNLOAD_TOPIC, payload };
+}
+
 /**
  * Puts tasks on the transactional outbox, for the drainer to add to BullMQ. Each enqueue bumps
  * the task's queue generation, which makes its job id (task-<id>-<generation>) new.
@@ -145,8 +153,7 @@ export async function enqueueDownloads(
   const values = tasks.map((task) => {
     const jobId = downloadJobId(task.taskId, generation.get(task.taskId) ?? 1);
     jobIds.push(jobId);
-    const payload: DownloadJobData & { jobId: string } = { ...task, reason, jobId };
-    return { topic: DOWNLOAD_TOPIC, payload };
+    return downloadOutboxRow({ ...task, jobId }, reason);
   });
   await tx.insert(outbox).values(values);
   return jobIds;
@@ -201,10 +208,12 @@ export async function queuePendingTasks(
           .for('update');
   const ids = locked.map((task) => task.id);
   const counters: Partial<Record<CounterColumn, number>> = {};
-  const after = counterOf('queued');
-  if (after && ids.length > 0) counters[after] = order[after] + ids.length;
   const set: Record<string, unknown> = { ...options.orderPatch };
-  if (after && ids.length > 0) set[after] = sql`${COUNTER_SQL[after]} + ${ids.length}`;
+  const after = counterOf('queued');
+  if (after && ids.length > 0) {
+    counters[after] = order[after] + ids.length;
+    set[after] = sql`${COUNTER_SQL[after]} + ${ids.length}`;
+  }
   if (ids.length > 0) {
     await tx
       .update(downloadTasks)
@@ -217,14 +226,7 @@ export async function queuePendingTasks(
     orderId: order.id,
     jobId: downloadJobId(task.id, task.generation + 1),
   }));
-  if (tasks.length > 0) {
-    await tx.insert(outbox).values(
-      tasks.map((task) => {
-        const payload: DownloadJobData & { jobId: string } = { ...task, reason };
-        return { topic: DOWNLOAD_TOPIC, payload };
-      }),
-    );
-  }
+  if (tasks.length > 0) await tx.insert(outbox).values(tasks.map((task) => downloadOutboxRow(task, reason)));
   return {
     tasks,
     order: { ...order, ...options.orderPatch, ...counters, updated_at: new Date() },

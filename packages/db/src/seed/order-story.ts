@@ -1,4 +1,5 @@
 import type { OrderStatus } from '@paidflow/contracts';
+import { counterOf } from '../queries/tasks.ts';
 import { COURSE_CATALOG, type Course, GATEWAYS } from './catalog.ts';
 import type { Random } from './random.ts';
 import type { SeedEventRow, SeedOrder, SeedOrderRow, SeedTaskRow } from './rows.ts';
@@ -117,7 +118,8 @@ export function buildOrderStory(input: OrderStoryInput): SeedOrder {
     });
     tasks.push(story.task);
     events.push(...story.events);
-    countTask(order, story.task);
+    const counter = counterOf(story.task.status);
+    if (counter) order[counter]++;
   });
   if (status === 'completed' || status === 'failed') {
     const endedAt = Math.max(...tasks.map((task) => task.completed_at ?? task.updated_at)) + SECOND;
@@ -152,13 +154,6 @@ function pickCourses(rng: Random, count: number): Course[] {
   const chosen = new Set<Course>();
   while (chosen.size < count) chosen.add(rng.pick(COURSE_CATALOG));
   return [...chosen];
-}
-
-function countTask(order: SeedOrderRow, task: SeedTaskRow): void {
-  if (task.status === 'completed') order.completed_tasks++;
-  else if (task.status === 'failed') order.failed_tasks++;
-  else if (task.status === 'cancelled') order.cancelled_tasks++;
-  else if (task.status !== 'pending') order.active_tasks++;
 }
 
 /** A story that would run past `now` (the newest orders) is compressed to end just before it. */

@@ -1,4 +1,4 @@
-import { categoryOf, type OrderStatus } from '@paidflow/contracts';
+import type { OrderStatus } from '@paidflow/contracts';
 import type { Pool, PoolConnection } from 'mysql2/promise';
 import { customerEmail } from './catalog.ts';
 import { buildOrderStory } from './order-story.ts';
@@ -94,7 +94,7 @@ export async function seedDatabase(target: SeedTarget, options: SeedOptions): Pr
         if (i % 250 === 0) await new Promise((resolve) => setImmediate(resolve));
       }
       if (inflight) progress.events += await inflight;
-      inflight = writeBatch(connection, batch, { firstEventId: next.event, categoryOf });
+      inflight = writeBatch(connection, batch, { firstEventId: next.event });
       // Awaited on the next turn; until then a failure must not count as unhandled.
       inflight.catch(() => {});
       next.event += batch.reduce((sum, story) => sum + story.events.length, 0);

@@ -1,3 +1,4 @@
+import { categoryOf } from '@paidflow/contracts';
 import type { PoolConnection } from 'mysql2/promise';
 import type { SeedOrder } from './rows.ts';
 
@@ -26,7 +27,6 @@ const EVENT_COLUMNS =
 export interface WriteBatchOptions {
   /** The first free audit id; events get consecutive ids in story order. */
   firstEventId: number;
-  categoryOf: (eventType: SeedOrder['events'][number]['event_type']) => string;
 }
 
 /**
@@ -86,7 +86,7 @@ export async function writeBatch(
         event.order_id,
         event.task_id,
         event.event_type,
-        options.categoryOf(event.event_type),
+        categoryOf(event.event_type),
         event.severity,
         event.message,
         event.details === null ? null : JSON.stringify(event.details),

@@ -10,17 +10,19 @@ import {
   taskSnapshot,
 } from '../../realtime/snapshot.ts';
 import type { Context } from '../context.ts';
-import { router, TRPC_CODE, viewerProcedure } from '../init.ts';
+import { router, toTRPCError, viewerProcedure } from '../init.ts';
+import { read } from '../read.ts';
 
-/** Errors thrown mid-stream skip the procedure middlewares: map AppError here. */
-function mapped(read: (reason: SnapshotReason) => Promise<LiveSnapshot>) {
+/**
+ * Errors thrown mid-stream skip the procedure middlewares: an unreachable database is named
+ * UNAVAILABLE (by read) and AppError mapped here.
+ */
+function mapped(snapshot: (reason: SnapshotReason) => Promise<LiveSnapshot>) {
   return async (reason: SnapshotReason) => {
     try {
-      return await read(reason);
+      return await read(() => snapshot(reason));
     } catch (error) {
-      if (error instanceof AppError) {
-        throw new TRPCError({ code: TRPC_CODE[error.code], message: error.message, cause: error });
-      }
+      if (error instanceof AppError) throw toTRPCError(error);
       throw error;
     }
   };

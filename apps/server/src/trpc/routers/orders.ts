@@ -8,6 +8,7 @@ import {
 import { listPaidOrders } from '@paidflow/db';
 import { orderDetailWithLive } from '../../realtime/order-detail.ts';
 import { retryOrderFailed } from '../../services/bulk-retry.ts';
+import { actorOf } from '../../services/operator-actions.ts';
 import { operatorProcedure, router, viewerProcedure } from '../init.ts';
 import { read } from '../read.ts';
 
@@ -27,11 +28,6 @@ export const ordersRouter = router({
     .input(OrderIdInput)
     .output(ActionResult)
     .mutation(({ ctx, input }) =>
-      read(() =>
-        retryOrderFailed(ctx, {
-          orderId: input.orderId,
-          actor: { id: ctx.admin.userId, email: ctx.admin.email },
-        }),
-      ),
+      read(() => retryOrderFailed(ctx, { orderId: input.orderId, actor: actorOf(ctx.admin) })),
     ),
 });

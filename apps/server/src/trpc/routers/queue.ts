@@ -6,20 +6,13 @@ import {
   QueueOverviewInput,
   WorkerHealth,
 } from '@paidflow/contracts';
-import { z } from 'zod';
-import { forEachJob, removeDeadLetter, retryDeadLetter } from '../../services/dead-letters.ts';
-import { requireDone } from '../../services/operator-actions.ts';
+import { removeDeadLetter, retryDeadLetter } from '../../services/dead-letters.ts';
+import { actorOf, forEachCapped, requireDone } from '../../services/operator-actions.ts';
 import { queueOverview } from '../../services/queue-overview.ts';
 import { workerHealth } from '../../services/worker-health.ts';
-import type { AdminSession } from '../context.ts';
 import { operatorProcedure, router, viewerProcedure } from '../init.ts';
 import { read } from '../read.ts';
-
-const Done = z.object({ ok: z.literal(true) });
-
-function actorOf(admin: AdminSession) {
-  return { id: admin.userId, email: admin.email };
-}
+import { Done } from './tasks.ts';
 
 export const queueRouter = router({
   /** Job counts and the dead-letter list (failed jobs, with attempts and last error), paged. */
@@ -54,7 +47,7 @@ export const queueRouter = router({
     .output(ActionResult)
     .mutation(({ ctx, input }) =>
       read(() =>
-        forEachJob(input.jobIds, (jobId) => retryDeadLetter(ctx, { jobId, actor: actorOf(ctx.admin) })),
+        forEachCapped(input.jobIds, (jobId) => retryDeadLetter(ctx, { jobId, actor: actorOf(ctx.admin) })),
       ),
     ),
   removeJobs: operatorProcedure
@@ -62,7 +55,7 @@ export const queueRouter = router({
     .output(ActionResult)
     .mutation(({ ctx, input }) =>
       read(() =>
-        forEachJob(input.jobIds, (jobId) => removeDeadLetter(ctx, { jobId, actor: actorOf(ctx.admin) })),
+        forEachCapped(input.jobIds, (jobId) => removeDeadLetter(ctx, { jobId, actor: actorOf(ctx.admin) })),
       ),
     ),
 });

@@ -1,16 +1,12 @@
 import { ActionResult, RetryManyInput, RetryMatchingInput, TaskIdInput } from '@paidflow/contracts';
 import { z } from 'zod';
 import { retryMatching, retryTasks } from '../../services/bulk-retry.ts';
-import { type Actor, cancelTask, requireDone, retryTask } from '../../services/operator-actions.ts';
-import type { AdminSession } from '../context.ts';
+import { actorOf, cancelTask, requireDone, retryTask } from '../../services/operator-actions.ts';
 import { operatorProcedure, router } from '../init.ts';
 import { read } from '../read.ts';
 
-const Done = z.object({ ok: z.literal(true) });
-
-function actorOf(admin: AdminSession): Actor {
-  return { id: admin.userId, email: admin.email };
-}
+/** The answer of a single operator action that did what it was asked (else it throws). */
+export const Done = z.object({ ok: z.literal(true) });
 
 /** Operator actions on download tasks; each one is in the audit log with the admin who did it. */
 export const tasksRouter = router({
