@@ -45,11 +45,13 @@ export async function startServer(env: ServerEnv, logger: Logger): Promise<Runni
   const notifier = createNotifier(env, logger);
   // The drainer needs the deps and the deps wake the drainer: bound once both exist.
   let kickOutbox = () => {};
+  const metrics = createServerMetrics();
   const deps: AppDeps = {
     env,
     db: database.db,
     redis,
     logger,
+    metrics,
     queue,
     notifier,
     kickOutbox: () => kickOutbox(),
@@ -60,7 +62,6 @@ export async function startServer(env: ServerEnv, logger: Logger): Promise<Runni
     intervalMs: env.RECONCILE_INTERVAL_MS,
     staleSeconds: env.RECONCILE_STALE_SECONDS,
   });
-  const metrics = createServerMetrics();
   // One psubscribe connection per process feeds every live subscription.
   const realtimeMetrics = createRealtimeMetrics(metrics.registry);
   const hub = createRealtimeHub({ redisUrl: env.REDIS_URL, namespace, logger, metrics: realtimeMetrics });

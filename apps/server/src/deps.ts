@@ -4,6 +4,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ServerEnv } from './env.ts';
 import type { Logger } from './logger.ts';
+import type { ServerMetrics } from './metrics.ts';
 import type { Notifier } from './notify/notifier.ts';
 import type { RealtimeHub } from './realtime/hub.ts';
 import type { RealtimeMetrics } from './realtime/metrics.ts';
@@ -19,6 +20,8 @@ export interface AppDeps {
   /** Commands and PUBLISH. The psubscribe connection is the realtime hub's own. */
   redis: Redis;
   logger: Logger;
+  /** This process's Prometheus metrics (GET /metrics). */
+  metrics: ServerMetrics;
   queue: Queue<DownloadJobData>;
   /** Customer notifications and admin alerts (SMTP when SMTP_URL is set, else a log line). */
   notifier: Notifier;

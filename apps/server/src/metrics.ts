@@ -19,6 +19,18 @@ export function createServerMetrics() {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
+    workerReportsRefused: new Counter({
+      name: 'paidflow_worker_reports_refused_total',
+      help: 'Worker reports refused because their run was superseded (fencing), by procedure',
+      labelNames: ['procedure'] as const,
+      registers: [registry],
+    }),
+    lostRuns: new Counter({
+      name: 'paidflow_lost_runs_total',
+      help: 'Runs the reconciler found lost (no live job, no live worker), by what BullMQ still had of the job',
+      labelNames: ['job_state'] as const,
+      registers: [registry],
+    }),
   };
 }
 

@@ -6,7 +6,7 @@ import type { WorkerEnv } from './env.ts';
 import { JobStopped } from './errors.ts';
 import { type HealthServer, startHealthServer } from './health.ts';
 import { startHeartbeat } from './heartbeat.ts';
-import { createDownloadProcessor } from './jobs/download.ts';
+import { type ActiveRun, createDownloadProcessor } from './jobs/download.ts';
 import type { Logger } from './logger.ts';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.ts';
 import { createProgressPublisher } from './progress.ts';
@@ -37,7 +37,7 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
     prefix: namespace.queuePrefix,
   });
   queue.on('error', (error) => logger.debug({ err: error }, 'queue (metrics) connection error'));
-  const active = new Map<string, AbortController>();
+  const active = new Map<string, ActiveRun>();
   const metrics = createWorkerMetrics({ queue, logger, activeJobs: () => active.size });
   const client = createServerClient({
     serverUrl: env.SERVER_URL,
@@ -102,7 +102,8 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
     workerId: env.WORKER_ID,
     concurrency: env.WORKER_CONCURRENCY,
     healthUrl: `${health.url}/healthz`,
-    activeJobs: () => active.size,
+    runs: () =>
+      [...active.values()].map((run) => ({ taskId: run.taskId, jobId: run.jobId, runToken: run.runToken })),
   });
   logger.info(
     { workerId: env.WORKER_ID, concurrency: env.WORKER_CONCURRENCY, health: health.url },
@@ -125,7 +126,7 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
         { active: active.size },
         'active jobs still running after the grace period; releasing them',
       );
-      for (const controller of active.values()) controller.abort(new JobStopped('shutdown'));
+      for (const run of active.values()) run.controller.abort(new JobStopped('shutdown'));
       shutdown.abort(new JobStopped('shutdown'));
     }
     await runAll(logger, [

@@ -26,21 +26,37 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-async function publishStatus(taskId: number, newStatus: 'cancelled' | 'downloading'): Promise<void> {
+async function publishStatus(
+  taskId: number,
+  newStatus: 'cancelled' | 'downloading' | 'queued',
+  runToken?: number,
+): Promise<void> {
   const [channel, json] = encodeChannelMessage('task', taskId, 'status', {
     taskId,
     orderId: 1,
     previousStatus: 'queued',
     newStatus,
+    ...(runToken !== undefined ? { runToken } : {}),
     timestamp: Date.now(),
   });
   await redis.multi(publishCommands(channel, json, namespace)).exec();
 }
 
+/** A watcher that only hears cancellations. */
+function onCancel(heard: () => void) {
+  return { onCancel: heard, onRunToken: () => {} };
+}
+
 test('a running task hears its cancellation, and only its own', async () => {
   const cancelled: number[] = [];
-  const a = listener.watch(7, () => cancelled.push(7));
-  const b = listener.watch(8, () => cancelled.push(8));
+  const a = listener.watch(
+    7,
+    onCancel(() => cancelled.push(7)),
+  );
+  const b = listener.watch(
+    8,
+    onCancel(() => cancelled.push(8)),
+  );
   await Promise.all([a.ready, b.ready]);
   await publishStatus(7, 'downloading');
   await publishStatus(7, 'cancelled');
@@ -52,7 +68,10 @@ test('a running task hears its cancellation, and only its own', async () => {
 
 test('a task no longer watched is not listened to any more', async () => {
   const cancelled: number[] = [];
-  const watch = listener.watch(9, () => cancelled.push(9));
+  const watch = listener.watch(
+    9,
+    onCancel(() => cancelled.push(9)),
+  );
   await watch.ready;
   watch.stop();
   await sleep(50);
@@ -66,7 +85,10 @@ test('a task no longer watched is not listened to any more', async () => {
 
 test('garbage on a status channel is logged and ignored, and the listener keeps working', async () => {
   const cancelled: number[] = [];
-  const watch = listener.watch(10, () => cancelled.push(10));
+  const watch = listener.watch(
+    10,
+    onCancel(() => cancelled.push(10)),
+  );
   await watch.ready;
   const channel = namespace.channel('task:10:status');
   await redis.publish(channel, 'not json');
@@ -81,5 +103,18 @@ test('garbage on a status channel is logged and ignored, and the listener keeps 
   await publishStatus(10, 'cancelled');
   await sleep(200);
   expect(cancelled).toEqual([10]);
+  watch.stop();
+});
+
+test('a running task hears the run tokens its task is given (a newer claim or a fence)', async () => {
+  const tokens: number[] = [];
+  const cancelled: number[] = [];
+  const watch = listener.watch(12, { onCancel: () => cancelled.push(12), onRunToken: (t) => tokens.push(t) });
+  await watch.ready;
+  await publishStatus(12, 'downloading');
+  await publishStatus(12, 'queued', 5);
+  await sleep(200);
+  expect(tokens).toEqual([5]);
+  expect(cancelled).toEqual([]);
   watch.stop();
 });

@@ -1,4 +1,9 @@
-import { formatChannel, parseChannelMessage, type RedisNamespace } from '@paidflow/contracts';
+import {
+  formatChannel,
+  parseChannelMessage,
+  type RedisNamespace,
+  type TaskStatusEvent,
+} from '@paidflow/contracts';
 import type { Logger } from './logger.ts';
 import { createRedis } from './redis.ts';
 
@@ -8,10 +13,19 @@ export interface CancellationWatch {
   stop(): void;
 }
 
+/** What a running job is told about its task. */
+export interface TaskWatcher {
+  /** The task was cancelled. */
+  onCancel(): void;
+  /** The task's run token is now `runToken` (a claim or a fence): a run with a lower one was superseded. */
+  onRunToken(runToken: number): void;
+}
+
 /**
  * Hears task:{id}:status messages for the tasks this process is running, on one subscriber
  * connection: a job watches its task's channel while it runs, and is told when the task becomes
- * cancelled. Subscribing to a few exact channels keeps a worker from hearing every task's status.
+ * cancelled or gets a newer run. Subscribing to a few exact channels keeps a worker from hearing
+ * every task's status.
  */
 export function createCancellationListener(options: {
   redisUrl: string;
@@ -26,7 +40,7 @@ export function createCancellationListener(options: {
     maxRetriesPerRequest: null,
     connectionName: 'cancellation',
   });
-  const watchers = new Map<number, Set<() => void>>();
+  const watchers = new Map<number, Set<TaskWatcher>>();
 
   subscriber.on('message', (raw: string, message: string) => {
     const name = namespace.unprefixChannel(raw);
@@ -39,13 +53,17 @@ export function createCancellationListener(options: {
       );
       return;
     }
-    const { channel, payload } = parsed.message;
+    const { channel } = parsed.message;
     if (channel.scope !== 'task' || channel.type !== 'status') return;
-    if (!('newStatus' in payload) || payload.newStatus !== 'cancelled') return;
-    for (const onCancel of watchers.get(channel.id) ?? []) onCancel();
+    // The parser checked the payload against the channel's own schema: task:{id}:status's.
+    const event = parsed.message.payload as TaskStatusEvent;
+    for (const watcher of watchers.get(channel.id) ?? []) {
+      if (event.newStatus === 'cancelled') watcher.onCancel();
+      if (event.runToken !== undefined) watcher.onRunToken(event.runToken);
+    }
   });
 
-  function watch(taskId: number, onCancel: () => void): CancellationWatch {
+  function watch(taskId: number, watcher: TaskWatcher): CancellationWatch {
     const channel = namespace.channel(formatChannel('task', taskId, 'status'));
     let set = watchers.get(taskId);
     let ready: Promise<void> = Promise.resolve();
@@ -57,13 +75,13 @@ export function createCancellationListener(options: {
         (error: unknown) => logger.warn({ err: error, channel }, 'could not subscribe to a task status'),
       );
     }
-    set.add(onCancel);
+    set.add(watcher);
     return {
       ready,
       stop() {
         const current = watchers.get(taskId);
         if (!current) return;
-        current.delete(onCancel);
+        current.delete(watcher);
         if (current.size > 0) return;
         watchers.delete(taskId);
         subscriber

@@ -43,9 +43,22 @@ export class IdleTimeoutError extends Error {
 }
 
 /** Why a job stopped early without being a failure: the task was cancelled, or the worker is shutting down. */
+const STOP_MESSAGES = {
+  cancelled: 'task cancelled',
+  shutdown: 'worker shutting down',
+  superseded: 'run superseded: the task has a newer run',
+} as const;
+
+/**
+ * Why a job stopped before its end: its task was cancelled, the worker is shutting down, or the
+ * run was superseded (fenced by the server: a newer run owns the task, decision 013).
+ */
 export class JobStopped extends Error {
-  constructor(readonly reason: 'cancelled' | 'shutdown') {
-    super(reason === 'cancelled' ? 'task cancelled' : 'worker shutting down');
+  constructor(
+    readonly reason: keyof typeof STOP_MESSAGES,
+    detail?: string,
+  ) {
+    super(detail ? `${STOP_MESSAGES[reason]} (${detail})` : STOP_MESSAGES[reason]);
     this.name = 'JobStopped';
   }
 }

@@ -4,6 +4,7 @@ import {
   WORKER_HEARTBEAT_SECONDS,
   WORKER_HEARTBEAT_TTL_SECONDS,
   WorkerHeartbeat,
+  type WorkerRun,
   workerHeartbeatKey,
 } from '@paidflow/contracts';
 import type { Redis } from 'ioredis';
@@ -11,7 +12,8 @@ import type { Logger } from './logger.ts';
 
 /**
  * Writes this process's WorkerHeartbeat every WORKER_HEARTBEAT_SECONDS with a TTL of three beats,
- * so the server's "worker health" sees it, and sees it gone when the process dies.
+ * so the server's "worker health" sees it, and sees it gone when the process dies. It lists the
+ * runs the process holds, so that the reconciler knows them alive even when Redis lost their jobs.
  */
 export function startHeartbeat(options: {
   redis: Redis;
@@ -20,7 +22,8 @@ export function startHeartbeat(options: {
   workerId: string;
   concurrency: number;
   healthUrl: string | null;
-  activeJobs: () => number;
+  /** The runs this process holds now: the reconciler never takes them for lost. */
+  runs: () => WorkerRun[];
   intervalMs?: number;
 }) {
   const key = options.namespace.key(workerHeartbeatKey(options.workerId));
@@ -28,12 +31,14 @@ export function startHeartbeat(options: {
   let warned = false;
 
   async function beat(): Promise<void> {
+    const runs = options.runs();
     const payload = WorkerHeartbeat.parse({
       workerId: options.workerId,
       hostname: os.hostname().slice(0, 255),
       pid: process.pid,
       concurrency: options.concurrency,
-      activeJobs: options.activeJobs(),
+      activeJobs: runs.length,
+      runs,
       startedAt,
       lastSeen: Date.now(),
       healthUrl: options.healthUrl,

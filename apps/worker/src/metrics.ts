@@ -44,6 +44,11 @@ export function createWorkerMetrics(options: {
       registers: [registry],
     }),
     jobsFailed,
+    runsSuperseded: new Counter({
+      name: 'paidflow_worker_runs_superseded_total',
+      help: 'Runs stopped because the server had fenced them: a newer run owns their task',
+      registers: [registry],
+    }),
     stepDuration,
     activeJobs: new Gauge({
       name: 'paidflow_worker_active_jobs',

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { insertTasks, orderAuditLogs, orders } from '@paidflow/db';
+import { downloadTasks, insertTasks, orderAuditLogs, orders } from '@paidflow/db';
 import { createTestDatabase, type TestDatabase } from '@paidflow/db/testing';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type RunningServer, startServer } from '../../server/src/app.ts';
 import { testEnv as serverTestEnv } from '../../server/src/env.ts';
 import { freePort } from '../../server/src/testing/net.ts';
 import { deleteRedisPrefix } from '../../server/src/testing/pipeline-fixtures.ts';
 import { DEV_WORKER_TOKEN } from './env.ts';
-import { classify } from './errors.ts';
+import { classify, JobStopped } from './errors.ts';
 import { createLogger } from './logger.ts';
 import { createServerClient, ServerCallError } from './server-client.ts';
 
@@ -25,6 +26,11 @@ beforeAll(async () => {
   [taskId] = (await insertTasks(tdb.db, result.insertId, [
     { title: 'Course', course_url: 'http://127.0.0.1:1/c/manifest.json', status: 'queued' },
   ])) as [number];
+  // As the outbox and a claim leave it: job task-<id>-1 is current, and its run holds token 1.
+  await tdb.db
+    .update(downloadTasks)
+    .set({ queue_generation: 1, run_token: 1 })
+    .where(eq(downloadTasks.id, taskId));
 });
 afterAll(async () => {
   await server?.close();
@@ -37,6 +43,7 @@ function failure(attempt: number) {
   return {
     taskId,
     jobId: `task-${taskId}-1`,
+    runToken: 1,
     attempt,
     maxAttempts: 3,
     step: 'download' as const,
@@ -98,6 +105,7 @@ test('a server that stays down makes the call fail once its deadline has passed'
     .complete({
       taskId,
       jobId: 'task-1-1',
+      runToken: 1,
       driveLink: 'file:///x',
       files: 1,
       bytes: 1,
@@ -107,4 +115,26 @@ test('a server that stays down makes the call fail once its deadline has passed'
   expect(error).toBeInstanceOf(ServerCallError);
   expect((error as ServerCallError).status).toBeNull();
   expect(classify(error)).toMatchObject({ type: 'NETWORK', retryable: true });
+});
+
+test('a report from a superseded run is refused at once, as JobStopped(superseded), and records nothing', async () => {
+  expect(server).not.toBeNull();
+  const client = createServerClient({
+    serverUrl: server!.url,
+    token: DEV_WORKER_TOKEN,
+    logger,
+    deadlineMs: 30_000,
+  });
+  const before = (await tdb.db.select().from(orderAuditLogs)).length;
+  const started = Date.now();
+  const stale = { ...failure(2), runToken: 2 };
+  const error = await client.reportFailure(stale).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(JobStopped);
+  expect((error as JobStopped).reason).toBe('superseded');
+  expect((error as Error).message).toMatch(/run token 2 /);
+  // Not retried: refused in one round trip, well inside the deadline.
+  expect(Date.now() - started).toBeLessThan(5_000);
+  expect((await tdb.db.select().from(orderAuditLogs)).length).toBe(before);
+  const metrics = await (await fetch(`${server!.url}/metrics`)).text();
+  expect(metrics).toMatch(/paidflow_worker_reports_refused_total\{procedure="reportFailure"\} 1/);
 });

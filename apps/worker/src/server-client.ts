@@ -7,12 +7,17 @@ import type {
   WorkerTransitionInput,
   WorkerTransitionResult,
 } from '@paidflow/contracts';
+import { WORKER_RUN_SUPERSEDED_STATUS } from '@paidflow/contracts';
 import type { AppRouter } from '@paidflow/server';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import superjson from 'superjson';
+import { JobStopped } from './errors.ts';
 import type { Logger } from './logger.ts';
 
-/** The worker procedures, as the pipeline sees them. Every call is idempotent on the server. */
+/**
+ * The worker procedures, as the pipeline sees them. Every call is idempotent on the server. A
+ * report refused because its run was superseded rejects with JobStopped('superseded').
+ */
 export interface ServerClient {
   claim(input: WorkerClaimInput, signal?: AbortSignal): Promise<WorkerClaimResult>;
   transition(input: WorkerTransitionInput, signal?: AbortSignal): Promise<WorkerTransitionResult>;
@@ -106,6 +111,8 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
         if (signal?.aborted) throw signal.reason;
         const status = statusOf(error);
         const message = error instanceof Error ? error.message : String(error);
+        // The server fenced this run: no retry can change that, and the run must stop.
+        if (status === WORKER_RUN_SUPERSEDED_STATUS) throw new JobStopped('superseded', message);
         if (!isTransient(error) || Date.now() >= deadline) {
           throw new ServerCallError(procedure, status, message, { cause: error });
         }

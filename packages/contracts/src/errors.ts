@@ -9,6 +9,8 @@ export const ERROR_TYPES = [
   'PERMISSION',
   'NOT_FOUND',
   'UNKNOWN',
+  // The run's worker died or lost its job (stalled out, Redis lost the job): found by the reconciler.
+  'WORKER_LOST',
 ] as const;
 export const ErrorType = z.enum(ERROR_TYPES);
 export type ErrorType = z.infer<typeof ErrorType>;
@@ -41,6 +43,8 @@ const RULES: Record<ErrorType, { retryable: boolean; severity: 'error' | 'critic
   PERMISSION: { retryable: false, severity: 'error' },
   NOT_FOUND: { retryable: false, severity: 'error' },
   UNKNOWN: { retryable: true, severity: 'error' },
+  // Another worker may well finish what a dead one could not; the attempt budget still bounds it.
+  WORKER_LOST: { retryable: true, severity: 'error' },
 };
 
 const CODES: Record<string, ErrorType> = {

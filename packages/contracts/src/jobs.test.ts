@@ -1,5 +1,11 @@
 import { expect, test } from 'vitest';
-import { CourseManifest, DOWNLOAD_QUEUE, DownloadJobData, downloadJobId } from './jobs.ts';
+import {
+  CourseManifest,
+  DOWNLOAD_QUEUE,
+  DownloadJobData,
+  downloadJobId,
+  parseDownloadJobId,
+} from './jobs.ts';
 
 const manifest = {
   title: 'React Masterclass',
@@ -86,4 +92,21 @@ test('a manifest may only point at http or https files, never local ones', () =>
   for (const url of ['file:///etc/passwd', 'ftp://example.com/a', 'javascript:alert(1)']) {
     expect(CourseManifest.safeParse(manifest(url)).success, url).toBe(false);
   }
+});
+
+test('a job id parses back to its task and generation; any other shape is none', () => {
+  expect(parseDownloadJobId(downloadJobId(123, 4))).toEqual({ taskId: 123, generation: 4 });
+  for (const other of ['garbage-1', 'task-7', 'task-7-1-2', 'task-x-1', ' task-7-1', 'task-7-1 ', '']) {
+    expect(parseDownloadJobId(other), other).toBeNull();
+  }
+});
+
+test('DownloadJobData counts the attempts earlier jobs used, none by default', () => {
+  expect(
+    DownloadJobData.parse({ taskId: 7, orderId: 1, reason: 'reconcile', attemptsBefore: 2 }),
+  ).toMatchObject({
+    attemptsBefore: 2,
+  });
+  expect(DownloadJobData.parse({ taskId: 7, orderId: 1 }).attemptsBefore).toBeUndefined();
+  expect(DownloadJobData.safeParse({ taskId: 7, orderId: 1, attemptsBefore: -1 }).success).toBe(false);
 });

@@ -10,16 +10,39 @@ export const DownloadJobData = z.object({
   orderId: Id,
   /** Why the job was enqueued: a payment, an operator retry, or the reconciler. */
   reason: z.enum(['payment', 'retry', 'reconcile']).default('payment'),
+  /**
+   * Attempts that earlier jobs of the task already used (a run lost with its worker, then queued
+   * again by the reconciler): the job numbers its attempts after them and has only what is left of
+   * DOWNLOAD_ATTEMPTS.
+   */
+  attemptsBefore: z.int().nonnegative().optional(),
 });
 export type DownloadJobData = z.infer<typeof DownloadJobData>;
 
 /** A BullMQ job id, as a worker reports it or an operator names it. */
 export const JobId = z.string().min(1).max(128);
 
+/** Attempts a task gets in all, across every job of one enqueue chain (an operator retry starts anew). */
+export const DOWNLOAD_ATTEMPTS = 3;
+
 /** The job id for a task's nth enqueue: BullMQ ignores a second add with the same id. */
 export function downloadJobId(taskId: number, generation: number): string {
   return `task-${taskId}-${generation}`;
 }
+
+/** The task and queue generation a download job id names, or null for any other shape. */
+export function parseDownloadJobId(jobId: string): { taskId: number; generation: number } | null {
+  const match = /^task-(\d{1,10})-(\d{1,10})$/.exec(jobId);
+  if (!match) return null;
+  return { taskId: Number(match[1]), generation: Number(match[2]) };
+}
+
+/**
+ * A run's fencing token: download_tasks.run_token as the server issued it when the run claimed its
+ * task. Every claim and every new enqueue raises the task's token, so a report that carries an
+ * older one comes from a run that is no longer the task's current run.
+ */
+export const RunToken = z.int().positive();
 
 /** A course source's manifest: the files a task downloads. */
 export const CourseManifest = z.object({

@@ -26,6 +26,11 @@ export const TaskStatusEvent = z.object({
   previousStatus: TaskStatus.nullable(),
   newStatus: TaskStatus,
   error: z.object({ type: ErrorType, message: z.string().max(2000) }).optional(),
+  /**
+   * The task's run token after the change, when the change was a claim or a fence: a worker
+   * running the task with a lower token was superseded and stops (the cancellation channel).
+   */
+  runToken: z.int().positive().optional(),
   timestamp: EpochMs,
 });
 export type TaskStatusEvent = z.infer<typeof TaskStatusEvent>;

@@ -14,6 +14,7 @@ const claim = { taskId: 7, jobId: 'task-7-1', attempt: 1 };
 const failure = {
   taskId: 7,
   jobId: 'task-7-1',
+  runToken: 2,
   attempt: 2,
   maxAttempts: 3,
   step: 'download',
@@ -25,6 +26,7 @@ const failure = {
 const complete = {
   taskId: 7,
   jobId: 'task-7-1',
+  runToken: 2,
   driveLink: 'https://drive.google.com/drive/folders/1AbCdEf',
   files: 12,
   bytes: 734_003_200,
@@ -46,8 +48,12 @@ test('WorkerClaimResult is either go ahead with the task and order, or stop with
     proceed: true,
     task: { id: 7, order_id: 1042, title: 'React', course_url: 'https://x.example/react', status: 'queued' },
     order: { id: 1042, order_code: 'DH240315', user_email: 'a@example.com' },
+    runToken: 2,
   };
   expect(WorkerClaimResult.parse(proceed)).toEqual(proceed);
+  // A go-ahead always hands the run its fencing token.
+  const { runToken: _, ...withoutToken } = proceed;
+  expect(WorkerClaimResult.safeParse(withoutToken).success).toBe(false);
   expect(WorkerClaimResult.parse({ proceed: false, reason: 'task cancelled' })).toEqual({
     proceed: false,
     reason: 'task cancelled',
@@ -61,11 +67,17 @@ test('WorkerClaimResult is either go ahead with the task and order, or stop with
 
 test('WorkerTransitionInput accepts only the steps a worker moves a task into', () => {
   for (const to of ['enrolled', 'downloading', 'uploading']) {
-    expect(WorkerTransitionInput.safeParse({ taskId: 7, jobId: 'task-7-1', to }).success, to).toBe(true);
+    expect(
+      WorkerTransitionInput.safeParse({ taskId: 7, jobId: 'task-7-1', runToken: 2, to }).success,
+      to,
+    ).toBe(true);
   }
   // Completion, failure and cancellation have their own procedures or belong to operators.
   for (const to of ['completed', 'failed', 'cancelled', 'pending', 'queued', 'done']) {
-    expect(WorkerTransitionInput.safeParse({ taskId: 7, jobId: 'task-7-1', to }).success, to).toBe(false);
+    expect(
+      WorkerTransitionInput.safeParse({ taskId: 7, jobId: 'task-7-1', runToken: 2, to }).success,
+      to,
+    ).toBe(false);
   }
 });
 
@@ -73,6 +85,7 @@ test('WorkerTransitionInput takes an optional message and details object', () =>
   const input = {
     taskId: 7,
     jobId: 'task-7-1',
+    runToken: 2,
     to: 'downloading',
     message: 'Starting 12 files',
     details: { files: 12 },
@@ -118,6 +131,21 @@ test('WorkerCompleteInput accepts a delivered task and rejects a missing link or
   expect(WorkerCompleteInput.safeParse({ ...complete, files: -1 }).success).toBe(false);
   expect(WorkerCompleteInput.safeParse({ ...complete, bytes: 1.5 }).success).toBe(false);
   expect(WorkerCompleteInput.safeParse({ ...complete, durationMs: -5 }).success).toBe(false);
+});
+
+test('every report of a run carries its fencing token, a positive integer', () => {
+  const transition = { taskId: 7, jobId: 'task-7-1', runToken: 2, to: 'enrolled' };
+  for (const [schema, input] of [
+    [WorkerTransitionInput, transition],
+    [WorkerFailureInput, failure],
+    [WorkerCompleteInput, complete],
+  ] as const) {
+    expect(schema.safeParse(input).success).toBe(true);
+    const { runToken: _, ...withoutToken } = input;
+    expect(schema.safeParse(withoutToken).success).toBe(false);
+    expect(schema.safeParse({ ...input, runToken: 0 }).success).toBe(false);
+    expect(schema.safeParse({ ...input, runToken: 1.5 }).success).toBe(false);
+  }
 });
 
 test('WorkerAck is ok with a duplicate flag', () => {

@@ -1,13 +1,20 @@
 import { z } from 'zod';
 import { Id } from './common.ts';
 import { ErrorType } from './errors.ts';
-import { JobId } from './jobs.ts';
+import { JobId, RunToken } from './jobs.ts';
 import { PipelineStep, TaskStatus } from './tasks.ts';
 
 /**
  * The worker procedures: how a worker reports to the server, the one writer of order state.
  * Every call is idempotent, because a worker retries a report that may already have landed.
+ *
+ * Fencing: a claim hands the run a token (runToken). Every later report carries it with the job
+ * id, and the server refuses, with WORKER_RUN_SUPERSEDED_STATUS, any report whose job or token is
+ * no longer the task's current one: the run was superseded and must stop.
  */
+
+/** The HTTP status (tRPC CONFLICT) of a report refused because its run was superseded. */
+export const WORKER_RUN_SUPERSEDED_STATUS = 409;
 
 /** worker.claim: a worker starts (or resumes) a job. */
 export const WorkerClaimInput = z.object({
@@ -29,6 +36,8 @@ export const WorkerClaimResult = z.discriminatedUnion('proceed', [
       status: TaskStatus,
     }),
     order: z.object({ id: Id, order_code: z.string(), user_email: z.string() }),
+    /** This run's fencing token: every later report of the run carries it. */
+    runToken: RunToken,
   }),
   /** The task was cancelled, already finished, or no longer exists: drop the job. */
   z.object({ proceed: z.literal(false), reason: z.string() }),
@@ -39,6 +48,7 @@ export type WorkerClaimResult = z.infer<typeof WorkerClaimResult>;
 export const WorkerTransitionInput = z.object({
   taskId: Id,
   jobId: JobId,
+  runToken: RunToken,
   to: z.enum(['enrolled', 'downloading', 'uploading']),
   message: z.string().max(1000).optional(),
   details: z.record(z.string(), z.unknown()).optional(),
@@ -56,6 +66,7 @@ export type WorkerTransitionResult = z.infer<typeof WorkerTransitionResult>;
 export const WorkerFailureInput = z.object({
   taskId: Id,
   jobId: JobId,
+  runToken: RunToken,
   attempt: z.int().positive(),
   maxAttempts: z.int().positive(),
   step: PipelineStep,
@@ -76,6 +87,7 @@ export type WorkerFailureInput = z.infer<typeof WorkerFailureInput>;
 export const WorkerCompleteInput = z.object({
   taskId: Id,
   jobId: JobId,
+  runToken: RunToken,
   driveLink: z.string().min(1).max(2048),
   files: z.int().nonnegative(),
   bytes: z.int().nonnegative(),

@@ -21,7 +21,14 @@ const heartbeat = {
 };
 
 test('WorkerHeartbeat accepts a live worker, with or without a health endpoint', () => {
-  expect(WorkerHeartbeat.parse(heartbeat)).toEqual(heartbeat);
+  // A heartbeat from before the runs list lists none.
+  expect(WorkerHeartbeat.parse(heartbeat)).toEqual({ ...heartbeat, runs: [] });
+  const runs = [
+    { taskId: 7, jobId: 'task-7-1', runToken: 3 },
+    { taskId: 8, jobId: 'task-8-2', runToken: null },
+  ];
+  expect(WorkerHeartbeat.parse({ ...heartbeat, runs })).toEqual({ ...heartbeat, runs });
+  expect(WorkerHeartbeat.safeParse({ ...heartbeat, runs: [{ taskId: 7, jobId: '' }] }).success).toBe(false);
   expect(WorkerHeartbeat.safeParse({ ...heartbeat, healthUrl: null, activeJobs: 0 }).success).toBe(true);
 });
 

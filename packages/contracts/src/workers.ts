@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { EpochMs } from './common.ts';
+import { EpochMs, Id } from './common.ts';
+import { JobId, RunToken } from './jobs.ts';
+
+/** A run a worker holds now, as its heartbeat lists it: the reconciler leaves its task alone. */
+export const WorkerRun = z.object({
+  taskId: Id,
+  jobId: JobId,
+  /** Null until the run's claim is answered. */
+  runToken: RunToken.nullable(),
+});
+export type WorkerRun = z.infer<typeof WorkerRun>;
 
 /**
  * Each worker process writes its heartbeat to a Redis key every WORKER_HEARTBEAT_SECONDS, with a
@@ -15,6 +25,8 @@ export const WorkerHeartbeat = z.object({
   lastSeen: EpochMs,
   /** The worker's health endpoint, if it serves one. */
   healthUrl: z.string().nullable(),
+  /** The runs it holds (a heartbeat from before this field lists none). */
+  runs: z.array(WorkerRun).max(1_000).default([]),
 });
 export type WorkerHeartbeat = z.infer<typeof WorkerHeartbeat>;
 

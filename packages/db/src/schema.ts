@@ -84,6 +84,12 @@ export const downloadTasks = mysqlTable(
     attempts: smallint('attempts', { unsigned: true }).notNull().default(0),
     // How many times the task was put on the queue; part of its job id.
     queue_generation: smallint('queue_generation', { unsigned: true }).notNull().default(0),
+    // The fencing token of the task's current run: raised by every claim and every enqueue, so a
+    // report carrying an older one is refused (decision 013).
+    run_token: int('run_token', { unsigned: true }).notNull().default(0),
+    // The attempt the current run claimed, until it ends (completed, failed, or fenced): a run lost
+    // with its worker while this is set costs that attempt.
+    run_attempt: smallint('run_attempt', { unsigned: true }),
     created_at: createdAt(),
     updated_at: updatedAt(),
     started_at: datetime('started_at', { mode: 'date', fsp: 3 }),

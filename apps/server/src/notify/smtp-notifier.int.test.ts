@@ -84,11 +84,13 @@ test('a completed order sends the customer one e-mail and records notification_s
   const api = await callerFor(t.server.deps, { kind: 'worker' });
   for (const taskId of taskIds) {
     const jobId = `task-${taskId}-1`;
-    await api.worker.claim({ taskId, jobId, attempt: 1 });
-    await api.worker.transition({ taskId, jobId, to: 'uploading' });
+    const claim = await api.worker.claim({ taskId, jobId, attempt: 1 });
+    const runToken = claim.proceed ? claim.runToken : 0;
+    await api.worker.transition({ taskId, jobId, runToken, to: 'uploading' });
     await api.worker.complete({
       taskId,
       jobId,
+      runToken,
       driveLink: `/deliveries/${taskId}`,
       files: 1,
       bytes: 10,

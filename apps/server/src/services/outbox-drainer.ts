@@ -1,4 +1,4 @@
-import { DownloadJobData } from '@paidflow/contracts';
+import { DOWNLOAD_ATTEMPTS, DownloadJobData } from '@paidflow/contracts';
 import {
   claimOutboxBatch,
   type Db,
@@ -22,11 +22,17 @@ import { withTimeout } from '../timeout.ts';
  * completed jobs trimmed after an hour, failed jobs kept as dead letters until someone acts.
  */
 export const DOWNLOAD_JOB_OPTIONS = {
-  attempts: 3,
+  attempts: DOWNLOAD_ATTEMPTS,
   backoff: { type: 'exponential', delay: 1000, jitter: 0.5 },
   removeOnComplete: { age: 3600, count: 1000 },
   removeOnFail: false,
 } as const satisfies JobsOptions;
+
+/** A job's options when earlier jobs of its task used `attemptsBefore` attempts: only what is left. */
+export function downloadJobOptions(attemptsBefore: number): JobsOptions {
+  if (attemptsBefore <= 0) return DOWNLOAD_JOB_OPTIONS;
+  return { ...DOWNLOAD_JOB_OPTIONS, attempts: Math.max(1, DOWNLOAD_ATTEMPTS - attemptsBefore) };
+}
 
 const DownloadRowPayload = DownloadJobData.extend({ jobId: z.string().min(1).max(128) });
 
@@ -105,8 +111,13 @@ export function createOutboxDrainer(deps: DrainerDeps, options: { intervalMs?: n
         deps.queue.addBulk(
           valid.map(({ data }) => ({
             name: 'download',
-            data: { taskId: data.taskId, orderId: data.orderId, reason: data.reason },
-            opts: { ...DOWNLOAD_JOB_OPTIONS, jobId: data.jobId },
+            data: {
+              taskId: data.taskId,
+              orderId: data.orderId,
+              reason: data.reason,
+              ...(data.attemptsBefore ? { attemptsBefore: data.attemptsBefore } : {}),
+            },
+            opts: { ...downloadJobOptions(data.attemptsBefore ?? 0), jobId: data.jobId },
           })),
         ),
         QUEUE_TIMEOUT_MS,

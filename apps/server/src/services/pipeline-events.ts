@@ -10,6 +10,8 @@ export interface TaskStatusChange {
   previousStatus: TaskStatus | null;
   newStatus: TaskStatus;
   error?: { type: ErrorType; message: string };
+  /** The task's run token after a claim or a fence, for a superseded run to hear (decision 013). */
+  runToken?: number;
 }
 
 interface OrderCounters {
@@ -42,6 +44,7 @@ export async function publishTaskStatus(deps: LiveDeps, change: TaskStatusChange
     ...(change.error
       ? { error: { type: change.error.type, message: change.error.message.slice(0, 2000) } }
       : {}),
+    ...(change.runToken !== undefined ? { runToken: change.runToken } : {}),
     timestamp: Date.now(),
   });
 }

@@ -55,11 +55,11 @@ test('tasks whose jobs the queue lost are queued again with new job ids, once', 
   await transitionTask(t.tdb.db, { taskId: taskIds[1]!, to: 'downloading' });
 
   // Nothing is lost yet: nothing to do.
-  expect((await reconcileOnce(t.server.deps, { staleSeconds: 0 })).requeued).toEqual([]);
+  expect((await reconcileOnce(t.server.deps, { staleSeconds: 0, lostAfterMs: 0 })).requeued).toEqual([]);
 
   await flushQueue();
   expect(await queue.getJob(`task-${taskIds[0]}-1`)).toBeUndefined();
-  const result = await reconcileOnce(t.server.deps, { staleSeconds: 0 });
+  const result = await reconcileOnce(t.server.deps, { staleSeconds: 0, lostAfterMs: 0 });
   expect(result.requeued.sort()).toEqual([...taskIds].sort());
 
   const tasks = await tasksOf(orderId);
@@ -82,7 +82,7 @@ test('tasks whose jobs the queue lost are queued again with new job ids, once', 
   for (const id of taskIds)
     expect((await queue.getJob(`task-${id}-2`))?.data).toMatchObject({ reason: 'reconcile' });
   // The queue knows them again: a second pass leaves them alone.
-  expect((await reconcileOnce(t.server.deps, { staleSeconds: 0 })).requeued).toEqual([]);
+  expect((await reconcileOnce(t.server.deps, { staleSeconds: 0, lostAfterMs: 0 })).requeued).toEqual([]);
 });
 
 test('a task changed recently, or whose job still waits in the outbox, is left alone', async () => {
@@ -107,9 +107,9 @@ test('a task changed recently, or whose job still waits in the outbox, is left a
 
   const deps = { ...t.server.deps, kickOutbox: () => {} };
   // 60 s of staleness: the task queued a moment ago is not checked at all.
-  const patient = await reconcileOnce(deps, { staleSeconds: 60 });
+  const patient = await reconcileOnce(deps, { staleSeconds: 60, lostAfterMs: 0 });
   expect(patient.requeued).not.toContain(recent);
-  const eager = await reconcileOnce(deps, { staleSeconds: 0 });
+  const eager = await reconcileOnce(deps, { staleSeconds: 0, lostAfterMs: 0 });
   expect(eager.requeued).toContain(recent);
   expect(eager.requeued).not.toContain(waiting);
 });

@@ -1,49 +1,96 @@
-import { ACTIVE_TASK_STATUSES, downloadJobId, type TaskStatus } from '@paidflow/contracts';
+import {
+  ACTIVE_TASK_STATUSES,
+  DOWNLOAD_ATTEMPTS,
+  downloadJobId,
+  type PipelineStep,
+  type TaskStatus,
+  WORKER_HEARTBEAT_TTL_SECONDS,
+} from '@paidflow/contracts';
 import {
   appendAuditEvents,
   downloadTasks,
   enqueueDownloads,
-  lockOrder,
   pendingDownloadTaskIds,
   transitionTask,
 } from '@paidflow/db';
-import { and, asc, eq, inArray, lt } from 'drizzle-orm';
+import type { Job } from 'bullmq';
+import { and, asc, inArray, lt } from 'drizzle-orm';
 import type { AppDeps } from '../deps.ts';
-import { publishTaskStatus } from './pipeline-events.ts';
-import { withTransaction } from './transaction.ts';
+import { type AttemptFailure, moveAfterFailure, recordFailedAttempt } from './attempt-failure.ts';
+import { completeOrderIfDone } from './order-completion.ts';
+import { changeTask } from './task-change.ts';
+import { liveWorkerRuns } from './worker-health.ts';
 
-type ReconcilerDeps = Pick<AppDeps, 'db' | 'queue' | 'logger' | 'redis' | 'env' | 'kickOutbox'>;
+type ReconcilerDeps = Pick<AppDeps, 'db' | 'queue' | 'logger' | 'redis' | 'env' | 'kickOutbox' | 'metrics'>;
 
 export interface ReconcileOptions {
   /** Only tasks unchanged for this long are checked (a task just queued may not be on the queue yet). */
   staleSeconds: number;
   limit?: number;
+  /**
+   * How long a job must stay missing from the queue, with no live worker listing its run, before
+   * its run counts as lost: long enough for every live worker to have written a heartbeat since
+   * (after a Redis restart they are all gone until the next beat). Defaults to the heartbeat TTL.
+   */
+  lostAfterMs?: number;
+  /** When each missing job was first seen missing; kept by the reconciler between passes. */
+  suspects?: Map<string, number>;
 }
 
 export interface ReconcileResult {
   checked: number;
+  /** Tasks put on the queue again (a lost run's failed attempt recorded first, when it had one). */
   requeued: number[];
+  /** Tasks whose lost run was their last attempt: failed for good. */
+  failed: number[];
 }
 
+/** Job states in which BullMQ still runs the job, or will: its task is not lost. */
+const LIVE_JOB_STATES = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
 const SOURCE = 'reconciler';
 
+interface Candidate {
+  id: number;
+  order_id: number;
+  status: TaskStatus;
+  queue_generation: number;
+  run_token: number;
+}
+
+/** What the reconciler knows of a lost run, for its audit record. */
+interface LostRun {
+  jobId: string;
+  /** What BullMQ still had: 'missing' (removed, cleaned, lost with Redis), 'failed', 'completed'. */
+  jobState: string;
+  reason: string;
+  job: Job | undefined;
+}
+
 /**
- * Finds tasks that MySQL says are queued or active but whose current job the queue does not
- * know (Redis lost its data, a job was removed by hand), and puts them on the queue again
- * through the outbox, with a new job id. Tasks whose job still waits in the outbox are left
- * alone: the drainer will deliver it.
+ * Brings to MySQL every way a job can leave BullMQ without its worker's report (decision 013):
+ * for each task that MySQL says is queued or active, it looks for the task's current job. A job
+ * that BullMQ still runs or will run is left alone, and so is a run a live worker's heartbeat
+ * lists. A job that BullMQ ended (stalled out, failed after its worker died) or no longer has
+ * (removed, cleaned, lost with Redis's data) for longer than `lostAfterMs` is a lost run: its
+ * failed attempt, if it had one, is recorded once as WORKER_LOST, and the task follows the retry
+ * rules, on a new job that fences every run of the old one. Tasks whose job still waits in the
+ * outbox are left alone: the drainer will deliver it.
  */
 export async function reconcileOnce(
   deps: ReconcilerDeps,
   options: ReconcileOptions,
 ): Promise<ReconcileResult> {
-  const cutoff = new Date(Date.now() - options.staleSeconds * 1000);
-  const candidates = await deps.db
+  const now = Date.now();
+  const cutoff = new Date(now - options.staleSeconds * 1000);
+  const lostAfterMs = options.lostAfterMs ?? WORKER_HEARTBEAT_TTL_SECONDS * 1000;
+  const suspects = options.suspects ?? new Map<string, number>();
+  const candidates: Candidate[] = await deps.db
     .select({
       id: downloadTasks.id,
       order_id: downloadTasks.order_id,
       status: downloadTasks.status,
       queue_generation: downloadTasks.queue_generation,
+      run_token: downloadTasks.run_token,
     })
     .from(downloadTasks)
     .where(
@@ -51,66 +98,152 @@ export async function reconcileOnce(
     )
     .orderBy(asc(downloadTasks.updated_at))
     .limit(options.limit ?? 500);
-  if (candidates.length === 0) return { checked: 0, requeued: [] };
-  const waiting = await pendingDownloadTaskIds(deps.db);
-  const requeued: number[] = [];
-  for (const candidate of candidates) {
-    if (waiting.has(candidate.id)) continue;
-    const jobId = downloadJobId(candidate.id, candidate.queue_generation);
-    // Throws while Redis is down: the whole pass stops, and the next one tries again.
-    if (await deps.queue.getJob(jobId)) continue;
-    const previous = await requeue(deps, candidate, jobId);
-    if (previous) {
-      requeued.push(candidate.id);
-      await publishTaskStatus(deps, {
-        taskId: candidate.id,
-        orderId: candidate.order_id,
-        previousStatus: previous,
-        newStatus: 'queued',
-      });
+  const result: ReconcileResult = { checked: candidates.length, requeued: [], failed: [] };
+  const seen = new Set<string>();
+  if (candidates.length > 0) {
+    const waiting = await pendingDownloadTaskIds(deps.db);
+    let liveRuns: Set<string> | null = null;
+    for (const candidate of candidates) {
+      if (waiting.has(candidate.id)) continue;
+      const jobId = downloadJobId(candidate.id, candidate.queue_generation);
+      seen.add(jobId);
+      // Throws while Redis is down: the whole pass stops, and the next one tries again.
+      const job = await deps.queue.getJob(jobId);
+      const jobState = job ? await job.getState() : 'missing';
+      if (LIVE_JOB_STATES.has(jobState)) {
+        suspects.delete(jobId);
+        continue;
+      }
+      liveRuns ??= await liveWorkerRuns(deps);
+      if (liveRuns.has(jobId)) continue;
+      if (jobState === 'missing' || jobState === 'unknown') {
+        const since = suspects.get(jobId) ?? now;
+        suspects.set(jobId, since);
+        if (now - since < lostAfterMs) continue;
+      }
+      const reason =
+        job?.failedReason ||
+        (jobState === 'completed'
+          ? `job ${jobId} ended in the queue, but its task is still ${candidate.status}`
+          : `job ${jobId} is missing from the queue and no live worker runs it`);
+      const outcome = await bringLostRun(deps, candidate, { jobId, jobState, reason, job });
+      suspects.delete(jobId);
+      if (!outcome) continue;
+      deps.metrics.lostRuns.inc({ job_state: jobState });
+      (outcome === 'failed' ? result.failed : result.requeued).push(candidate.id);
     }
   }
-  if (requeued.length > 0) {
-    deps.kickOutbox();
-    deps.logger.warn({ tasks: requeued }, 'reconciler: requeued tasks missing from the queue');
+  // A suspect that is no longer a candidate (it moved on) is forgotten.
+  for (const jobId of suspects.keys()) if (!seen.has(jobId)) suspects.delete(jobId);
+  if (result.requeued.length > 0 || result.failed.length > 0) {
+    deps.logger.warn(
+      { requeued: result.requeued, failed: result.failed },
+      'reconciler: brought lost runs to MySQL',
+    );
   }
-  return { checked: candidates.length, requeued };
+  return result;
 }
 
-async function requeue(
+/** The step a run was at, from its task's status, for a lost run's failure record. */
+function stepOf(status: TaskStatus): PipelineStep {
+  if (status === 'uploading') return 'upload';
+  if (status === 'enrolled' || status === 'downloading') return 'download';
+  return 'enroll';
+}
+
+/**
+ * One lost run, in one transaction: unless the task moved meanwhile, the run's open attempt (if
+ * it had one) is recorded as a WORKER_LOST failure and the task retried or failed by the usual
+ * rules; a task with no attempt open is simply queued again. Either way a new job is enqueued
+ * (which fences the old one's runs), and a job BullMQ had ended is removed from its failed or
+ * completed set, since its end is now in MySQL; a final failure keeps it as the dead letter.
+ */
+async function bringLostRun(
   deps: ReconcilerDeps,
-  candidate: { id: number; order_id: number; status: TaskStatus; queue_generation: number },
-  missingJobId: string,
-): Promise<TaskStatus | null> {
-  return withTransaction(deps.db, async (tx) => {
-    await lockOrder(tx, candidate.order_id);
-    const [task] = await tx
-      .select()
-      .from(downloadTasks)
-      .where(eq(downloadTasks.id, candidate.id))
-      .for('update');
-    // Someone moved it meanwhile (a worker reported, an operator acted): not ours to touch.
-    if (!task || task.status !== candidate.status || task.queue_generation !== candidate.queue_generation) {
-      return null;
-    }
-    const moved = await transitionTask(tx, { taskId: task.id, to: 'queued', from: [task.status] });
-    if (!moved.changed) return null;
-    const [newJobId] = await enqueueDownloads(tx, [{ taskId: task.id, orderId: task.order_id }], 'reconcile');
-    await appendAuditEvents(tx, [
-      {
-        order_id: task.order_id,
-        task_id: task.id,
-        event_type: 'task_requeued',
-        severity: 'warning',
-        message: `Job ${missingJobId} was missing from the queue; task queued again as ${newJobId}`,
-        details: { missingJobId, newJobId, previousStatus: task.status, reason: 'reconcile' },
-        previous_status: task.status,
-        new_status: 'queued',
-        source: SOURCE,
-      },
-    ]);
-    return task.status;
-  });
+  candidate: Candidate,
+  lost: LostRun,
+): Promise<'requeued' | 'failed' | null> {
+  const outcome = await changeTask(
+    deps,
+    candidate.id,
+    async (tx, locked, news): Promise<'requeued' | 'failed' | null> => {
+      const { task, order } = locked;
+      // Someone moved it meanwhile (a worker reported or claimed, an operator acted): not ours to touch.
+      if (
+        task.status !== candidate.status ||
+        task.queue_generation !== candidate.queue_generation ||
+        task.run_token !== candidate.run_token
+      ) {
+        return null;
+      }
+      if (task.run_attempt !== null) {
+        const failure: AttemptFailure = {
+          jobId: lost.jobId,
+          attempt: task.run_attempt,
+          maxAttempts: DOWNLOAD_ATTEMPTS,
+          step: stepOf(task.status),
+          error: {
+            type: 'WORKER_LOST',
+            message: `run lost: ${lost.reason}`.slice(0, 2000),
+            retryable: true,
+            file: task.current_file,
+          },
+          final: task.run_attempt >= DOWNLOAD_ATTEMPTS,
+          at: new Date().toISOString(),
+        };
+        await recordFailedAttempt(tx, locked, failure, SOURCE);
+        await moveAfterFailure(tx, locked, failure, SOURCE, news, { attemptsBefore: task.run_attempt });
+        if (!failure.final) return 'requeued';
+        news.completion = await completeOrderIfDone(tx, order.id, SOURCE);
+        return 'failed';
+      }
+      const moved = await transitionTask(tx, { taskId: task.id, to: 'queued', from: [task.status] });
+      if (!moved.changed) return null;
+      const [newJobId] = await enqueueDownloads(
+        tx,
+        [{ taskId: task.id, orderId: order.id, attemptsBefore: task.attempts }],
+        'reconcile',
+      );
+      await appendAuditEvents(tx, [
+        {
+          order_id: order.id,
+          task_id: task.id,
+          event_type: 'task_requeued',
+          severity: 'warning',
+          message: `Job ${lost.jobId} was lost (${lost.jobState}) before a run took it; task queued again as ${newJobId}`,
+          details: {
+            missingJobId: lost.jobId,
+            newJobId,
+            jobState: lost.jobState,
+            previousStatus: task.status,
+            reason: 'reconcile',
+          },
+          previous_status: task.status,
+          new_status: 'queued',
+          source: SOURCE,
+        },
+      ]);
+      news.tasks.push({
+        taskId: task.id,
+        orderId: order.id,
+        previousStatus: task.status,
+        newStatus: 'queued',
+        runToken: task.run_token + 1,
+      });
+      news.order = moved.order;
+      news.outbox = true;
+      return 'requeued';
+    },
+    () => null,
+  );
+  if (outcome === 'requeued' && lost.job) {
+    await lost.job
+      .remove()
+      .catch((error: unknown) =>
+        deps.logger.warn({ err: error, jobId: lost.jobId }, 'reconciler: could not remove an ended job'),
+      );
+  }
+  return outcome;
 }
 
 export interface Reconciler {
@@ -122,15 +255,20 @@ export interface Reconciler {
 /** Runs reconcileOnce on start and every intervalMs; failures are logged once per outage. */
 export function createReconciler(
   deps: ReconcilerDeps,
-  options: { intervalMs: number; staleSeconds: number },
+  options: { intervalMs: number; staleSeconds: number; lostAfterMs?: number },
 ): Reconciler {
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<unknown> | null = null;
   let failing = false;
+  const suspects = new Map<string, number>();
 
   async function runOnce(): Promise<ReconcileResult | null> {
     try {
-      const result = await reconcileOnce(deps, { staleSeconds: options.staleSeconds });
+      const result = await reconcileOnce(deps, {
+        staleSeconds: options.staleSeconds,
+        lostAfterMs: options.lostAfterMs,
+        suspects,
+      });
       if (failing) deps.logger.info('reconciler: running again');
       failing = false;
       return result;

@@ -47,10 +47,19 @@ async function task(taskId: number) {
   return row!;
 }
 
-function failure(taskId: number, overrides: Partial<WorkerFailureInput> = {}): WorkerFailureInput {
+/** The task's current run token: what its current run's reports carry. */
+async function tokenOf(taskId: number): Promise<number> {
+  return (await task(taskId)).run_token;
+}
+
+async function failure(
+  taskId: number,
+  overrides: Partial<WorkerFailureInput> = {},
+): Promise<WorkerFailureInput> {
   return {
     taskId,
     jobId: `task-${taskId}-1`,
+    runToken: await tokenOf(taskId),
     attempt: 1,
     maxAttempts: 3,
     step: 'download',
@@ -65,9 +74,9 @@ async function runToUpload(taskId: number, attempt = 1) {
   const api = await worker();
   const jobId = `task-${taskId}-1`;
   expect(await api.worker.claim({ taskId, jobId, attempt })).toMatchObject({ proceed: true });
-  await api.worker.transition({ taskId, jobId, to: 'enrolled' });
-  await api.worker.transition({ taskId, jobId, to: 'downloading' });
-  await api.worker.transition({ taskId, jobId, to: 'uploading' });
+  await api.worker.transition({ taskId, jobId, runToken: await tokenOf(taskId), to: 'enrolled' });
+  await api.worker.transition({ taskId, jobId, runToken: await tokenOf(taskId), to: 'downloading' });
+  await api.worker.transition({ taskId, jobId, runToken: await tokenOf(taskId), to: 'uploading' });
 }
 
 test('admins and anonymous callers cannot call worker procedures', async () => {
@@ -90,6 +99,7 @@ test('admins and anonymous callers cannot call worker procedures', async () => {
       api.worker.complete({
         taskId: 1,
         jobId: 'task-1-1',
+        runToken: 1,
         driveLink: '/x',
         files: 1,
         bytes: 1,
@@ -118,11 +128,25 @@ test('a task runs through every step once; repeated reports change nothing; the 
   for (const taskId of taskIds) {
     await runToUpload(taskId);
     // The worker retried a report that had landed: no second event.
-    expect(await api.worker.transition({ taskId, jobId: `task-${taskId}-1`, to: 'uploading' })).toEqual({
+    expect(
+      await api.worker.transition({
+        taskId,
+        jobId: `task-${taskId}-1`,
+        runToken: await tokenOf(taskId),
+        to: 'uploading',
+      }),
+    ).toEqual({
       proceed: true,
       status: 'uploading',
     });
-    expect(await api.worker.transition({ taskId, jobId: `task-${taskId}-1`, to: 'enrolled' })).toEqual({
+    expect(
+      await api.worker.transition({
+        taskId,
+        jobId: `task-${taskId}-1`,
+        runToken: await tokenOf(taskId),
+        to: 'enrolled',
+      }),
+    ).toEqual({
       proceed: true,
       status: 'uploading',
     });
@@ -130,6 +154,7 @@ test('a task runs through every step once; repeated reports change nothing; the 
   const ack = await api.worker.complete({
     taskId: taskIds[0]!,
     jobId: `task-${taskIds[0]}-1`,
+    runToken: await tokenOf(taskIds[0]!),
     driveLink: '/deliveries/a',
     files: 3,
     bytes: 300,
@@ -141,12 +166,19 @@ test('a task runs through every step once; repeated reports change nothing; the 
   const last = {
     taskId: taskIds[1]!,
     jobId: `task-${taskIds[1]}-1`,
+    runToken: await tokenOf(taskIds[1]!),
     driveLink: '/deliveries/b',
     files: 2,
     bytes: 200,
     durationMs: 10,
   };
-  const again = { ...last, taskId: taskIds[0]!, jobId: `task-${taskIds[0]}-1`, driveLink: '/deliveries/a' };
+  const again = {
+    ...last,
+    taskId: taskIds[0]!,
+    jobId: `task-${taskIds[0]}-1`,
+    runToken: await tokenOf(taskIds[0]!),
+    driveLink: '/deliveries/a',
+  };
   const acks = await Promise.all([
     api.worker.complete(last),
     api.worker.complete(last),
@@ -209,7 +241,7 @@ test('the error bridge records each failed attempt exactly once, even when the r
   const taskId = taskIds[0]!;
   const api = await worker();
   await runToUpload(taskId);
-  const report = failure(taskId, { step: 'upload' });
+  const report = await failure(taskId, { step: 'upload' });
   expect(await api.worker.reportFailure(report)).toEqual({ ok: true, duplicate: false });
   expect(await api.worker.reportFailure(report)).toEqual({ ok: true, duplicate: true });
 
@@ -246,6 +278,7 @@ test('a final failure fails the task and ends the order as failed, with one orde
   await api.worker.complete({
     taskId: good,
     jobId: `task-${good}-1`,
+    runToken: await tokenOf(good),
     driveLink: '/d/good',
     files: 1,
     bytes: 1,
@@ -253,11 +286,11 @@ test('a final failure fails the task and ends the order as failed, with one orde
   });
 
   await runToUpload(bad);
-  await api.worker.reportFailure(failure(bad, { attempt: 1 }));
+  await api.worker.reportFailure(await failure(bad, { attempt: 1 }));
   await runToUpload(bad, 2);
-  await api.worker.reportFailure(failure(bad, { attempt: 2 }));
+  await api.worker.reportFailure(await failure(bad, { attempt: 2 }));
   await runToUpload(bad, 3);
-  const final = failure(bad, { attempt: 3, final: true });
+  const final = await failure(bad, { attempt: 3, final: true });
   await Promise.all([api.worker.reportFailure(final), api.worker.reportFailure(final)]);
 
   expect(await task(bad)).toMatchObject({ status: 'failed', attempts: 3 });
@@ -281,7 +314,7 @@ test('a critical error alerts the admin once', async () => {
   const taskId = taskIds[0]!;
   const api = await worker();
   await runToUpload(taskId);
-  const report = failure(taskId, {
+  const report = await failure(taskId, {
     final: true,
     error: { type: 'AUTHENTICATION', message: 'login failed', retryable: false, file: null },
     step: 'enroll',
@@ -312,7 +345,12 @@ test('a cancelled task is not worked on, and a job superseded by a newer enqueue
     proceed: false,
   });
   expect(
-    await api.worker.transition({ taskId: cancelled, jobId: `task-${cancelled}-1`, to: 'enrolled' }),
+    await api.worker.transition({
+      taskId: cancelled,
+      jobId: `task-${cancelled}-1`,
+      runToken: await tokenOf(cancelled),
+      to: 'enrolled',
+    }),
   ).toEqual({
     proceed: false,
     status: 'cancelled',
@@ -341,7 +379,7 @@ test('a task whose worker died mid-run starts over; a dead letter retried reopen
   });
   expect((await task(taskId)).status).toBe('queued');
   await runToUpload(taskId);
-  await api.worker.reportFailure(failure(taskId, { attempt: 3, final: true }));
+  await api.worker.reportFailure(await failure(taskId, { attempt: 3, final: true }));
   expect((await orderRow(t.tdb.db, orderId)).order_status).toBe('failed');
 
   // An operator retries the dead letter in the queue: the same job comes back.
@@ -358,6 +396,7 @@ test('a task whose worker died mid-run starts over; a dead letter retried reopen
   await api.worker.complete({
     taskId,
     jobId: `task-${taskId}-1`,
+    runToken: await tokenOf(taskId),
     driveLink: '/d',
     files: 1,
     bytes: 1,

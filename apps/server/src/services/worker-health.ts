@@ -12,38 +12,46 @@ import { parseLatest } from '../realtime/latest.ts';
 /** More heartbeat keys than this are not read (a runaway fleet should not stall the dashboard). */
 const MAX_WORKERS = 1_000;
 
+/** Every heartbeat key's value (found by SCAN, never KEYS), parsed with the contract; garbage counted. */
+async function readHeartbeats(
+  deps: Pick<AppDeps, 'redis' | 'env'>,
+): Promise<{ beats: WorkerHeartbeat[]; malformed: number }> {
+  const pattern = redisNamespace(deps.env.REDIS_PREFIX).key(WORKER_HEARTBEAT_PATTERN);
+  const keys = new Set<string>();
+  let cursor = '0';
+  do {
+    const [next, batch] = await deps.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 200);
+    for (const key of batch) keys.add(key);
+    cursor = next;
+  } while (cursor !== '0' && keys.size < MAX_WORKERS);
+  const list = [...keys].slice(0, MAX_WORKERS);
+  const values = list.length > 0 ? await deps.redis.mget(list) : [];
+  let malformed = 0;
+  const beats: WorkerHeartbeat[] = [];
+  for (const raw of values) {
+    const beat = parseLatest(WorkerHeartbeat, raw);
+    if (beat) beats.push(beat);
+    // A key that expired between SCAN and MGET reads as null: gone, not garbage.
+    else if (raw !== null) malformed++;
+  }
+  return { beats, malformed };
+}
+
 /**
- * The workers alive now: every heartbeat key (found by SCAN, never KEYS), parsed with the
- * contract; garbage is skipped and counted. A worker whose last beat is older than two beats is
- * 'late' (its key has not expired yet). Redis down: UNAVAILABLE.
+ * The workers alive now: every heartbeat, parsed with the contract; garbage is skipped and
+ * counted. A worker whose last beat is older than two beats is 'late' (its key has not expired
+ * yet). Redis down: UNAVAILABLE.
  */
 export async function workerHealth(
   deps: Pick<AppDeps, 'redis' | 'env' | 'logger'>,
   now = Date.now(),
 ): Promise<WorkerHealth> {
-  const pattern = redisNamespace(deps.env.REDIS_PREFIX).key(WORKER_HEARTBEAT_PATTERN);
   try {
-    const keys = new Set<string>();
-    let cursor = '0';
-    do {
-      const [next, batch] = await deps.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 200);
-      for (const key of batch) keys.add(key);
-      cursor = next;
-    } while (cursor !== '0' && keys.size < MAX_WORKERS);
-    const list = [...keys].slice(0, MAX_WORKERS);
-    const values = list.length > 0 ? await deps.redis.mget(list) : [];
-    let malformed = 0;
-    const workers: WorkerHealth['workers'] = [];
-    for (const raw of values) {
-      const beat = parseLatest(WorkerHeartbeat, raw);
-      if (!beat) {
-        // A key that expired between SCAN and MGET reads as null: gone, not garbage.
-        if (raw !== null) malformed++;
-        continue;
-      }
+    const { beats, malformed } = await readHeartbeats(deps);
+    const workers: WorkerHealth['workers'] = beats.map((beat) => {
       const late = now - beat.lastSeen > 2 * WORKER_HEARTBEAT_SECONDS * 1000;
-      workers.push({ ...beat, state: late ? 'late' : 'up' });
-    }
+      return { ...beat, state: late ? 'late' : 'up' };
+    });
     if (malformed > 0) deps.logger.warn({ malformed }, 'malformed worker heartbeats skipped');
     workers.sort((a, b) => a.workerId.localeCompare(b.workerId));
     return { workers, malformed, checkedAt: now };
@@ -51,4 +59,13 @@ export async function workerHealth(
     deps.logger.warn({ err: error }, 'worker health unavailable');
     throw new AppError('UNAVAILABLE', 'worker health needs Redis, which is unavailable', { cause: error });
   }
+}
+
+/**
+ * The job ids of every run that a worker whose heartbeat has not expired says it holds: the
+ * reconciler never takes such a run for lost. Throws while Redis is down.
+ */
+export async function liveWorkerRuns(deps: Pick<AppDeps, 'redis' | 'env'>): Promise<Set<string>> {
+  const { beats } = await readHeartbeats(deps);
+  return new Set(beats.flatMap((beat) => beat.runs.map((run) => run.jobId)));
 }

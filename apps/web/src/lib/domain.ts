@@ -64,4 +64,5 @@ export const ERROR_TYPES = keysOf<ErrorType>({
   PERMISSION: 1,
   NOT_FOUND: 1,
   UNKNOWN: 1,
+  WORKER_LOST: 1,
 });

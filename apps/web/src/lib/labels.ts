@@ -49,6 +49,7 @@ export const ERROR_TYPE_LABELS: Record<ErrorType, string> = {
   PERMISSION: 'Permission',
   NOT_FOUND: 'Not found',
   UNKNOWN: 'Unknown',
+  WORKER_LOST: 'Worker lost',
 };
 
 export const CATEGORY_LABELS: Record<AuditCategory, string> = {

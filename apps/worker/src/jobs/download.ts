@@ -10,7 +10,7 @@ import type { WorkerMetrics } from '../metrics.ts';
 import type { ProgressPublisher } from '../progress.ts';
 import { ServerCallError, type ServerClient } from '../server-client.ts';
 import type { StepContext } from '../steps/context.ts';
-import { download, taskStorageDir } from '../steps/download.ts';
+import { download, removeRunDir, runStorageDir, taskStorageDir } from '../steps/download.ts';
 import { enroll } from '../steps/enroll.ts';
 import { finalize } from '../steps/finalize.ts';
 import { upload } from '../steps/upload.ts';
@@ -25,7 +25,17 @@ export type DownloadJobPayload = z.infer<typeof DownloadJobPayload>;
 export type DownloadJobResult =
   | { outcome: 'completed'; driveLink: string; files: number; bytes: number }
   | { outcome: 'skipped'; reason: string }
-  | { outcome: 'cancelled' };
+  | { outcome: 'cancelled' }
+  | { outcome: 'superseded'; reason: string };
+
+/** A run this process holds: what shutdown aborts and what the heartbeat lists. */
+export interface ActiveRun {
+  controller: AbortController;
+  taskId: number;
+  jobId: string;
+  /** Null until the claim is answered. */
+  runToken: number | null;
+}
 
 export interface DownloadJobDeps {
   env: WorkerEnv;
@@ -34,8 +44,8 @@ export interface DownloadJobDeps {
   progress: ProgressPublisher;
   cancellation: CancellationListener;
   metrics: WorkerMetrics;
-  /** The running jobs' abort controllers, so that shutdown can release them. */
-  active: Map<string, AbortController>;
+  /** The running jobs, by job id, so that shutdown can release them and the heartbeat list them. */
+  active: Map<string, ActiveRun>;
   /** Aborted when shutdown gives up waiting: reports in flight stop retrying. */
   shutdownSignal: AbortSignal;
 }
@@ -52,12 +62,54 @@ async function timed<T>(deps: DownloadJobDeps, step: PipelineStep, run: () => Pr
   }
 }
 
+/** A run's attempt numbers: after the attempts earlier jobs of the task used, out of the same budget. */
+function attemptsOf(job: Job, attemptsBefore: number) {
+  return {
+    attempt: attemptsBefore + job.attemptsMade + 1,
+    maxAttempts: attemptsBefore + Math.max(1, job.opts.attempts ?? 1),
+  };
+}
+
+/** The steps of one claimed run, in order. */
+async function runSteps(
+  deps: DownloadJobDeps,
+  ctx: StepContext,
+  claim: { courseUrl: string; orderCode: string; title: string },
+  startedAt: number,
+): Promise<DownloadJobResult> {
+  const manifest = await timed(deps, 'enroll', () => enroll(ctx, claim.courseUrl));
+  const downloaded = await timed(deps, 'download', () => download(ctx, manifest));
+  const destination = await timed(deps, 'upload', () =>
+    upload(ctx, {
+      sourceDir: downloaded.dir,
+      files: downloaded.verified,
+      orderCode: claim.orderCode,
+      title: claim.title,
+    }),
+  );
+  const driveLink = await timed(deps, 'finalize', () =>
+    finalize(ctx, {
+      destination,
+      taskDir: taskStorageDir(deps.env.STORAGE_DIR, ctx.taskId),
+      verified: downloaded.verified,
+      bytes: downloaded.bytes,
+      startedAt,
+    }),
+  );
+  deps.metrics.jobsCompleted.inc();
+  ctx.logger.info({ driveLink, bytes: downloaded.bytes, ms: Date.now() - startedAt }, 'task completed');
+  return { outcome: 'completed', driveLink, files: downloaded.files, bytes: downloaded.bytes };
+}
+
 /**
  * The downloads job: claim -> enroll -> download -> upload -> finalize, each step a status change
- * the server records. Failures are classified: retryable ones are rethrown for BullMQ to retry
- * (with backoff), the rest fail at once (UnrecoverableError); every failed attempt is reported to
- * the server's error bridge first. A cancelled task ends the job quietly; on shutdown the job is
- * released to the queue without using an attempt.
+ * the server records. The claim makes this run the task's current one and gives it a fencing
+ * token; should the server refuse a later report (a newer run owns the task), or the
+ * cancellation channel announce a newer run, the run stops at once, removes its own scratch
+ * directory, and touches nothing else. Failures are classified: retryable ones are rethrown for
+ * BullMQ to retry (with backoff), the rest fail at once (UnrecoverableError); every failed
+ * attempt is reported to the server's error bridge first. A cancelled task ends the job quietly;
+ * on shutdown the job is released to the queue without using an attempt.
  */
 export function createDownloadProcessor(deps: DownloadJobDeps) {
   return async function processDownloadJob(job: Job, token?: string): Promise<DownloadJobResult> {
@@ -71,29 +123,25 @@ export function createDownloadProcessor(deps: DownloadJobDeps) {
     const { taskId, orderId } = parsed.data;
     const jobId = parsed.data.jobId ?? job.id;
     if (!jobId) throw new UnrecoverableError('job without an id');
-    const attempt = job.attemptsMade + 1;
-    const logger = deps.logger.child({ taskId, orderId, jobId, attempt });
+    const { attempt, maxAttempts } = attemptsOf(job, parsed.data.attemptsBefore ?? 0);
+    let logger = deps.logger.child({ taskId, orderId, jobId, attempt });
     const controller = new AbortController();
-    const key = jobId;
-    deps.active.set(key, controller);
+    const run: ActiveRun = { controller, taskId, jobId, runToken: null };
+    deps.active.set(jobId, run);
     deps.metrics.jobsStarted.inc();
-    const watch = deps.cancellation.watch(taskId, () => {
-      logger.info('task cancelled; stopping its job');
-      controller.abort(new JobStopped('cancelled'));
+    const watch = deps.cancellation.watch(taskId, {
+      onCancel() {
+        logger.info('task cancelled; stopping its job');
+        controller.abort(new JobStopped('cancelled'));
+      },
+      onRunToken(current) {
+        if (run.runToken === null || current <= run.runToken) return;
+        logger.warn({ runToken: run.runToken, current }, 'a newer run owns the task; stopping this one');
+        controller.abort(new JobStopped('superseded', `task ${taskId} is at run ${current}`));
+      },
     });
-    const ctx: StepContext = {
-      env: deps.env,
-      logger,
-      client: deps.client,
-      progress: deps.progress,
-      taskId,
-      orderId,
-      jobId,
-      signal: controller.signal,
-      state: { step: 'enroll', file: null },
-    };
+    let ctx: StepContext | null = null;
     const startedAt = Date.now();
-    const storageDir = taskStorageDir(deps.env.STORAGE_DIR, taskId);
     try {
       await Promise.race([
         watch.ready,
@@ -104,35 +152,37 @@ export function createDownloadProcessor(deps: DownloadJobDeps) {
         logger.info({ reason: claim.reason }, 'server declined the job');
         return { outcome: 'skipped', reason: claim.reason };
       }
+      run.runToken = claim.runToken;
+      logger = logger.child({ runToken: claim.runToken });
+      ctx = {
+        env: deps.env,
+        logger,
+        client: deps.client,
+        progress: deps.progress,
+        taskId,
+        orderId,
+        jobId,
+        runToken: claim.runToken,
+        runDir: runStorageDir(deps.env.STORAGE_DIR, taskId, claim.runToken),
+        signal: controller.signal,
+        state: { step: 'enroll', file: null },
+      };
       logger.info('job started');
-      const manifest = await timed(deps, 'enroll', () => enroll(ctx, claim.task.course_url));
-      const downloaded = await timed(deps, 'download', () => download(ctx, manifest));
-      const destination = await timed(deps, 'upload', () =>
-        upload(ctx, {
-          sourceDir: downloaded.dir,
-          fileNames: manifest.files.map((file) => file.name),
-          orderCode: claim.order.order_code,
-          title: claim.task.title,
-        }),
+      return await runSteps(
+        deps,
+        ctx,
+        { courseUrl: claim.task.course_url, orderCode: claim.order.order_code, title: claim.task.title },
+        startedAt,
       );
-      const driveLink = await timed(deps, 'finalize', () =>
-        finalize(ctx, {
-          destination,
-          storageDir,
-          files: downloaded.files,
-          bytes: downloaded.bytes,
-          startedAt,
-        }),
-      );
-      deps.metrics.jobsCompleted.inc();
-      logger.info({ driveLink, bytes: downloaded.bytes, ms: Date.now() - startedAt }, 'task completed');
-      return { outcome: 'completed', driveLink, files: downloaded.files, bytes: downloaded.bytes };
     } catch (error) {
       const stopped = stoppedReason(error, controller.signal);
-      if (stopped?.reason === 'cancelled') {
-        await rm(storageDir, { recursive: true, force: true }).catch(() => {});
-        logger.info({ step: ctx.state.step }, 'job ended: task cancelled');
-        return { outcome: 'cancelled' };
+      if (stopped?.reason === 'cancelled' || stopped?.reason === 'superseded') {
+        if (ctx) await removeRunDir(ctx.runDir).catch(() => {});
+        if (stopped.reason === 'cancelled') {
+          logger.info({ step: ctx?.state.step }, 'job ended: task cancelled');
+          return { outcome: 'cancelled' };
+        }
+        return superseded(deps, logger, stopped, ctx);
       }
       // The server no longer knows the task (deleted meanwhile): nothing to report, drop the job.
       if (error instanceof ServerCallError && error.status === 404) {
@@ -140,31 +190,51 @@ export function createDownloadProcessor(deps: DownloadJobDeps) {
         return { outcome: 'skipped', reason: error.message };
       }
       if (stopped?.reason === 'shutdown') {
-        // Back to the queue without using an attempt; another worker (or this one, restarted) resumes it.
+        // Back to the queue without using an attempt; another worker (or this one, restarted)
+        // resumes it, keeping the files this run finished.
         if (token) await job.moveToWait(token);
-        logger.info({ step: ctx.state.step }, 'job released: worker shutting down');
+        logger.info({ step: ctx?.state.step }, 'job released: worker shutting down');
         throw new WaitingError();
       }
-      throw await reportFailure(deps, { job, ctx, error, logger, storageDir });
+      if (!ctx) {
+        // No run was claimed, so there is none to report: the queue retries the job.
+        logger.warn({ err: describeError(error) }, 'could not claim the task; the queue retries the job');
+        throw error;
+      }
+      const outcome = await reportFailure(deps, { ctx, error, logger, attempt, maxAttempts });
+      if (outcome instanceof JobStopped) return superseded(deps, logger, outcome, ctx);
+      throw outcome;
     } finally {
       watch.stop();
-      deps.active.delete(key);
+      deps.active.delete(jobId);
     }
   };
 }
 
+/** A fenced run ends its job quietly: the task's current run does the work. */
+async function superseded(
+  deps: DownloadJobDeps,
+  logger: Logger,
+  stopped: JobStopped,
+  ctx: StepContext | null,
+): Promise<DownloadJobResult> {
+  if (ctx) await removeRunDir(ctx.runDir).catch(() => {});
+  deps.metrics.runsSuperseded.inc();
+  logger.warn({ step: ctx?.state.step, reason: stopped.message }, 'job ended: run superseded');
+  return { outcome: 'superseded', reason: stopped.message };
+}
+
 /**
  * The error bridge, worker side: classify, report the attempt to the server (retried until it
- * lands: the server records it once per jobId and attempt), and pick the error BullMQ sees.
+ * lands: the server records it once per jobId and attempt), and pick the error BullMQ sees. A
+ * report the server refused (the run was superseded meanwhile) returns that JobStopped instead.
  */
 async function reportFailure(
   deps: DownloadJobDeps,
-  input: { job: Job; ctx: StepContext; error: unknown; logger: Logger; storageDir: string },
+  input: { ctx: StepContext; error: unknown; logger: Logger; attempt: number; maxAttempts: number },
 ): Promise<Error> {
-  const { job, ctx, error, logger } = input;
+  const { ctx, error, logger, attempt, maxAttempts } = input;
   const classification = classify(error);
-  const attempt = job.attemptsMade + 1;
-  const maxAttempts = Math.max(1, job.opts.attempts ?? 1);
   const final = !classification.retryable || attempt >= maxAttempts;
   const message = describeError(error);
   deps.metrics.jobsFailed.inc({ error_type: classification.type });
@@ -177,6 +247,7 @@ async function reportFailure(
       {
         taskId: ctx.taskId,
         jobId: ctx.jobId,
+        runToken: ctx.runToken,
         attempt,
         maxAttempts,
         step: ctx.state.step,
@@ -192,9 +263,15 @@ async function reportFailure(
       deps.shutdownSignal,
     );
   } catch (reportError) {
+    if (reportError instanceof JobStopped && reportError.reason === 'superseded') return reportError;
     logger.error({ err: reportError }, 'failure report did not reach the server');
   }
-  if (final) await rm(input.storageDir, { recursive: true, force: true }).catch(() => {});
+  // A final failure leaves nothing to resume; otherwise the next attempt keeps what this one finished.
+  if (final) {
+    await rm(taskStorageDir(deps.env.STORAGE_DIR, ctx.taskId), { recursive: true, force: true }).catch(
+      () => {},
+    );
+  }
   if (!classification.retryable) return new UnrecoverableError(`${classification.type}: ${message}`);
   return error instanceof Error ? error : new Error(message);
 }

@@ -4,7 +4,7 @@ import type { Logger } from '../logger.ts';
 import type { ProgressPublisher } from '../progress.ts';
 import type { ServerClient } from '../server-client.ts';
 
-/** What every step of one job sees. */
+/** What every step of one run sees. */
 export interface StepContext {
   env: WorkerEnv;
   logger: Logger;
@@ -13,7 +13,11 @@ export interface StepContext {
   taskId: number;
   orderId: number;
   jobId: string;
-  /** Aborted when the task is cancelled or the worker shuts down past its grace period. */
+  /** The run's fencing token, from its claim: every report carries it (decision 013). */
+  runToken: number;
+  /** The run's own scratch directory, STORAGE_DIR/<taskId>/<runToken>/: no other run writes there. */
+  runDir: string;
+  /** Aborted when the task is cancelled, the run superseded, or the worker shuts down past its grace period. */
   signal: AbortSignal;
   /** Where the job is, for the failure report: the step and the file at hand. */
   state: { step: PipelineStep; file: string | null };

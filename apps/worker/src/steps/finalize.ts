@@ -1,29 +1,41 @@
 import { rm } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import type { StepContext } from './context.ts';
+import type { VerifiedFile } from './download.ts';
+import { verifyDelivered } from './upload.ts';
 
 /**
- * The finalize step: the server records the destination as the task's link and completes it.
+ * The finalize step: every delivered file is checked at the destination, then the server records
+ * the destination as the task's link and completes it (or refuses, if the run was superseded).
  * No abort signal: once the files are delivered, finishing beats stopping half-way.
  */
 export async function finalize(
   ctx: StepContext,
-  input: { destination: string; storageDir: string; files: number; bytes: number; startedAt: number },
+  input: {
+    destination: string;
+    taskDir: string;
+    verified: readonly VerifiedFile[];
+    bytes: number;
+    startedAt: number;
+  },
 ): Promise<string> {
   ctx.state.step = 'finalize';
   ctx.state.file = null;
+  await verifyDelivered(input.destination, input.verified);
   const driveLink = pathToFileURL(input.destination).href;
   await ctx.client.complete({
     taskId: ctx.taskId,
     jobId: ctx.jobId,
+    runToken: ctx.runToken,
     driveLink,
-    files: input.files,
+    files: input.verified.length,
     bytes: input.bytes,
     durationMs: Math.max(0, Date.now() - input.startedAt),
   });
-  // The storage copy is no longer needed; a leftover is harmless, so a failure is only logged.
-  await rm(input.storageDir, { recursive: true, force: true }).catch((error: unknown) =>
-    ctx.logger.warn({ err: error, dir: input.storageDir }, 'could not clean the storage directory'),
+  // The task is complete: no run of it may deliver anything more, so all of its scratch space
+  // is garbage. A leftover is harmless, so a failure is only logged.
+  await rm(input.taskDir, { recursive: true, force: true }).catch((error: unknown) =>
+    ctx.logger.warn({ err: error, dir: input.taskDir }, 'could not clean the storage directory'),
   );
   return driveLink;
 }

@@ -9,7 +9,7 @@ export async function enterStatus(
   extra: Pick<WorkerTransitionInput, 'message' | 'details'> = {},
 ): Promise<void> {
   const result = await ctx.client.transition(
-    { taskId: ctx.taskId, jobId: ctx.jobId, to, ...extra },
+    { taskId: ctx.taskId, jobId: ctx.jobId, runToken: ctx.runToken, to, ...extra },
     ctx.signal,
   );
   if (!result.proceed) {

@@ -1,8 +1,21 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, test } from 'vitest';
-import { deliverFiles, slugify } from './upload.ts';
+import { IntegrityError } from '../errors.ts';
+import type { VerifiedFile } from './download.ts';
+import { deliverFiles, slugify, verifyDelivered } from './upload.ts';
+
+function verified(name: string, content: string): VerifiedFile {
+  return {
+    name,
+    size: Buffer.byteLength(content),
+    sha256: createHash('sha256').update(content).digest('hex'),
+  };
+}
+const A = verified('a.bin', 'aaa');
+const B = verified('b.bin', 'bbbb');
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -30,7 +43,7 @@ test('files are delivered to <order>/<task>-<slug>/ with nothing temporary left'
   const { sourceDir, deliveryDir } = await setup();
   const destination = await deliverFiles({
     sourceDir,
-    fileNames: ['a.bin', 'b.bin'],
+    files: [A, B],
     deliveryDir,
     orderCode: 'DH123456',
     taskId: 5,
@@ -49,7 +62,7 @@ test('a destination left by an earlier attempt is replaced whole', async () => {
   await writeFile(path.join(stale, 'old.bin'), 'old');
   const destination = await deliverFiles({
     sourceDir,
-    fileNames: ['a.bin', 'b.bin'],
+    files: [A, B],
     deliveryDir,
     orderCode: 'DH123456',
     taskId: 5,
@@ -62,7 +75,7 @@ test('a failed delivery leaves neither a destination nor a temporary directory',
   const { sourceDir, deliveryDir } = await setup();
   const error = await deliverFiles({
     sourceDir,
-    fileNames: ['a.bin', 'missing.bin'],
+    files: [A, verified('missing.bin', 'x')],
     deliveryDir,
     orderCode: 'DH123456',
     taskId: 5,
@@ -70,4 +83,29 @@ test('a failed delivery leaves neither a destination nor a temporary directory',
   }).catch((e: unknown) => e);
   expect((error as NodeJS.ErrnoException).code).toBe('ENOENT');
   expect(await readdir(path.join(deliveryDir, 'DH123456'))).toEqual([]);
+});
+
+test('a delivered copy is checked where the customer reads it: size and sha256', async () => {
+  const { sourceDir, deliveryDir } = await setup();
+  const destination = await deliverFiles({
+    sourceDir,
+    files: [A, B],
+    deliveryDir,
+    orderCode: 'DH123456',
+    taskId: 5,
+    title: 'Intro Course',
+  });
+  await verifyDelivered(destination, [A, B]);
+  // Same size, other bytes: the hash catches it.
+  await writeFile(path.join(destination, 'b.bin'), 'BBBB');
+  const changed = await verifyDelivered(destination, [A, B]).catch((e: unknown) => e);
+  expect(changed).toBeInstanceOf(IntegrityError);
+  expect((changed as Error).message).toMatch(/b\.bin.*sha256/);
+  // Another size.
+  await appendFile(path.join(destination, 'a.bin'), 'a');
+  const grown = await verifyDelivered(destination, [A]).catch((e: unknown) => e);
+  expect((grown as Error).message).toMatch(/a\.bin: the delivered copy has 4 bytes, expected 3/);
+  // Missing altogether.
+  await rm(path.join(destination, 'a.bin'));
+  expect(await verifyDelivered(destination, [A]).catch((e: unknown) => e)).toBeInstanceOf(IntegrityError);
 });

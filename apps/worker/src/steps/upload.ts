@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { copyFile, link, mkdir, rename, rm } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { IntegrityError } from '../errors.ts';
 import type { StepContext } from './context.ts';
+import { sha256OfFile, type VerifiedFile } from './download.ts';
 import { enterStatus } from './transition.ts';
 
 /** A directory-name-safe slug of a course title. */
@@ -25,7 +27,8 @@ function segment(text: string): string {
 
 export interface DeliverOptions {
   sourceDir: string;
-  fileNames: string[];
+  /** The files to deliver, as they were verified in storage. */
+  files: readonly VerifiedFile[];
   deliveryDir: string;
   orderCode: string;
   taskId: number;
@@ -33,12 +36,50 @@ export interface DeliverOptions {
   signal?: AbortSignal;
 }
 
-/** A hard link when source and destination share a file system (instant), a copy otherwise. */
+/** Flushes a file or a directory (its entries) to disk. */
+async function sync(target: string): Promise<void> {
+  const handle = await open(target, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * A hard link when source and destination share a file system (instant: the storage file was
+ * flushed when it was downloaded, and a finished file is never written again), else a copy,
+ * flushed before it is renamed into place.
+ */
 async function place(from: string, to: string): Promise<void> {
   try {
     await link(from, to);
   } catch {
     await copyFile(from, to);
+    await sync(to);
+  }
+}
+
+/**
+ * Checks every delivered file where the customer will read it: its size and its sha256 must be
+ * those it was verified with in storage. A mismatch is an IntegrityError (a retryable failed
+ * attempt), never a completion.
+ */
+export async function verifyDelivered(destination: string, files: readonly VerifiedFile[]): Promise<void> {
+  for (const file of files) {
+    const target = path.join(destination, file.name);
+    const info = await stat(target).catch(() => null);
+    if (!info?.isFile() || info.size !== file.size) {
+      throw new IntegrityError(
+        `${file.name}: the delivered copy has ${info?.size ?? 'no'} bytes, expected ${file.size}`,
+      );
+    }
+    const digest = await sha256OfFile(target);
+    if (digest !== file.sha256) {
+      throw new IntegrityError(
+        `${file.name}: the delivered copy's sha256 ${digest} does not match the verified ${file.sha256}`,
+      );
+    }
   }
 }
 
@@ -54,12 +95,14 @@ export async function deliverFiles(options: DeliverOptions): Promise<string> {
   const temp = path.join(orderDir, `.tmp-${options.taskId}-${randomUUID()}`);
   await mkdir(temp, { recursive: true });
   try {
-    for (const name of options.fileNames) {
+    for (const file of options.files) {
       options.signal?.throwIfAborted();
-      await place(path.join(options.sourceDir, name), path.join(temp, name));
+      await place(path.join(options.sourceDir, file.name), path.join(temp, file.name));
     }
+    await sync(temp);
     await rm(destination, { recursive: true, force: true });
     await rename(temp, destination);
+    await sync(orderDir);
   } catch (error) {
     await rm(temp, { recursive: true, force: true }).catch(() => {});
     throw error;
@@ -70,11 +113,12 @@ export async function deliverFiles(options: DeliverOptions): Promise<string> {
 /** The upload step: record the task as uploading, then deliver the files to the customer's directory. */
 export async function upload(
   ctx: StepContext,
-  input: { sourceDir: string; fileNames: string[]; orderCode: string; title: string },
+  input: { sourceDir: string; files: readonly VerifiedFile[]; orderCode: string; title: string },
 ): Promise<string> {
   ctx.state.step = 'upload';
   ctx.state.file = null;
-  await enterStatus(ctx, 'uploading', { message: `delivering ${input.fileNames.length} files` });
+  // The server refuses this if the run was superseded meanwhile: a fenced run delivers nothing.
+  await enterStatus(ctx, 'uploading', { message: `delivering ${input.files.length} files` });
   return deliverFiles({
     ...input,
     deliveryDir: ctx.env.DELIVERY_DIR,

@@ -8,4 +8,5 @@ export { orderSearchCondition } from './order-search.ts';
 export * from './orders.ts';
 export * from './outbox.ts';
 export * from './payments.ts';
+export * from './task-runs.ts';
 export * from './tasks.ts';

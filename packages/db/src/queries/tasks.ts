@@ -37,6 +37,8 @@ export type TaskPatch = Partial<
     | 'started_at'
     | 'completed_at'
     | 'queue_generation'
+    | 'run_token'
+    | 'run_attempt'
   >
 >;
 
@@ -121,29 +123,40 @@ export const DOWNLOAD_TOPIC = 'download';
 
 /** The outbox row that has the drainer add a task's download job to BullMQ. */
 function downloadOutboxRow(
-  task: { taskId: number; orderId: number; jobId: string },
+  task: { taskId: number; orderId: number; jobId: string; attemptsBefore?: number },
   reason: DownloadJobData['reason'],
 ) {
-  const payload: DownloadJobData & { jobId: string } = { ...task, reason };
+  const payload: DownloadJobData & { jobId: string } = {
+    taskId: task.taskId,
+    orderId: task.orderId,
+    jobId: task.jobId,
+    reason,
+    ...(task.attemptsBefore ? { attemptsBefore: task.attemptsBefore } : {}),
+  };
   return { topic: DOWNLOAD_TOPIC, payload };
 }
 
+/** The columns every enqueue sets: a new generation (a new job id) and a new run token (the fence). */
+const NEW_ENQUEUE = {
+  queue_generation: sql`\`queue_generation\` + 1`,
+  run_token: sql`\`run_token\` + 1`,
+  run_attempt: null,
+};
+
 /**
  * Puts tasks on the transactional outbox, for the drainer to add to BullMQ. Each enqueue bumps
- * the task's queue generation, which makes its job id (task-<id>-<generation>) new.
+ * the task's queue generation, which makes its job id (task-<id>-<generation>) new, and its run
+ * token, which fences any run of an earlier job: the server refuses that run's reports.
  * Call it inside the transaction that made the tasks queued.
  */
 export async function enqueueDownloads(
   tx: DbOrTx,
-  tasks: Array<{ taskId: number; orderId: number }>,
+  tasks: Array<{ taskId: number; orderId: number; attemptsBefore?: number }>,
   reason: DownloadJobData['reason'],
 ): Promise<string[]> {
   if (tasks.length === 0) return [];
   const ids = tasks.map((task) => task.taskId);
-  await tx
-    .update(downloadTasks)
-    .set({ queue_generation: sql`\`queue_generation\` + 1` })
-    .where(inArray(downloadTasks.id, ids));
+  await tx.update(downloadTasks).set(NEW_ENQUEUE).where(inArray(downloadTasks.id, ids));
   const rows = await tx
     .select({ id: downloadTasks.id, generation: downloadTasks.queue_generation })
     .from(downloadTasks)
@@ -217,7 +230,7 @@ export async function queuePendingTasks(
   if (ids.length > 0) {
     await tx
       .update(downloadTasks)
-      .set({ status: 'queued', queue_generation: sql`\`queue_generation\` + 1` })
+      .set({ status: 'queued', ...NEW_ENQUEUE })
       .where(inArray(downloadTasks.id, ids));
   }
   if (Object.keys(set).length > 0) await tx.update(orders).set(set).where(eq(orders.id, order.id));

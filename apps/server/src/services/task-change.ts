@@ -1,0 +1,40 @@
+import type { DbOrTx, DownloadTaskRow, OrderRow } from '@paidflow/db';
+import type { AppDeps } from '../deps.ts';
+import { AppError } from '../errors.ts';
+import { type Announcements, announce, noAnnouncements } from './order-completion.ts';
+import { lockTaskAndOrder } from './task-lock.ts';
+import { withTransaction } from './transaction.ts';
+
+export type TaskChangeDeps = Pick<AppDeps, 'db' | 'redis' | 'logger' | 'env' | 'kickOutbox'>;
+
+export interface LockedTask {
+  task: DownloadTaskRow;
+  order: OrderRow;
+}
+
+/**
+ * The skeleton of every change to one task: a transaction (run again when MySQL picks it as a
+ * deadlock victim), the order-then-task lock, and the announcements published after commit.
+ * `work` records what to announce in `news`; a task that does not exist is NOT_FOUND, unless
+ * `onMissing` gives the answer for it.
+ */
+export async function changeTask<T>(
+  deps: TaskChangeDeps,
+  taskId: number,
+  work: (tx: DbOrTx, locked: LockedTask, news: Announcements) => Promise<T>,
+  onMissing?: () => T,
+): Promise<T> {
+  const news = noAnnouncements();
+  const result = await withTransaction(deps.db, async (tx) => {
+    // A deadlock victim runs again: forget what its first run meant to announce.
+    Object.assign(news, noAnnouncements());
+    const locked = await lockTaskAndOrder(deps.db, tx, taskId);
+    if (!locked) {
+      if (onMissing) return onMissing();
+      throw new AppError('NOT_FOUND', `task ${taskId} does not exist`);
+    }
+    return work(tx, locked, news);
+  });
+  await announce(deps, news);
+  return result;
+}
