@@ -408,3 +408,65 @@ test('a task whose worker died mid-run starts over; a dead letter retried reopen
   );
   expect(requeues.map((event) => event.previous_status)).toEqual(['uploading', 'failed']);
 });
+
+test('a newer claim fences the run it replaces: its status, failure and completion reports are refused and counted', async () => {
+  const { orderId, taskIds } = await paidOrder(1);
+  const taskId = taskIds[0]!;
+  const jobId = `task-${taskId}-1`;
+  const api = await worker();
+  const first = await api.worker.claim({ taskId, jobId, attempt: 1 });
+  if (!first.proceed) throw new Error(first.reason);
+  const old = { taskId, jobId, runToken: first.runToken };
+  await api.worker.transition({ ...old, to: 'enrolled' });
+  await api.worker.transition({ ...old, to: 'downloading' });
+  // The same job comes back (BullMQ thought the first run stalled) while the first run lives on.
+  const second = await api.worker.claim({ taskId, jobId, attempt: 1 });
+  if (!second.proceed) throw new Error(second.reason);
+  expect(second.runToken).toBeGreaterThan(first.runToken);
+  const before = await auditEventsOf(t.tdb.db, orderId);
+
+  const refused = [
+    () => api.worker.transition({ ...old, to: 'uploading' }),
+    async () => api.worker.reportFailure({ ...(await failure(taskId)), runToken: old.runToken }),
+    () => api.worker.complete({ ...old, driveLink: '/d/old', files: 1, bytes: 1, durationMs: 1 }),
+  ];
+  for (const report of refused) {
+    await expect(report()).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringMatching(/superseded/),
+    });
+  }
+  // Nothing of the old run was recorded: no event, no status change, no link.
+  expect(await auditEventsOf(t.tdb.db, orderId)).toHaveLength(before.length);
+  expect(await task(taskId)).toMatchObject({ status: 'queued', drive_link: null, error_log: null });
+  const metrics = await (await fetch(`${t.server.url}/metrics`)).text();
+  for (const procedure of ['transition', 'reportFailure', 'complete']) {
+    expect(metrics).toMatch(
+      new RegExp(`paidflow_worker_reports_refused_total\\{procedure="${procedure}"\\} [1-9]`),
+    );
+  }
+
+  // The current run goes on and completes.
+  const current = { taskId, jobId, runToken: second.runToken };
+  await api.worker.transition({ ...current, to: 'enrolled' });
+  await api.worker.transition({ ...current, to: 'uploading' });
+  await api.worker.complete({ ...current, driveLink: '/d/new', files: 1, bytes: 1, durationMs: 1 });
+  expect(await task(taskId)).toMatchObject({ status: 'completed', drive_link: '/d/new' });
+  // Its retried completion is still a duplicate, not a refusal.
+  expect(
+    await api.worker.complete({ ...current, driveLink: '/d/new', files: 1, bytes: 1, durationMs: 1 }),
+  ).toEqual({ ok: true, duplicate: true });
+});
+
+test('a job id of another shape or of another task is never worked on', async () => {
+  const { taskIds } = await paidOrder(2);
+  const [a, b] = taskIds as [number, number];
+  const api = await worker();
+  for (const jobId of ['garbage-1', `task-${b}-1`]) {
+    expect(await api.worker.claim({ taskId: a, jobId, attempt: 1 })).toMatchObject({
+      proceed: false,
+      reason: expect.stringMatching(/not a job of task/),
+    });
+  }
+  expect((await task(a)).run_token).toBe(1);
+});
