@@ -1,12 +1,15 @@
 // Test helpers of the worker's integration tests (not shipped code paths). They start the real
 // server (its runtime code is imported here, in tests only), the real course source, and real
 // workers against a database and a Redis prefix of their own.
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseChannelMessage, redisNamespace } from '@paidflow/contracts';
 import { Redis } from 'ioredis';
+import type { ServerEnv } from '../../../server/src/env.ts';
 import {
   createOrder,
   postWebhook,
@@ -42,9 +45,16 @@ export interface Pipeline {
   close(): Promise<void>;
 }
 
-/** The real server (own database and prefix), a course source, directories and a live-message recorder. */
-export async function startPipeline(label: string): Promise<Pipeline> {
-  const t = await startTestServer(label, { OUTBOX_POLL_MS: '100' });
+/**
+ * The real server (own database and prefix), a course source, directories and a live-message
+ * recorder. `serverEnv` overrides the server's environment (REDIS_URL: the workers follow it).
+ */
+export async function startPipeline(
+  label: string,
+  serverEnv: Partial<Record<keyof ServerEnv, string>> = {},
+): Promise<Pipeline> {
+  const t = await startTestServer(label, { OUTBOX_POLL_MS: '100', ...serverEnv });
+  const redisUrl = t.server.deps.env.REDIS_URL;
   const source = await startCourseSource({ flakyFailures: 2 });
   const root = await mkdtemp(path.join(os.tmpdir(), `paidflow-${label}-`));
   const storageDir = path.join(root, 'storage');
@@ -52,7 +62,7 @@ export async function startPipeline(label: string): Promise<Pipeline> {
   const namespace = redisNamespace(t.prefix);
   const heard: Heard[] = [];
   const invalid: string[] = [];
-  const subscriber = new Redis('redis://127.0.0.1:6379');
+  const subscriber = new Redis(redisUrl);
   subscriber.on('pmessage', (_pattern, raw: string, message: string) => {
     const channel = namespace.unprefixChannel(raw);
     if (!channel) return;
@@ -68,6 +78,7 @@ export async function startPipeline(label: string): Promise<Pipeline> {
 
   function workerEnv(overrides: Partial<Record<keyof WorkerEnv, string>> = {}): WorkerEnv {
     return testEnv({
+      REDIS_URL: redisUrl,
       REDIS_PREFIX: t.prefix,
       SERVER_URL: t.server.url,
       STORAGE_DIR: storageDir,
@@ -116,4 +127,46 @@ export async function createPaidOrder(
   if (response.status !== 200)
     throw new Error(`webhook answered ${response.status}: ${response.json.message}`);
   return order;
+}
+
+const WORKER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** Every line it logged (pino JSON), in order. */
+  lines: string[];
+  /** SIGKILL, and wait for it to be gone. */
+  kill(): Promise<void>;
+}
+
+/**
+ * A worker in a process of its own, for tests that SIGKILL it: node itself with tsx's loader (not
+ * the tsx CLI, which would run the worker in a grandchild that a SIGKILL of its parent leaves running).
+ */
+export function spawnWorkerProcess(env: WorkerEnv): WorkerProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: WORKER_DIR,
+    env: { ...process.env, ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  let rest = '';
+  const collect = (chunk: Buffer) => {
+    const text = rest + chunk.toString('utf8');
+    const parts = text.split('\n');
+    rest = parts.pop() ?? '';
+    lines.push(...parts.filter((line) => line.length > 0));
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  return {
+    child,
+    lines,
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
 }
