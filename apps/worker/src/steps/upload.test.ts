@@ -32,6 +32,18 @@ async function setup() {
   return { root, sourceDir, deliveryDir: path.join(root, 'delivery') };
 }
 
+/** Delivers a.bin and b.bin as task 5 "Intro Course" of order DH123456. */
+function deliverIntroCourse(sourceDir: string, deliveryDir: string) {
+  return deliverFiles({
+    sourceDir,
+    files: [A, B],
+    deliveryDir,
+    orderCode: 'DH123456',
+    taskId: 5,
+    title: 'Intro Course',
+  });
+}
+
 test('course titles become safe directory names', () => {
   expect(slugify('Intro to TypeScript: Part 2!')).toBe('intro-to-typescript-part-2');
   expect(slugify('Lập trình Node.js')).toBe('lap-trinh-node-js');
@@ -41,14 +53,7 @@ test('course titles become safe directory names', () => {
 
 test('files are delivered to <order>/<task>-<slug>/ with nothing temporary left', async () => {
   const { sourceDir, deliveryDir } = await setup();
-  const destination = await deliverFiles({
-    sourceDir,
-    files: [A, B],
-    deliveryDir,
-    orderCode: 'DH123456',
-    taskId: 5,
-    title: 'Intro Course',
-  });
+  const destination = await deliverIntroCourse(sourceDir, deliveryDir);
   expect(destination).toBe(path.join(deliveryDir, 'DH123456', '5-intro-course'));
   expect((await readdir(destination)).sort()).toEqual(['a.bin', 'b.bin']);
   expect(await readFile(path.join(destination, 'b.bin'), 'utf8')).toBe('bbbb');
@@ -60,14 +65,7 @@ test('a destination left by an earlier attempt is replaced whole', async () => {
   const stale = path.join(deliveryDir, 'DH123456', '5-intro-course');
   await mkdir(stale, { recursive: true });
   await writeFile(path.join(stale, 'old.bin'), 'old');
-  const destination = await deliverFiles({
-    sourceDir,
-    files: [A, B],
-    deliveryDir,
-    orderCode: 'DH123456',
-    taskId: 5,
-    title: 'Intro Course',
-  });
+  const destination = await deliverIntroCourse(sourceDir, deliveryDir);
   expect((await readdir(destination)).sort()).toEqual(['a.bin', 'b.bin']);
 });
 
@@ -87,14 +85,7 @@ test('a failed delivery leaves neither a destination nor a temporary directory',
 
 test('a delivered copy is checked where the customer reads it: size and sha256', async () => {
   const { sourceDir, deliveryDir } = await setup();
-  const destination = await deliverFiles({
-    sourceDir,
-    files: [A, B],
-    deliveryDir,
-    orderCode: 'DH123456',
-    taskId: 5,
-    title: 'Intro Course',
-  });
+  const destination = await deliverIntroCourse(sourceDir, deliveryDir);
   await verifyDelivered(destination, [A, B]);
   // Same size, other bytes: the hash catches it.
   await writeFile(path.join(destination, 'b.bin'), 'BBBB');

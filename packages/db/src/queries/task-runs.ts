@@ -1,5 +1,5 @@
 import type { TaskErrorLog } from '@paidflow/contracts';
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '../client.ts';
 import { type DownloadTaskRow, downloadTasks, orderAuditLogs } from '../schema.ts';
 
@@ -51,10 +51,3 @@ export async function failureRecorded(tx: DbOrTx, dedupeKey: string): Promise<bo
   return seen !== undefined;
 }
 
-/** Raises a task's fencing token without a new job: every run it had is refused from now on. */
-export async function fenceTaskRuns(tx: DbOrTx, taskId: number): Promise<void> {
-  await tx
-    .update(downloadTasks)
-    .set({ run_token: sql`\`run_token\` + 1`, run_attempt: null })
-    .where(eq(downloadTasks.id, taskId));
-}
