@@ -50,4 +50,3 @@ export async function failureRecorded(tx: DbOrTx, dedupeKey: string): Promise<bo
     .limit(1);
   return seen !== undefined;
 }
-
