@@ -94,7 +94,9 @@ test('a signed payment leads to every task downloaded, delivered and completed, 
     for (const file of manifest.files) {
       expect((await stat(path.join(dir, file.name))).size).toBe(file.size);
     }
-    // The storage copy is gone once delivered.
+    // The storage copy is gone once delivered: by the time the job has ended (the worker cleans
+    // up after the server recorded the completion, which may end the order a moment before).
+    await waitFor(async () => (await (await jobOf(task.id))?.getState()) === 'completed', 5_000, 'job end');
     await expect(stat(path.join(p.storageDir, String(task.id)))).rejects.toThrow();
   }
 

@@ -65,8 +65,9 @@ function isCritical(failure: AttemptFailure): boolean {
 }
 
 /**
- * Records one failed attempt, exactly once per job and attempt: an error or critical audit event
- * (its dedupe key is the job and attempt) and the attempt in download_tasks.error_log. The run's
+ * Records one failed attempt, exactly once per run and attempt: an error or critical audit event
+ * (its dedupe key is the job, the attempt and the run's token: a stalled job run again keeps its
+ * attempt number, but not its token) and the attempt in download_tasks.error_log. The run's
  * attempt has ended. Returns false, writing nothing, when the attempt was recorded already.
  */
 export async function recordFailedAttempt(
@@ -74,11 +75,12 @@ export async function recordFailedAttempt(
   { task, order }: LockedTask,
   failure: AttemptFailure,
   source: string,
+  runToken: number,
 ): Promise<boolean> {
   // Under the order lock, so two deliveries of one report cannot both pass this check. (The
   // dedupe key's unique index backs it up; appendAuditEvents' count cannot tell a duplicate
   // apart, because mysql2 reports found rows, not changed rows, for ON DUPLICATE KEY UPDATE.)
-  const dedupeKey = `failure:${failure.jobId}:${failure.attempt}`;
+  const dedupeKey = `failure:${failure.jobId}:${failure.attempt}:${runToken}`;
   if (await failureRecorded(tx, dedupeKey)) return false;
   await appendAuditEvents(tx, [
     {

@@ -124,7 +124,8 @@ export async function retryTask(
       taskId,
       to: 'queued',
       from: ['failed'],
-      patch: { progress: 0, current_file: null, completed_at: null },
+      // A new budget of attempts: the new job numbers them from 1 (decision 013).
+      patch: { progress: 0, current_file: null, completed_at: null, attempts: 0 },
     });
     if (!moved.changed) return conflict('task changed meanwhile');
     const [jobId] = await enqueueDownloads(tx, [{ taskId, orderId: locked.order.id }], 'retry');

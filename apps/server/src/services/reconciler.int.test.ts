@@ -177,7 +177,7 @@ test('a job BullMQ failed on its own (stalled out): its attempt is recorded once
   expect(lost[0]).toMatchObject({
     severity: 'error',
     source: 'reconciler',
-    dedupe_key: `failure:${jobId}:1`,
+    dedupe_key: expect.stringMatching(new RegExp(`^failure:${jobId}:1:`)),
   });
   expect(lost[0]!.message).toMatch(/stalled more than allowable limit/);
   expect(lost[1]!.details).toMatchObject({ newJobId: `task-${taskId}-2`, nextAttempt: 2 });
@@ -261,4 +261,61 @@ test("a lost run that was the task's last attempt fails it for good, and the ord
   expect(events.filter((e) => e.event_type === 'order_completed')).toHaveLength(1);
   // The job stays in the failed set: it is the dead letter an operator retries.
   expect(await (await t.server.deps.queue.getJob(jobId))!.getState()).toBe('failed');
+});
+
+test('a heartbeat listing an older run of the job does not keep the current run alive', async () => {
+  const { taskId, jobId, run } = await downloadingTask();
+  // The same job was claimed again (a stalled run re-run): a live worker still holds the old run.
+  const api = await callerFor(t.server.deps, { kind: 'worker' });
+  const again = await api.worker.claim({ taskId, jobId, attempt: 1 });
+  if (!again.proceed) throw new Error(again.reason);
+  await (await t.server.deps.queue.getJob(jobId))!.remove();
+  const key = redisNamespace(t.prefix).key(workerHeartbeatKey('old-run-holder'));
+  const beat = {
+    workerId: 'old-run-holder',
+    hostname: 'h',
+    pid: 1,
+    concurrency: 1,
+    activeJobs: 1,
+    startedAt: Date.now(),
+    lastSeen: Date.now(),
+    healthUrl: null,
+    runs: [run],
+  };
+  await t.server.deps.redis.set(key, JSON.stringify(beat), 'EX', 60);
+  try {
+    expect((await reconcileOnce(t.server.deps, { staleSeconds: 0, lostAfterMs: 0 })).requeued).toContain(
+      taskId,
+    );
+  } finally {
+    await t.server.deps.redis.del(key);
+  }
+});
+
+test('a job BullMQ failed before any run could claim its task costs an attempt, so it cannot come back for ever', async () => {
+  const { orderId, code, total, taskIds } = await createOrder(t.tdb.db, { tasks: 1 });
+  expect((await postWebhook(t.server.url, sepayTransaction(code, total))).status).toBe(200);
+  t.server.deps.kickOutbox();
+  const taskId = taskIds[0]!;
+  for (let generation = 1; generation <= 3; generation++) {
+    const jobId = `task-${taskId}-${generation}`;
+    await waitFor(async () => (await t.server.deps.queue.getJob(jobId)) !== undefined, 10_000, jobId);
+    // Every claim of this job failed to reach the server: BullMQ used up the job's attempts.
+    await failInQueue(jobId, 'worker.claim: fetch failed');
+    const result = await reconcileOnce(t.server.deps, { staleSeconds: 0, lostAfterMs: 0 });
+    if (generation < 3) {
+      expect(result.requeued).toContain(taskId);
+      expect(await taskRow(taskId)).toMatchObject({ status: 'queued', attempts: generation });
+      t.server.deps.kickOutbox();
+    } else {
+      expect(result.failed).toContain(taskId);
+    }
+  }
+  expect(await taskRow(taskId)).toMatchObject({ status: 'failed', attempts: 3 });
+  const lost = (await auditEventsOf(t.tdb.db, orderId)).filter(
+    (event) => event.error_type === 'WORKER_LOST' && event.event_type === 'enrollment_failed',
+  );
+  expect(lost).toHaveLength(3);
+  expect(lost[0]!.message).toMatch(/job failed before a run took it/);
+  expect(await orderRow(t.tdb.db, orderId)).toMatchObject({ order_status: 'failed' });
 });

@@ -102,7 +102,7 @@ export async function reconcileOnce(
   const seen = new Set<string>();
   if (candidates.length > 0) {
     const waiting = await pendingDownloadTaskIds(deps.db);
-    let liveRuns: Set<string> | null = null;
+    let liveRuns: Map<string, Set<number | null>> | null = null;
     for (const candidate of candidates) {
       if (waiting.has(candidate.id)) continue;
       const jobId = downloadJobId(candidate.id, candidate.queue_generation);
@@ -115,7 +115,9 @@ export async function reconcileOnce(
         continue;
       }
       liveRuns ??= await liveWorkerRuns(deps);
-      if (liveRuns.has(jobId)) continue;
+      // A live worker holds the task's current run (or one whose claim is not answered yet).
+      const held = liveRuns.get(jobId);
+      if (held && (held.has(null) || held.has(candidate.run_token))) continue;
       if (jobState === 'missing' || jobState === 'unknown') {
         const since = suspects.get(jobId) ?? now;
         suspects.set(jobId, since);
@@ -176,23 +178,31 @@ async function bringLostRun(
       ) {
         return null;
       }
-      if (task.run_attempt !== null) {
+      // The attempt this loss costs: the one a run had claimed, or, for a job BullMQ failed with no
+      // run ever claiming the task (its claims never reached the server), the next one, so
+      // that such a job cannot come back for ever.
+      const attempt = task.run_attempt ?? (lost.jobState === 'failed' ? task.attempts + 1 : null);
+      if (attempt !== null) {
+        const claimed = task.run_attempt !== null;
         const failure: AttemptFailure = {
           jobId: lost.jobId,
-          attempt: task.run_attempt,
+          attempt,
           maxAttempts: DOWNLOAD_ATTEMPTS,
           step: stepOf(task.status),
           error: {
             type: 'WORKER_LOST',
-            message: `run lost: ${lost.reason}`.slice(0, 2000),
+            message: (claimed
+              ? `run lost: ${lost.reason}`
+              : `job failed before a run took it: ${lost.reason}`
+            ).slice(0, 2000),
             retryable: true,
             file: task.current_file,
           },
-          final: task.run_attempt >= DOWNLOAD_ATTEMPTS,
+          final: attempt >= DOWNLOAD_ATTEMPTS,
           at: new Date().toISOString(),
         };
-        await recordFailedAttempt(tx, locked, failure, SOURCE);
-        await moveAfterFailure(tx, locked, failure, SOURCE, news, { attemptsBefore: task.run_attempt });
+        await recordFailedAttempt(tx, locked, failure, SOURCE, task.run_token);
+        await moveAfterFailure(tx, locked, failure, SOURCE, news, { attemptsBefore: attempt });
         if (!failure.final) return 'requeued';
         news.completion = await completeOrderIfDone(tx, order.id, SOURCE);
         return 'failed';

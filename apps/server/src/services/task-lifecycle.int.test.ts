@@ -470,3 +470,25 @@ test('a job id of another shape or of another task is never worked on', async ()
   }
   expect((await task(a)).run_token).toBe(1);
 });
+
+test('a stalled job run again keeps its attempt number, and both runs’ failures are recorded', async () => {
+  const { orderId, taskIds } = await paidOrder(1);
+  const taskId = taskIds[0]!;
+  const api = await worker();
+  await runToUpload(taskId);
+  expect(await api.worker.reportFailure(await failure(taskId, { attempt: 1 }))).toEqual({
+    ok: true,
+    duplicate: false,
+  });
+  // BullMQ stalls do not count as attempts: the next run of the same job is attempt 1 again.
+  await runToUpload(taskId);
+  expect(await api.worker.reportFailure(await failure(taskId, { attempt: 1 }))).toEqual({
+    ok: true,
+    duplicate: false,
+  });
+  const failed = (await auditEventsOf(t.tdb.db, orderId)).filter(
+    (event) => event.event_type === 'download_failed',
+  );
+  expect(failed).toHaveLength(2);
+  expect((await task(taskId)).error_log?.history).toHaveLength(2);
+});

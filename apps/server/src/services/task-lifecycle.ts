@@ -172,7 +172,9 @@ export function transitionByWorker(
 export function reportFailure(deps: TaskChangeDeps, input: WorkerFailureInput): Promise<WorkerAck> {
   return changeTask(deps, input.taskId, async (tx, locked, news): Promise<WorkerAck> => {
     assertCurrentRun(locked.task, input);
-    if (!(await recordFailedAttempt(tx, locked, input, SOURCE))) return { ok: true, duplicate: true };
+    if (!(await recordFailedAttempt(tx, locked, input, SOURCE, input.runToken))) {
+      return { ok: true, duplicate: true };
+    }
     await moveAfterFailure(tx, locked, input, SOURCE, news);
     await alertIfCritical(deps, tx, locked, input, news);
     if (input.final) news.completion = await completeOrderIfDone(tx, locked.order.id, SOURCE);

@@ -62,10 +62,19 @@ export async function workerHealth(
 }
 
 /**
- * The job ids of every run that a worker whose heartbeat has not expired says it holds: the
- * reconciler never takes such a run for lost. Throws while Redis is down.
+ * Every run that a worker whose heartbeat has not expired says it holds, as job id -> the run
+ * tokens held (null: claim not answered yet): the reconciler never takes such a run for lost.
+ * Throws while Redis is down.
  */
-export async function liveWorkerRuns(deps: Pick<AppDeps, 'redis' | 'env'>): Promise<Set<string>> {
+export async function liveWorkerRuns(
+  deps: Pick<AppDeps, 'redis' | 'env'>,
+): Promise<Map<string, Set<number | null>>> {
   const { beats } = await readHeartbeats(deps);
-  return new Set(beats.flatMap((beat) => beat.runs.map((run) => run.jobId)));
+  const runs = new Map<string, Set<number | null>>();
+  for (const run of beats.flatMap((beat) => beat.runs)) {
+    let tokens = runs.get(run.jobId);
+    if (!tokens) runs.set(run.jobId, (tokens = new Set()));
+    tokens.add(run.runToken);
+  }
+  return runs;
 }

@@ -206,7 +206,8 @@ export function createDownloadProcessor(deps: DownloadJobDeps) {
       throw outcome;
     } finally {
       watch.stop();
-      deps.active.delete(jobId);
+      // The same job may have been taken up again by this process (a stall): keep that run's entry.
+      if (deps.active.get(jobId) === run) deps.active.delete(jobId);
     }
   };
 }
@@ -242,6 +243,7 @@ async function reportFailure(
     { step: ctx.state.step, file: ctx.state.file, type: classification.type, final, err: message },
     'attempt failed',
   );
+  let recorded = false;
   try {
     await deps.client.reportFailure(
       {
@@ -262,15 +264,20 @@ async function reportFailure(
       },
       deps.shutdownSignal,
     );
+    recorded = true;
   } catch (reportError) {
     if (reportError instanceof JobStopped && reportError.reason === 'superseded') return reportError;
     logger.error({ err: reportError }, 'failure report did not reach the server');
   }
-  // A final failure leaves nothing to resume; otherwise the next attempt keeps what this one finished.
-  if (final) {
+  // A final failure the server recorded leaves nothing to resume: the task's scratch space goes.
+  // Unrecorded, this run may no longer own the task, so only its own directory goes. Otherwise
+  // the next attempt keeps what this one finished.
+  if (final && recorded) {
     await rm(taskStorageDir(deps.env.STORAGE_DIR, ctx.taskId), { recursive: true, force: true }).catch(
       () => {},
     );
+  } else if (final) {
+    await removeRunDir(ctx.runDir).catch(() => {});
   }
   if (!classification.retryable) return new UnrecoverableError(`${classification.type}: ${message}`);
   return error instanceof Error ? error : new Error(message);

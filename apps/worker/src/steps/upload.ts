@@ -100,9 +100,19 @@ export async function deliverFiles(options: DeliverOptions): Promise<string> {
       await place(path.join(options.sourceDir, file.name), path.join(temp, file.name));
     }
     await sync(temp);
-    await rm(destination, { recursive: true, force: true });
+    // Replace the destination without a moment of it half-removed: the old one is renamed aside
+    // (there is then no destination, never a partial one), the new one renamed in, the old deleted.
+    const old = `${temp}.old`;
+    const replaced = await rename(destination, old).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return false;
+        throw error;
+      },
+    );
     await rename(temp, destination);
     await sync(orderDir);
+    if (replaced) await rm(old, { recursive: true, force: true });
   } catch (error) {
     await rm(temp, { recursive: true, force: true }).catch(() => {});
     throw error;

@@ -63,6 +63,8 @@ export async function startPipeline(
   const heard: Heard[] = [];
   const invalid: string[] = [];
   const subscriber = new Redis(redisUrl);
+  // It reconnects by itself (a test may restart Redis): an outage is no test failure.
+  subscriber.on('error', () => {});
   subscriber.on('pmessage', (_pattern, raw: string, message: string) => {
     const channel = namespace.unprefixChannel(raw);
     if (!channel) return;
