@@ -72,9 +72,9 @@ export async function liveWorkerRuns(
   const { beats } = await readHeartbeats(deps);
   const runs = new Map<string, Set<number | null>>();
   for (const run of beats.flatMap((beat) => beat.runs)) {
-    let tokens = runs.get(run.jobId);
-    if (!tokens) runs.set(run.jobId, (tokens = new Set()));
+    const tokens = runs.get(run.jobId) ?? new Set<number | null>();
     tokens.add(run.runToken);
+    runs.set(run.jobId, tokens);
   }
   return runs;
 }
