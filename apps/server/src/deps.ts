@@ -1,9 +1,9 @@
 import type { DownloadJobData } from '@paidflow/contracts';
 import type { Db } from '@paidflow/db';
+import type { Logger } from '@paidflow/runtime';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ServerEnv } from './env.ts';
-import type { Logger } from './logger.ts';
 import type { ServerMetrics } from './metrics.ts';
 import type { Notifier } from './notify/notifier.ts';
 import type { RealtimeHub } from './realtime/hub.ts';

@@ -1,8 +1,8 @@
+import { withTimeout } from '@paidflow/runtime';
 import { sql } from 'drizzle-orm';
 import type { AppDeps } from './deps.ts';
 import { type Route, sendJson } from './http.ts';
 import type { ServerMetrics } from './metrics.ts';
-import { withTimeout } from './timeout.ts';
 
 async function check(run: () => Promise<unknown>): Promise<{ ok: boolean; error?: string }> {
   try {

@@ -1,12 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import { createDb } from '@paidflow/db';
+import { createLogger, createRedis } from '@paidflow/runtime';
 import { initTRPC } from '@trpc/server';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { healthRoutes } from './health.ts';
 import { createHttpServer, MAX_BODY_BYTES } from './http.ts';
-import { createLogger } from './logger.ts';
 import { createServerMetrics } from './metrics.ts';
-import { createRedis } from './redis.ts';
 import { startTestServer, type TestServer } from './testing/pipeline-fixtures.ts';
 
 let t: TestServer;

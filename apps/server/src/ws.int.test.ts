@@ -6,13 +6,13 @@ import {
   type TaskStatusEvent,
 } from '@paidflow/contracts';
 import { adminSessions, transitionTask } from '@paidflow/db';
+import { createLogger } from '@paidflow/runtime';
 import { eq } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { startServer } from './app.ts';
 import { endSession, hashToken } from './auth/session.ts';
-import { createLogger } from './logger.ts';
 import { publishLive } from './realtime/publisher.ts';
 import { collect, liveClient, sendOrderSubscription } from './testing/live-client.ts';
 import { createPaidOrder, createTestAdmin, type TestAdmin } from './testing/live-fixtures.ts';

@@ -9,12 +9,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createLogger } from '@paidflow/runtime';
 import { insertTasks, orders } from '../../../packages/db/src/index.ts';
 import { createTestDatabase, type TestDatabase } from '../../../packages/db/src/testing.ts';
 import { startServer } from '../../server/src/app.ts';
 import { ensureDemoAdmins } from '../../server/src/auth/admins.ts';
 import { testEnv as serverTestEnv } from '../../server/src/env.ts';
-import { createLogger } from '../../server/src/logger.ts';
 import {
   deleteRedisPrefix,
   nextOrderCode,

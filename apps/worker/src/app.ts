@@ -1,16 +1,15 @@
 import { DOWNLOAD_QUEUE, redisNamespace } from '@paidflow/contracts';
+import type { Logger } from '@paidflow/runtime';
+import { createRedis, runAll } from '@paidflow/runtime';
 import { Queue, Worker } from 'bullmq';
-import { backoffStrategy } from './backoff.ts';
 import { createCancellationListener } from './cancellation.ts';
 import type { WorkerEnv } from './env.ts';
 import { JobStopped } from './errors.ts';
 import { type HealthServer, startHealthServer } from './health.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import { type ActiveRun, createDownloadProcessor } from './jobs/download.ts';
-import type { Logger } from './logger.ts';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.ts';
 import { createProgressPublisher } from './progress.ts';
-import { createRedis, runAll } from './redis.ts';
 import { createServerClient } from './server-client.ts';
 
 export interface RunningWorker {
@@ -67,7 +66,6 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
     lockDuration: env.WORKER_LOCK_DURATION_MS,
     stalledInterval: env.WORKER_STALLED_INTERVAL_MS,
     maxStalledCount: 2,
-    settings: { backoffStrategy },
     autorun: true,
   });
   let workerErrorLogged = false;

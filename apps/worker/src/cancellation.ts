@@ -4,8 +4,8 @@ import {
   type RedisNamespace,
   type TaskStatusEvent,
 } from '@paidflow/contracts';
-import type { Logger } from './logger.ts';
-import { createRedis } from './redis.ts';
+import type { Logger } from '@paidflow/runtime';
+import { createRedis } from '@paidflow/runtime';
 
 export interface CancellationWatch {
   /** Resolves once the subscription is active (or failed: cancellation then reaches the job through the server's answers). */

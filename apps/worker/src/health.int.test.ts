@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { createLogger } from '@paidflow/runtime';
 import { afterEach, expect, test } from 'vitest';
 import { deleteRedisPrefix } from '../../server/src/testing/redis-prefix.ts';
 import { type RunningWorker, startWorker } from './app.ts';
 import { testEnv } from './env.ts';
-import { createLogger } from './logger.ts';
 
 let worker: RunningWorker | null = null;
 const prefixes: Array<{ url: string; prefix: string }> = [];

@@ -1,10 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Logger } from '@paidflow/runtime';
+import { withTimeout } from '@paidflow/runtime';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Logger } from './logger.ts';
 import type { WorkerMetrics } from './metrics.ts';
-import { withTimeout } from './timeout.ts';
 
 export interface HealthServer {
   port: number;

@@ -7,8 +7,8 @@ import {
   type WorkerRun,
   workerHeartbeatKey,
 } from '@paidflow/contracts';
+import type { Logger } from '@paidflow/runtime';
 import type { Redis } from 'ioredis';
-import type { Logger } from './logger.ts';
 
 /**
  * Writes this process's WorkerHeartbeat every WORKER_HEARTBEAT_SECONDS with a TTL of three beats,

@@ -1,8 +1,8 @@
 import { ERROR_TYPES, PIPELINE_STEPS } from '@paidflow/contracts';
+import type { Logger } from '@paidflow/runtime';
+import { withTimeout } from '@paidflow/runtime';
 import type { Queue } from 'bullmq';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { Logger } from './logger.ts';
-import { withTimeout } from './timeout.ts';
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed'] as const;
 

@@ -9,10 +9,10 @@ import {
   redisNamespace,
   type TaskProgress,
 } from '@paidflow/contracts';
+import { createLogger } from '@paidflow/runtime';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { deleteRedisPrefix } from '../../server/src/testing/redis-prefix.ts';
-import { createLogger } from './logger.ts';
 import { createProgressPublisher } from './progress.ts';
 
 const namespace = redisNamespace(`test-${randomUUID()}`);

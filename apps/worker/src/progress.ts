@@ -7,8 +7,8 @@ import {
   type RedisNamespace,
   type TaskProgress,
 } from '@paidflow/contracts';
+import type { Logger } from '@paidflow/runtime';
 import type { Redis } from 'ioredis';
-import type { Logger } from './logger.ts';
 
 /** At most one task:{id}:progress message per task per this many ms. */
 export const TASK_PROGRESS_INTERVAL_MS = 250;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { downloadTasks, insertTasks, orderAuditLogs, orders } from '@paidflow/db';
 import { createTestDatabase, type TestDatabase } from '@paidflow/db/testing';
+import { createLogger } from '@paidflow/runtime';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type RunningServer, startServer } from '../../server/src/app.ts';
@@ -9,7 +10,6 @@ import { freePort } from '../../server/src/testing/net.ts';
 import { deleteRedisPrefix } from '../../server/src/testing/pipeline-fixtures.ts';
 import { DEV_WORKER_TOKEN } from './env.ts';
 import { classify, JobStopped } from './errors.ts';
-import { createLogger } from './logger.ts';
 import { createServerClient, ServerCallError } from './server-client.ts';
 
 const logger = createLogger('silent');

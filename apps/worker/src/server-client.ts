@@ -8,11 +8,11 @@ import type {
   WorkerTransitionResult,
 } from '@paidflow/contracts';
 import { WORKER_RUN_SUPERSEDED_STATUS } from '@paidflow/contracts';
+import { jitteredBackoffMs, type Logger } from '@paidflow/runtime';
 import type { AppRouter } from '@paidflow/server';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import superjson from 'superjson';
 import { JobStopped } from './errors.ts';
-import type { Logger } from './logger.ts';
 
 /**
  * The worker procedures, as the pipeline sees them. Every call is idempotent on the server. A
@@ -116,7 +116,7 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
         if (!isTransient(error) || Date.now() >= deadline) {
           throw new ServerCallError(procedure, status, message, { cause: error });
         }
-        const delay = Math.min(5_000, 200 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+        const delay = jitteredBackoffMs(attempt, 200, 5_000);
         options.logger.warn({ procedure, attempt, status, err: message }, 'server call failed; retrying');
         await sleep(Math.min(delay, Math.max(0, deadline - Date.now())), signal);
       }

@@ -1,9 +1,12 @@
 import { expect, test } from 'vitest';
 import {
   CourseManifest,
+  DOWNLOAD_ATTEMPTS,
+  DOWNLOAD_JOB_OPTIONS,
   DOWNLOAD_QUEUE,
   DownloadJobData,
   downloadJobId,
+  downloadJobOptions,
   parseDownloadJobId,
 } from './jobs.ts';
 
@@ -109,4 +112,16 @@ test('DownloadJobData counts the attempts earlier jobs used, none by default', (
   });
   expect(DownloadJobData.parse({ taskId: 7, orderId: 1 }).attemptsBefore).toBeUndefined();
   expect(DownloadJobData.safeParse({ taskId: 7, orderId: 1, attemptsBefore: -1 }).success).toBe(false);
+});
+
+test('a job gets what is left of the attempt budget, and at least one attempt', () => {
+  expect(downloadJobOptions(0)).toBe(DOWNLOAD_JOB_OPTIONS);
+  expect(DOWNLOAD_JOB_OPTIONS.attempts).toBe(DOWNLOAD_ATTEMPTS);
+  expect(downloadJobOptions(1)).toMatchObject({
+    attempts: DOWNLOAD_ATTEMPTS - 1,
+    backoff: { type: 'exponential' },
+  });
+  expect(downloadJobOptions(DOWNLOAD_ATTEMPTS + 2).attempts).toBe(1);
+  // Dead letters are kept until someone acts.
+  expect(DOWNLOAD_JOB_OPTIONS.removeOnFail).toBe(false);
 });

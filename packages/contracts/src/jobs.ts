@@ -25,6 +25,28 @@ export const JobId = z.string().min(1).max(128);
 /** Attempts a task gets in all, across every job of one enqueue chain (an operator retry starts anew). */
 export const DOWNLOAD_ATTEMPTS = 3;
 
+/**
+ * The retry policy, in one place: the BullMQ options of every download job (the outbox drainer
+ * adds the jobs with them; the worker relies on them). 3 attempts in all, exponential backoff
+ * with jitter between them (1 s, 2 s, 4 s... each reduced by up to half at random, BullMQ's own
+ * `jitter`), completed jobs trimmed after an hour, failed jobs kept as dead letters until someone
+ * acts. Structurally a BullMQ JobsOptions (contracts do not depend on BullMQ).
+ */
+export const DOWNLOAD_JOB_OPTIONS = {
+  attempts: DOWNLOAD_ATTEMPTS,
+  backoff: { type: 'exponential', delay: 1000, jitter: 0.5 },
+  removeOnComplete: { age: 3600, count: 1000 },
+  removeOnFail: false,
+} as const;
+
+/** A job's options when earlier jobs of its task used `attemptsBefore` attempts: only what is left. */
+export function downloadJobOptions(attemptsBefore: number): Omit<typeof DOWNLOAD_JOB_OPTIONS, 'attempts'> & {
+  attempts: number;
+} {
+  if (attemptsBefore <= 0) return DOWNLOAD_JOB_OPTIONS;
+  return { ...DOWNLOAD_JOB_OPTIONS, attempts: Math.max(1, DOWNLOAD_ATTEMPTS - attemptsBefore) };
+}
+
 /** The job id for a task's nth enqueue: BullMQ ignores a second add with the same id. */
 export function downloadJobId(taskId: number, generation: number): string {
   return `task-${taskId}-${generation}`;

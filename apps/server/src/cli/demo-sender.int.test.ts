@@ -1,8 +1,8 @@
 import { orderAuditLogs, orders } from '@paidflow/db';
 import { placeDemoOrder } from '@paidflow/db/seed';
+import { createLogger } from '@paidflow/runtime';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { createLogger } from '../logger.ts';
 import { createOrder, startTestServer, TEST_SECRET, type TestServer } from '../testing/pipeline-fixtures.ts';
 import { payOnePendingOrder } from './demo-sender.ts';
 

@@ -3,10 +3,10 @@ import type { SepayTransaction } from '@paidflow/contracts';
 import { EnvDatabaseUrl, EnvList, EnvLogLevel, parseEnvOrExit } from '@paidflow/contracts';
 import { createDb, type Db, orders } from '@paidflow/db';
 import { placeDemoOrder } from '@paidflow/db/seed';
+import { createLogger, type Logger } from '@paidflow/runtime';
 import { and, asc, eq, gt, notInArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { DEV_WEBHOOK_SECRET } from '../env.ts';
-import { createLogger, type Logger } from '../logger.ts';
 import { WEBHOOK_PATH } from '../webhooks/sepay.ts';
 import { signedWebhookRequest } from '../webhooks/signature.ts';
 

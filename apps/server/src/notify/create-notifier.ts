@@ -1,5 +1,5 @@
+import type { Logger } from '@paidflow/runtime';
 import type { ServerEnv } from '../env.ts';
-import type { Logger } from '../logger.ts';
 import { createLogNotifier } from './log-notifier.ts';
 import type { Notifier } from './notifier.ts';
 import { createSmtpNotifier } from './smtp-notifier.ts';

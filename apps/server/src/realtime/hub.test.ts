@@ -1,7 +1,7 @@
 import { redisNamespace } from '@paidflow/contracts';
+import { createLogger } from '@paidflow/runtime';
 import { Registry } from 'prom-client';
 import { afterEach, expect, test } from 'vitest';
-import { createLogger } from '../logger.ts';
 import { createRealtimeHub, type HubItem, RESYNC, type RealtimeHub } from './hub.ts';
 import { createRealtimeMetrics } from './metrics.ts';
 

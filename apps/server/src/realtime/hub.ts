@@ -7,8 +7,8 @@ import {
   SESSION_REVOKED_CHANNEL,
   SessionRevoked,
 } from '@paidflow/contracts';
+import type { Logger } from '@paidflow/runtime';
 import { Redis } from 'ioredis';
-import type { Logger } from '../logger.ts';
 import type { RealtimeMetrics } from './metrics.ts';
 import { markPlainJson } from './plain-json.ts';
 

@@ -1,7 +1,7 @@
 import { type LiveSnapshot, type LiveUpdate, redisNamespace } from '@paidflow/contracts';
+import { createLogger } from '@paidflow/runtime';
 import { Registry } from 'prom-client';
 import { afterEach, expect, test } from 'vitest';
-import { createLogger } from '../logger.ts';
 import { createRealtimeHub, type RealtimeHub } from './hub.ts';
 import { type LiveStreamOptions, liveStream } from './live-stream.ts';
 import { createRealtimeMetrics } from './metrics.ts';

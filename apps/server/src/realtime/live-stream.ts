@@ -1,7 +1,7 @@
 import type { LiveEvent, LiveSnapshot, LiveUpdate } from '@paidflow/contracts';
+import type { Logger } from '@paidflow/runtime';
 import { TRPCError, type TrackedEnvelope, tracked } from '@trpc/server';
 import type { WebSocket } from 'ws';
-import type { Logger } from '../logger.ts';
 import { type HubItem, RESYNC, type RealtimeHub, type Topic } from './hub.ts';
 import { LiveQueue } from './live-queue.ts';
 import type { RealtimeMetrics } from './metrics.ts';

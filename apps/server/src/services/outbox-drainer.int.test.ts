@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { DOWNLOAD_JOB_OPTIONS } from '@paidflow/contracts';
 import { insertOutboxRows, outbox, pendingOutboxRows } from '@paidflow/db';
 import { eq } from 'drizzle-orm';
 import { Redis } from 'ioredis';
@@ -12,7 +13,6 @@ import {
   type TestServer,
   waitFor,
 } from '../testing/pipeline-fixtures.ts';
-import { DOWNLOAD_JOB_OPTIONS } from './outbox-drainer.ts';
 
 /** A Redis of the test's own, that the test can stop and start again (empty, like after a crash). */
 async function startRedis(port: number): Promise<ChildProcess> {

@@ -1,4 +1,4 @@
-import { DOWNLOAD_ATTEMPTS, DownloadJobData } from '@paidflow/contracts';
+import { DownloadJobData, downloadJobOptions } from '@paidflow/contracts';
 import {
   claimOutboxBatch,
   type Db,
@@ -9,30 +9,11 @@ import {
   NOTIFICATION_TOPIC,
   type OutboxRow,
 } from '@paidflow/db';
-import type { JobsOptions } from 'bullmq';
+import { jitteredBackoffMs, withTimeout } from '@paidflow/runtime';
 import { z } from 'zod';
 import type { AppDeps } from '../deps.ts';
 import { deliverNotification, recordNotificationFailed } from '../notify/deliver.ts';
 import { NotificationPayload } from '../notify/payloads.ts';
-import { withTimeout } from '../timeout.ts';
-
-/**
- * The options of every download job. The worker relies on them: 3 attempts in all, exponential
- * backoff with jitter between them (1 s, 2 s, 4 s... each reduced by up to half at random),
- * completed jobs trimmed after an hour, failed jobs kept as dead letters until someone acts.
- */
-export const DOWNLOAD_JOB_OPTIONS = {
-  attempts: DOWNLOAD_ATTEMPTS,
-  backoff: { type: 'exponential', delay: 1000, jitter: 0.5 },
-  removeOnComplete: { age: 3600, count: 1000 },
-  removeOnFail: false,
-} as const satisfies JobsOptions;
-
-/** A job's options when earlier jobs of its task used `attemptsBefore` attempts: only what is left. */
-export function downloadJobOptions(attemptsBefore: number): JobsOptions {
-  if (attemptsBefore <= 0) return DOWNLOAD_JOB_OPTIONS;
-  return { ...DOWNLOAD_JOB_OPTIONS, attempts: Math.max(1, DOWNLOAD_ATTEMPTS - attemptsBefore) };
-}
 
 const DownloadRowPayload = DownloadJobData.extend({ jobId: z.string().min(1).max(128) });
 
@@ -58,11 +39,6 @@ export interface OutboxDrainer {
   drainOnce(): Promise<DrainResult>;
   /** Stops polling and waits for a pass in progress to finish. */
   stop(): Promise<void>;
-}
-
-function backoffMs(failures: number, baseMs: number, capMs: number): number {
-  const exp = Math.min(capMs, baseMs * 2 ** Math.max(0, failures - 1));
-  return exp / 2 + Math.random() * (exp / 2);
 }
 
 function errorText(error: unknown): string {
@@ -125,7 +101,7 @@ export function createOutboxDrainer(deps: DrainerDeps, options: { intervalMs?: n
       );
     } catch (error) {
       queueFailures++;
-      queueRetryAt = Date.now() + backoffMs(queueFailures, intervalMs, 10_000);
+      queueRetryAt = Date.now() + jitteredBackoffMs(queueFailures, intervalMs, 10_000);
       await markOutboxFailed(
         tx,
         valid.map(({ row }) => row.id),
@@ -183,7 +159,7 @@ export function createOutboxDrainer(deps: DrainerDeps, options: { intervalMs?: n
       }
       logger.warn({ err: error, outboxId: row.id, attempts }, 'notification not delivered; will retry');
       await markOutboxFailed(tx, [row.id], errorText(error));
-      rowRetryAt.set(row.id, Date.now() + backoffMs(attempts, 1000, 300_000));
+      rowRetryAt.set(row.id, Date.now() + jitteredBackoffMs(attempts, 1000, 300_000));
     }
   }
 

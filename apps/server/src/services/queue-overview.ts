@@ -5,11 +5,11 @@ import {
   QueueOverviewInput,
 } from '@paidflow/contracts';
 import { downloadTasks, orders } from '@paidflow/db';
+import { withTimeout } from '@paidflow/runtime';
 import type { Job } from 'bullmq';
 import { eq, inArray } from 'drizzle-orm';
 import type { AppDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
-import { withTimeout } from '../timeout.ts';
 
 type QueueDeps = Pick<AppDeps, 'db' | 'queue' | 'logger'>;
 

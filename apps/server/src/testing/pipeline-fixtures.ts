@@ -2,10 +2,10 @@ import { randomInt, randomUUID } from 'node:crypto';
 import type { SepayTransaction } from '@paidflow/contracts';
 import { type Db, insertTasks, orderAuditLogs, orders } from '@paidflow/db';
 import { createTestDatabase, type TestDatabase } from '@paidflow/db/testing';
+import { createLogger } from '@paidflow/runtime';
 import { eq } from 'drizzle-orm';
 import { type RunningServer, startServer } from '../app.ts';
 import { type ServerEnv, testEnv } from '../env.ts';
-import { createLogger } from '../logger.ts';
 import { signatureHeader } from '../webhooks/signature.ts';
 import { deleteRedisPrefix } from './redis-prefix.ts';
 

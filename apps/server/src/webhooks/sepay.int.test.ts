@@ -1,10 +1,10 @@
 import { latestKey, redisNamespace } from '@paidflow/contracts';
 import { downloadTasks, outbox, paymentTransactions } from '@paidflow/db';
+import { createLogger } from '@paidflow/runtime';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startServer } from '../app.ts';
 import { testEnv } from '../env.ts';
-import { createLogger } from '../logger.ts';
 import { callerFor, orderRow } from '../testing/live-fixtures.ts';
 import {
   auditEventsOf,

@@ -1,4 +1,4 @@
-import { createLogger } from '../logger.ts';
+import { createLogger, stopOnSignals } from '@paidflow/runtime';
 import { startCourseSource } from './course-source.ts';
 import { loadCourseSourceEnv } from './env.ts';
 
@@ -22,8 +22,4 @@ logger.info(
   'course source listening',
 );
 
-async function shutdown(): Promise<void> {
-  await source.close();
-  process.exit(0);
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void shutdown());
+stopOnSignals({ logger, stop: () => source.close(), forceAfterMs: 5_000 });

@@ -1,11 +1,11 @@
 import { rm } from 'node:fs/promises';
 import { DownloadJobData, type PipelineStep } from '@paidflow/contracts';
+import type { Logger } from '@paidflow/runtime';
 import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import { z } from 'zod';
 import type { CancellationListener } from '../cancellation.ts';
 import type { WorkerEnv } from '../env.ts';
 import { classify, describeError, JobStopped, stoppedReason } from '../errors.ts';
-import type { Logger } from '../logger.ts';
 import type { WorkerMetrics } from '../metrics.ts';
 import type { ProgressPublisher } from '../progress.ts';
 import { ServerCallError, type ServerClient } from '../server-client.ts';

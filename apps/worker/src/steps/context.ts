@@ -1,6 +1,6 @@
 import type { PipelineStep } from '@paidflow/contracts';
+import type { Logger } from '@paidflow/runtime';
 import type { WorkerEnv } from '../env.ts';
-import type { Logger } from '../logger.ts';
 import type { ProgressPublisher } from '../progress.ts';
 import type { ServerClient } from '../server-client.ts';
 

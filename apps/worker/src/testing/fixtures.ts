@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseChannelMessage, redisNamespace } from '@paidflow/contracts';
+import { createLogger } from '@paidflow/runtime';
 import { Redis } from 'ioredis';
 import type { ServerEnv } from '../../../server/src/env.ts';
 import {
@@ -21,7 +22,6 @@ import {
 import { type RunningWorker, startWorker } from '../app.ts';
 import { type CourseSource, startCourseSource } from '../course-source/course-source.ts';
 import { testEnv, type WorkerEnv } from '../env.ts';
-import { createLogger } from '../logger.ts';
 
 export { postWebhook, sepayTransaction, type TestServer, waitFor };
 

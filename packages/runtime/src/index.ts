@@ -1,0 +1,5 @@
+export * from './backoff.ts';
+export * from './logger.ts';
+export * from './redis.ts';
+export * from './shutdown.ts';
+export * from './timeout.ts';
