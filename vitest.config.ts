@@ -9,7 +9,11 @@ export default defineConfig({
           name: 'unit',
           // Projects with different worker limits need their own group: units first, then the rest.
           sequence: { groupOrder: 0 },
-          include: ['{apps,packages}/*/src/**/*.test.{ts,tsx}', 'bench/**/*.test.ts', 'scripts/**/*.test.ts'],
+          include: [
+            '{apps,packages,tools}/*/src/**/*.test.{ts,tsx}',
+            'bench/**/*.test.ts',
+            'scripts/**/*.test.ts',
+          ],
           exclude: ['**/*.int.test.*', '**/node_modules/**'],
           setupFiles: ['./scripts/test-setup.ts'],
         },
@@ -18,7 +22,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           sequence: { groupOrder: 1 },
-          include: ['{apps,packages}/*/src/**/*.int.test.{ts,tsx}', 'bench/**/*.int.test.ts'],
+          include: ['{apps,packages,tools}/*/src/**/*.int.test.{ts,tsx}', 'bench/**/*.int.test.ts'],
           exclude: ['**/node_modules/**'],
           setupFiles: ['./scripts/test-setup.ts'],
           testTimeout: 60_000,

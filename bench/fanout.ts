@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createTestDatabase } from '@paidflow/db/testing';
-import { deleteRedisPrefix } from '../apps/server/src/testing/redis-prefix.ts';
+import { deleteRedisPrefix } from '@paidflow/server/testing';
 import { bareWsClient, type ClientPlan, type Closer, socketIoClient, trpcClient } from './fanout/clients.ts';
 import type { PeerMessage } from './fanout/peer-common.ts';
 import { cpuSecondsOf, rssOf } from './fanout/proc.ts';

@@ -12,10 +12,10 @@
 // Prints a table, then one JSON line of every figure as the last line.
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { startCourseSource } from '@paidflow/course-source';
 import { createTestDatabase } from '@paidflow/db/testing';
-import { deleteRedisPrefix } from '../apps/server/src/testing/redis-prefix.ts';
-import { startCourseSource } from '../apps/worker/src/course-source/course-source.ts';
-import { fetchManifest } from '../apps/worker/src/steps/enroll.ts';
+import { deleteRedisPrefix } from '@paidflow/server/testing';
+import { fetchManifest } from '@paidflow/worker/testing';
 import { printReport, progressLog } from './lib/report.ts';
 import { startServerProcess } from './lib/server-process.ts';
 import { summarize } from './lib/stats.ts';

@@ -236,7 +236,7 @@ async function start(args) {
   pnpm(['--filter', '@paidflow/web', 'run', 'build']);
   log('database migrated and seeded, web app built');
   supervise([
-    { name: 'course-source', cwd: 'apps/worker', args: ['src/course-source/main.ts'] },
+    { name: 'course-source', cwd: 'tools/course-source', args: ['src/main.ts'] },
     {
       name: 'server',
       cwd: 'apps/server',

@@ -1,9 +1,9 @@
+import { cookieWebSocket } from '@paidflow/server/testing';
 import { createTRPCUntypedClient, createWSClient, type TRPCWebSocketClient, wsLink } from '@trpc/client';
 import type { AnyRouter } from '@trpc/server';
 import { io, type Socket } from 'socket.io-client';
 import superjson from 'superjson';
 import WebSocket from 'ws';
-import { cookieWebSocket } from '../../apps/server/src/testing/live-client.ts';
 import type { Recorder } from './recorder.ts';
 
 export interface ClientPlan {

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { adminSessions, adminUsers, type Db, downloadTasks, orders } from '@paidflow/db';
+import { hashToken, SESSION_COOKIE } from '@paidflow/server/testing';
 import { eq } from 'drizzle-orm';
-import { SESSION_COOKIE } from '../../apps/server/src/auth/cookies.ts';
-import { hashToken } from '../../apps/server/src/auth/session.ts';
 
 export interface FanoutTopology {
   /** Each order with its task ids. */

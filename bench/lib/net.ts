@@ -1,1 +1,1 @@
-export { freePort } from '../../apps/server/src/testing/net.ts';
+export { freePort } from '@paidflow/server/testing';

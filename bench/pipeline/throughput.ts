@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { CourseManifest } from '@paidflow/contracts';
+import { downloadFiles } from '@paidflow/worker/testing';
 import { Queue, Worker } from 'bullmq';
-import { downloadFiles } from '../../apps/worker/src/steps/download.ts';
 
 /**
  * Throughput of I/O-bound jobs: each job streams one throttled file from the course source to

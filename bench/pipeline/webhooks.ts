@@ -1,5 +1,5 @@
 import { type Db, downloadTasks, orders } from '@paidflow/db';
-import { signedWebhookRequest } from '../../apps/server/src/webhooks/signature.ts';
+import { signedWebhookRequest } from '@paidflow/server/testing';
 
 /** Pending orders to pay, each with two pending tasks, inserted in bulk. Returns their codes. */
 export async function seedPendingOrders(db: Db, count: number, amount: number): Promise<string[]> {

@@ -9,21 +9,20 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type CourseSource, startCourseSource } from '@paidflow/course-source';
 import { createLogger } from '@paidflow/runtime';
-import { insertTasks, orders } from '../../../packages/db/src/index.ts';
-import { createTestDatabase, type TestDatabase } from '../../../packages/db/src/testing.ts';
-import { startServer } from '../../server/src/app.ts';
-import { ensureDemoAdmins } from '../../server/src/auth/admins.ts';
-import { testEnv as serverTestEnv } from '../../server/src/env.ts';
 import {
   deleteRedisPrefix,
+  ensureDemoAdmins,
   nextOrderCode,
   postWebhook,
   sepayTransaction,
-} from '../../server/src/testing/pipeline-fixtures.ts';
-import { startWorker } from '../../worker/src/app.ts';
-import { type CourseSource, startCourseSource } from '../../worker/src/course-source/course-source.ts';
-import { testEnv as workerTestEnv } from '../../worker/src/env.ts';
+  testEnv as serverTestEnv,
+  startServer,
+} from '@paidflow/server/testing';
+import { startWorker, testEnv as workerTestEnv } from '@paidflow/worker/testing';
+import { insertTasks, orders } from '../../../packages/db/src/index.ts';
+import { createTestDatabase, type TestDatabase } from '../../../packages/db/src/testing.ts';
 
 export const WEB_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const WEB_DIST = path.join(WEB_ROOT, 'dist');

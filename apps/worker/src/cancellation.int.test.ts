@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { encodeChannelMessage, publishCommands, redisNamespace } from '@paidflow/contracts';
+import { deleteRedisPrefix } from '@paidflow/server/testing';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { deleteRedisPrefix } from '../../server/src/testing/redis-prefix.ts';
 import { type CancellationListener, createCancellationListener } from './cancellation.ts';
 
 const namespace = redisNamespace(`test-${randomUUID()}`);

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CourseManifest, redisNamespace, WorkerHeartbeat, workerHeartbeatKey } from '@paidflow/contracts';
 import { downloadTasks, orderAuditLogs } from '@paidflow/db';
+import { type PrivateRedis, startPrivateRedis } from '@paidflow/server/testing';
 import { afterEach, expect, test } from 'vitest';
-import { type PrivateRedis, startPrivateRedis } from '../../server/src/testing/private-redis.ts';
 import {
   createPaidOrder,
   type Pipeline,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createLogger } from '@paidflow/runtime';
+import { deleteRedisPrefix } from '@paidflow/server/testing';
 import { afterEach, expect, test } from 'vitest';
-import { deleteRedisPrefix } from '../../server/src/testing/redis-prefix.ts';
 import { type RunningWorker, startWorker } from './app.ts';
 import { testEnv } from './env.ts';
 

@@ -10,8 +10,8 @@ import {
   workerHeartbeatKey,
 } from '@paidflow/contracts';
 import { downloadTasks, orderAuditLogs } from '@paidflow/db';
+import { cancelTask } from '@paidflow/server/testing';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
-import { cancelTask } from '../../server/src/services/operator-actions.ts';
 import type { RunningWorker } from './app.ts';
 import { createPaidOrder, type Pipeline, startPipeline, waitFor } from './testing/fixtures.ts';
 

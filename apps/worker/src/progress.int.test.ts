@@ -10,9 +10,9 @@ import {
   type TaskProgress,
 } from '@paidflow/contracts';
 import { createLogger } from '@paidflow/runtime';
+import { deleteRedisPrefix } from '@paidflow/server/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { deleteRedisPrefix } from '../../server/src/testing/redis-prefix.ts';
 import { createProgressPublisher } from './progress.ts';
 
 const namespace = redisNamespace(`test-${randomUUID()}`);

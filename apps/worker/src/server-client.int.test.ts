@@ -2,12 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { downloadTasks, insertTasks, orderAuditLogs, orders } from '@paidflow/db';
 import { createTestDatabase, type TestDatabase } from '@paidflow/db/testing';
 import { createLogger } from '@paidflow/runtime';
+import {
+  deleteRedisPrefix,
+  freePort,
+  type RunningServer,
+  testEnv as serverTestEnv,
+  startServer,
+} from '@paidflow/server/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { type RunningServer, startServer } from '../../server/src/app.ts';
-import { testEnv as serverTestEnv } from '../../server/src/env.ts';
-import { freePort } from '../../server/src/testing/net.ts';
-import { deleteRedisPrefix } from '../../server/src/testing/pipeline-fixtures.ts';
 import { DEV_WORKER_TOKEN } from './env.ts';
 import { classify, JobStopped } from './errors.ts';
 import { createServerClient, ServerCallError } from './server-client.ts';

@@ -3,8 +3,8 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import os from 'node:os';
 import path from 'node:path';
 import type { CourseManifest } from '@paidflow/contracts';
+import { type CourseSource, startCourseSource } from '@paidflow/course-source';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
-import { type CourseSource, startCourseSource } from '../course-source/course-source.ts';
 import { classify, IntegrityError } from '../errors.ts';
 import { type DownloadFilesOptions, downloadFiles } from './download.ts';
 import { fetchManifest } from './enroll.ts';

@@ -8,9 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseChannelMessage, redisNamespace } from '@paidflow/contracts';
+import { type CourseSource, startCourseSource } from '@paidflow/course-source';
 import { createLogger } from '@paidflow/runtime';
-import { Redis } from 'ioredis';
-import type { ServerEnv } from '../../../server/src/env.ts';
+import type { ServerEnv } from '@paidflow/server/testing';
 import {
   createOrder,
   postWebhook,
@@ -18,9 +18,9 @@ import {
   startTestServer,
   type TestServer,
   waitFor,
-} from '../../../server/src/testing/pipeline-fixtures.ts';
+} from '@paidflow/server/testing';
+import { Redis } from 'ioredis';
 import { type RunningWorker, startWorker } from '../app.ts';
-import { type CourseSource, startCourseSource } from '../course-source/course-source.ts';
 import { testEnv, type WorkerEnv } from '../env.ts';
 
 export { postWebhook, sepayTransaction, type TestServer, waitFor };
