@@ -1,3 +1,5 @@
+import { someCause } from '@paidflow/db';
+
 /** The codes a service may fail with; mapped to tRPC and HTTP codes in one place (trpc/init.ts, http.ts). */
 export type AppErrorCode =
   | 'INVALID_INPUT'
@@ -44,15 +46,10 @@ const UNAVAILABLE_CODES = new Set([
 
 /** True when an error means MySQL (or Redis) cannot be reached: the caller should retry later. */
 export function isUnavailableError(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current; depth++) {
-    const code = (current as { code?: unknown }).code;
+  return someCause(error, (cause) => {
+    const code = (cause as { code?: unknown }).code;
     if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
-    if (current instanceof AppError && current.code === 'UNAVAILABLE') return true;
-    if (/connect|Connection is closed|pool is closed/i.test(String((current as Error).message ?? ''))) {
-      if ((current as Error).name !== 'AppError') return true;
-    }
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
+    if (cause instanceof AppError) return cause.code === 'UNAVAILABLE';
+    return /connect|Connection is closed|pool is closed/i.test(String((cause as Error).message ?? ''));
+  });
 }

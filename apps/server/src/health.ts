@@ -1,5 +1,5 @@
+import { pingDatabase } from '@paidflow/db';
 import { withTimeout } from '@paidflow/runtime';
-import { sql } from 'drizzle-orm';
 import type { AppDeps } from './deps.ts';
 import { type Route, sendJson } from './http.ts';
 import type { ServerMetrics } from './metrics.ts';
@@ -26,7 +26,7 @@ export function healthRoutes(deps: AppDeps, metrics: ServerMetrics): Route[] {
       path: '/readyz',
       handler: async (_req, res) => {
         const [mysql, redis] = await Promise.all([
-          check(() => deps.db.execute(sql`SELECT 1`)),
+          check(() => pingDatabase(deps.db)),
           check(() => deps.redis.ping()),
         ]);
         const ok = mysql.ok && redis.ok;

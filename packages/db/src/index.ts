@@ -1,4 +1,5 @@
 export * from './client.ts';
+export * from './errors.ts';
 export * from './migrate.ts';
 export * from './queries/index.ts';
 export * as schema from './schema.ts';

@@ -1,10 +1,9 @@
 import { pathToFileURL } from 'node:url';
 import type { SepayTransaction } from '@paidflow/contracts';
 import { EnvDatabaseUrl, EnvList, EnvLogLevel, parseEnvOrExit } from '@paidflow/contracts';
-import { createDb, type Db, orders } from '@paidflow/db';
+import { createDb, type Db, oldestPendingOrder } from '@paidflow/db';
 import { placeDemoOrder } from '@paidflow/db/seed';
 import { createLogger, type Logger } from '@paidflow/runtime';
-import { and, asc, eq, gt, notInArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { DEV_WEBHOOK_SECRET } from '../env.ts';
 import { WEBHOOK_PATH } from '../webhooks/sepay.ts';
@@ -75,19 +74,7 @@ export async function payOnePendingOrder(
   options: DemoSenderOptions,
   tried: Set<number>,
 ): Promise<DemoResult> {
-  const [order] = await options.db
-    .select()
-    .from(orders)
-    .where(
-      and(
-        eq(orders.payment_status, 'pending'),
-        eq(orders.order_status, 'pending'),
-        gt(orders.total_tasks, 0),
-        tried.size > 0 ? notInArray(orders.id, [...tried]) : undefined,
-      ),
-    )
-    .orderBy(asc(orders.id))
-    .limit(1);
+  const order = await oldestPendingOrder(options.db, tried);
   if (!order) return { kind: 'idle' };
   const id = nextTransactionId();
   const transaction: SepayTransaction = {

@@ -1,5 +1,4 @@
-import { appendAuditEvents, type DbOrTx, downloadTasks, orders } from '@paidflow/db';
-import { asc, eq } from 'drizzle-orm';
+import { appendAuditEvents, type DbOrTx, findOrder, tasksForNotification } from '@paidflow/db';
 import type { Notifier } from './notifier.ts';
 import type { NotificationPayload } from './payloads.ts';
 
@@ -20,19 +19,10 @@ export async function deliverNotification(
   outboxId: number,
   payload: NotificationPayload,
 ): Promise<'sent' | 'skipped'> {
-  const [order] = await tx.select().from(orders).where(eq(orders.id, payload.orderId));
+  const order = await findOrder(tx, payload.orderId);
   if (!order) return 'skipped';
   if (payload.kind === 'order_completed') {
-    const tasks = await tx
-      .select({
-        id: downloadTasks.id,
-        title: downloadTasks.title,
-        status: downloadTasks.status,
-        drive_link: downloadTasks.drive_link,
-      })
-      .from(downloadTasks)
-      .where(eq(downloadTasks.order_id, order.id))
-      .orderBy(asc(downloadTasks.id));
+    const tasks = await tasksForNotification(tx, order.id);
     await deps.notifier.sendOrderCompleted({ order, tasks });
     await appendAuditEvents(tx, [
       {
@@ -85,7 +75,7 @@ export async function recordNotificationFailed(
   error: string,
   attempts: number,
 ): Promise<void> {
-  const [order] = await tx.select({ id: orders.id }).from(orders).where(eq(orders.id, payload.orderId));
+  const order = await findOrder(tx, payload.orderId);
   if (!order) return;
   await appendAuditEvents(tx, [
     {

@@ -6,8 +6,7 @@ import type {
   OrderProgress,
   OrderSummary,
 } from '@paidflow/contracts';
-import { downloadTasks, getOrderDetail, orders, toDownloadTask, toOrderSummary } from '@paidflow/db';
-import { eq } from 'drizzle-orm';
+import { findTaskWithOrder, getOrderDetail, toDownloadTask, toOrderSummary } from '@paidflow/db';
 import type { AppDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import { readLatest, type TaskLatest } from './latest.ts';
@@ -74,9 +73,9 @@ export async function taskSnapshot(
   taskId: number,
   reason: SnapshotReason,
 ): Promise<LiveSnapshot> {
-  const [task] = await deps.db.select().from(downloadTasks).where(eq(downloadTasks.id, taskId));
-  const [order] = task ? await deps.db.select().from(orders).where(eq(orders.id, task.order_id)) : [];
-  if (!task || !order) throw new AppError('NOT_FOUND', `task ${taskId} does not exist`);
+  const found = await findTaskWithOrder(deps.db, taskId);
+  if (!found) throw new AppError('NOT_FOUND', `task ${taskId} does not exist`);
+  const { task, order } = found;
   const latest = await readLatest(deps, { taskIds: [taskId], orderIds: [order.id] });
   return {
     kind: 'snapshot',

@@ -133,7 +133,7 @@ export async function moveAfterFailure(
 ): Promise<string | null> {
   if (!PIPELINE.includes(task.status)) return null;
   const to: TaskStatus = failure.final ? 'failed' : 'queued';
-  const moved = await transitionTask(tx, { taskId: task.id, to, from: [task.status] });
+  const moved = await transitionTask(tx, { taskId: task.id, to, from: [task.status], current: task });
   if (!moved.changed) return null;
   let newJobId: string | null = null;
   if (!failure.final && requeue) {

@@ -1,6 +1,5 @@
 import { type ActionResult, BULK_ACTION_LIMIT, type RetryMatchingInput } from '@paidflow/contracts';
-import { downloadTasks, orderSearchCondition, orders } from '@paidflow/db';
-import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
+import { failedTaskIdsOfOrder, findFailedTaskIds } from '@paidflow/db';
 import { type ActionDeps, type Actor, forEachCapped, retryTask } from './operator-actions.ts';
 
 /**
@@ -12,22 +11,7 @@ export async function findFailedTasks(
   filter: RetryMatchingInput['filter'],
   limit: number,
 ): Promise<number[]> {
-  const where: SQL[] = [eq(downloadTasks.status, 'failed'), eq(orders.payment_status, 'paid')];
-  if (filter.orderStatus) where.push(eq(orders.order_status, filter.orderStatus));
-  if (filter.search) where.push(orderSearchCondition(filter.search));
-  if (filter.errorType) {
-    where.push(
-      sql`JSON_UNQUOTE(JSON_EXTRACT(${downloadTasks.error_log}, '$.last.type')) = ${filter.errorType}`,
-    );
-  }
-  const rows = await deps.db
-    .select({ id: downloadTasks.id })
-    .from(downloadTasks)
-    .innerJoin(orders, eq(orders.id, downloadTasks.order_id))
-    .where(and(...where))
-    .orderBy(asc(downloadTasks.id))
-    .limit(limit);
-  return rows.map((row) => row.id);
+  return findFailedTaskIds(deps.db, filter, limit);
 }
 
 /** Retries each task (at most BULK_ACTION_LIMIT), each in its own transaction. */
@@ -48,17 +32,8 @@ export async function retryOrderFailed(
   deps: ActionDeps,
   options: { orderId: number; actor: Actor },
 ): Promise<ActionResult> {
-  const rows = await deps.db
-    .select({ id: downloadTasks.id })
-    .from(downloadTasks)
-    .where(and(eq(downloadTasks.order_id, options.orderId), eq(downloadTasks.status, 'failed')))
-    .orderBy(asc(downloadTasks.id))
-    .limit(BULK_ACTION_LIMIT + 1);
-  return retryEach(
-    deps,
-    rows.map((row) => row.id),
-    options.actor,
-  );
+  const taskIds = await failedTaskIdsOfOrder(deps.db, options.orderId, BULK_ACTION_LIMIT + 1);
+  return retryEach(deps, taskIds, options.actor);
 }
 
 /** Retries every failed task matching a filter, up to BULK_ACTION_LIMIT (capped says there were more). */

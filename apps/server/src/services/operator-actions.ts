@@ -10,8 +10,10 @@ import {
   appendAuditEvents,
   type DbOrTx,
   enqueueDownloads,
+  lockTaskAndOrder,
   type OrderRow,
   transitionTask,
+  withTransaction,
 } from '@paidflow/db';
 import type { Job } from 'bullmq';
 import type { AppDeps } from '../deps.ts';
@@ -23,8 +25,6 @@ import {
   type OrderCompletion,
   reopenOrder,
 } from './order-completion.ts';
-import { lockTaskAndOrder } from './task-lock.ts';
-import { withTransaction } from './transaction.ts';
 
 export type ActionDeps = Pick<AppDeps, 'db' | 'redis' | 'logger' | 'env' | 'queue' | 'kickOutbox'>;
 
@@ -122,6 +122,7 @@ export async function retryTask(
     const reopened = await reopenForRetry(tx, locked.order, taskId, actor);
     const moved = await transitionTask(tx, {
       taskId,
+      current: locked.task,
       to: 'queued',
       from: ['failed'],
       // A new budget of attempts: the new job numbers them from 1 (decision 013).
@@ -191,7 +192,12 @@ export async function cancelTask(
     if (!(CANCELLABLE as readonly string[]).includes(previous)) {
       return conflict(`task is ${previous}: only a queued or running task can be cancelled`);
     }
-    const moved = await transitionTask(tx, { taskId, to: 'cancelled', from: CANCELLABLE });
+    const moved = await transitionTask(tx, {
+      taskId,
+      current: locked.task,
+      to: 'cancelled',
+      from: CANCELLABLE,
+    });
     if (!moved.changed) return conflict('task changed meanwhile');
     await appendAuditEvents(tx, [
       {

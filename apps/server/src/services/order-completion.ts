@@ -4,11 +4,11 @@ import {
   type DbOrTx,
   insertOutboxRows,
   lockOrder,
+  markOrderEnded,
+  markOrderProcessing,
   NOTIFICATION_TOPIC,
   type OrderRow,
-  orders,
 } from '@paidflow/db';
-import { eq } from 'drizzle-orm';
 import type { AppDeps } from '../deps.ts';
 import type { NotificationPayload } from '../notify/payloads.ts';
 import {
@@ -77,10 +77,7 @@ export async function reopenOrder(tx: DbOrTx, order: OrderRow): Promise<OrderReo
   ) {
     return null;
   }
-  await tx
-    .update(orders)
-    .set({ order_status: 'processing', completed_at: null })
-    .where(eq(orders.id, order.id));
+  await markOrderProcessing(tx, order.id);
   return {
     order: { ...order, order_status: 'processing', completed_at: null },
     previous: order.order_status,
@@ -112,10 +109,7 @@ export async function completeOrderIfDone(
   if (ended < order.total_tasks) return null;
   const status = finalOrderStatus(order);
   const completedAt = new Date();
-  await tx
-    .update(orders)
-    .set({ order_status: status, completed_at: completedAt })
-    .where(eq(orders.id, orderId));
+  await markOrderEnded(tx, orderId, status, completedAt);
   const counts = {
     total: order.total_tasks,
     completed: order.completed_tasks,

@@ -8,11 +8,11 @@ import {
   queuePendingTasks,
   recordPaymentTransaction,
   settlePaymentTransaction,
+  withTransaction,
 } from '@paidflow/db';
 import type { AppDeps } from '../deps.ts';
 import { completeOrderIfDone, type OrderCompletion, publishOrderCompletion } from './order-completion.ts';
 import { publishOrderProgress, publishOrderStatus, publishTaskStatus } from './pipeline-events.ts';
-import { withTransaction } from './transaction.ts';
 
 export const SEPAY_PROVIDER = 'sepay';
 const SOURCE = 'webhook:sepay';

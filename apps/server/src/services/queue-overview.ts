@@ -4,10 +4,9 @@ import {
   type QueueOverview,
   QueueOverviewInput,
 } from '@paidflow/contracts';
-import { downloadTasks, orders } from '@paidflow/db';
+import { taskNames } from '@paidflow/db';
 import { withTimeout } from '@paidflow/runtime';
 import type { Job } from 'bullmq';
-import { eq, inArray } from 'drizzle-orm';
 import type { AppDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 
@@ -60,18 +59,11 @@ export function toDeadLetter(job: Job): Omit<DeadLetterJob, 'orderCode' | 'taskT
 /** Adds each dead letter's order code and task title (best effort: MySQL down leaves them null). */
 async function withNames(deps: QueueDeps, items: Array<Omit<DeadLetterJob, 'orderCode' | 'taskTitle'>>) {
   const taskIds = [...new Set(items.flatMap((item) => (item.taskId ? [item.taskId] : [])))];
-  const names = new Map<number, { title: string; orderCode: string }>();
-  if (taskIds.length > 0) {
-    try {
-      const rows = await deps.db
-        .select({ id: downloadTasks.id, title: downloadTasks.title, orderCode: orders.order_code })
-        .from(downloadTasks)
-        .innerJoin(orders, eq(orders.id, downloadTasks.order_id))
-        .where(inArray(downloadTasks.id, taskIds));
-      for (const row of rows) names.set(row.id, row);
-    } catch (error) {
-      deps.logger.warn({ err: error }, 'dead-letter names unavailable');
-    }
+  let names = new Map<number, { title: string; orderCode: string }>();
+  try {
+    names = await taskNames(deps.db, taskIds);
+  } catch (error) {
+    deps.logger.warn({ err: error }, 'dead-letter names unavailable');
   }
   return items.map((item) => {
     const name = item.taskId ? names.get(item.taskId) : undefined;

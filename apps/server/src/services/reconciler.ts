@@ -1,5 +1,4 @@
 import {
-  ACTIVE_TASK_STATUSES,
   DOWNLOAD_ATTEMPTS,
   downloadJobId,
   type PipelineStep,
@@ -8,13 +7,12 @@ import {
 } from '@paidflow/contracts';
 import {
   appendAuditEvents,
-  downloadTasks,
   enqueueDownloads,
   pendingDownloadTaskIds,
+  staleActiveTasks,
   transitionTask,
 } from '@paidflow/db';
 import type { Job } from 'bullmq';
-import { and, asc, inArray, lt } from 'drizzle-orm';
 import type { AppDeps } from '../deps.ts';
 import { type AttemptFailure, moveAfterFailure, recordFailedAttempt } from './attempt-failure.ts';
 import { completeOrderIfDone } from './order-completion.ts';
@@ -84,20 +82,7 @@ export async function reconcileOnce(
   const cutoff = new Date(now - options.staleSeconds * 1000);
   const lostAfterMs = options.lostAfterMs ?? WORKER_HEARTBEAT_TTL_SECONDS * 1000;
   const suspects = options.suspects ?? new Map<string, number>();
-  const candidates: Candidate[] = await deps.db
-    .select({
-      id: downloadTasks.id,
-      order_id: downloadTasks.order_id,
-      status: downloadTasks.status,
-      queue_generation: downloadTasks.queue_generation,
-      run_token: downloadTasks.run_token,
-    })
-    .from(downloadTasks)
-    .where(
-      and(inArray(downloadTasks.status, [...ACTIVE_TASK_STATUSES]), lt(downloadTasks.updated_at, cutoff)),
-    )
-    .orderBy(asc(downloadTasks.updated_at))
-    .limit(options.limit ?? 500);
+  const candidates: Candidate[] = await staleActiveTasks(deps.db, cutoff, options.limit ?? 500);
   const result: ReconcileResult = { checked: candidates.length, requeued: [], failed: [] };
   const seen = new Set<string>();
   if (candidates.length > 0) {
@@ -207,7 +192,12 @@ async function bringLostRun(
         news.completion = await completeOrderIfDone(tx, order.id, SOURCE);
         return 'failed';
       }
-      const moved = await transitionTask(tx, { taskId: task.id, to: 'queued', from: [task.status] });
+      const moved = await transitionTask(tx, {
+        taskId: task.id,
+        to: 'queued',
+        from: [task.status],
+        current: task,
+      });
       if (!moved.changed) return null;
       const [newJobId] = await enqueueDownloads(
         tx,

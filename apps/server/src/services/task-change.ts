@@ -1,9 +1,13 @@
-import type { DbOrTx, DownloadTaskRow, OrderRow } from '@paidflow/db';
+import {
+  type DbOrTx,
+  type DownloadTaskRow,
+  lockTaskAndOrder,
+  type OrderRow,
+  withTransaction,
+} from '@paidflow/db';
 import type { AppDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import { type Announcements, announce, noAnnouncements } from './order-completion.ts';
-import { lockTaskAndOrder } from './task-lock.ts';
-import { withTransaction } from './transaction.ts';
 
 export type TaskChangeDeps = Pick<AppDeps, 'db' | 'redis' | 'logger' | 'env' | 'kickOutbox'>;
 

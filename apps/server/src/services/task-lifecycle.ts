@@ -58,6 +58,7 @@ function startRun(deps: TaskChangeDeps, input: WorkerClaimInput): Promise<Worker
         // The run starts over: the previous run's progress no longer describes it.
         const moved = await transitionTask(tx, {
           taskId: task.id,
+          current: task,
           to: 'queued',
           from: [status],
           patch: { progress: 0, current_file: null, completed_at: null },
@@ -132,6 +133,7 @@ export function transitionByWorker(
       if (from >= to) return { proceed: true, status: task.status };
       const moved = await transitionTask(tx, {
         taskId: task.id,
+        current: task,
         to: input.to,
         from: [task.status],
         patch: input.to === 'enrolled' && !task.started_at ? { started_at: new Date() } : undefined,
@@ -193,6 +195,7 @@ export function completeTask(deps: TaskChangeDeps, input: WorkerCompleteInput): 
     if (!PIPELINE.includes(task.status)) return { ok: true, duplicate: true };
     const moved = await transitionTask(tx, {
       taskId: task.id,
+      current: task,
       to: 'completed',
       from: [task.status],
       patch: {

@@ -1,5 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import type { DbOrTx } from '../client.ts';
+import { isDuplicateKeyError } from '../errors.ts';
 import {
   type OrderRow,
   orders,
@@ -17,17 +18,6 @@ export interface NewPaymentTransaction {
   transferType: string;
   /** The provider's payload as received, kept for audits and disputes. */
   rawPayload: unknown;
-}
-
-/** True when an error (or one of its causes) is MySQL's duplicate-key error. */
-export function isDuplicateKeyError(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current; depth++) {
-    const { code, errno } = current as { code?: unknown; errno?: unknown };
-    if (code === 'ER_DUP_ENTRY' || errno === 1062) return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
 }
 
 /**
@@ -108,11 +98,5 @@ export async function settlePaymentTransaction(
 /** Locks an order by its payment code; undefined when no order has that code. */
 export async function lockOrderByCode(tx: DbOrTx, orderCode: string): Promise<OrderRow | undefined> {
   const [row] = await tx.select().from(orders).where(eq(orders.order_code, orderCode)).for('update');
-  return row;
-}
-
-/** Locks an order by id: every writer of an order's state takes this lock first, then task locks. */
-export async function lockOrder(tx: DbOrTx, orderId: number): Promise<OrderRow | undefined> {
-  const [row] = await tx.select().from(orders).where(eq(orders.id, orderId)).for('update');
   return row;
 }

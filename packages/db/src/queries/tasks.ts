@@ -48,6 +48,11 @@ export interface TransitionTaskOptions {
   /** Move only from these statuses; from any other, nothing changes. */
   from?: readonly TaskStatus[];
   patch?: TaskPatch;
+  /**
+   * The task's row as the caller locked it in this transaction (lockTaskAndOrder): it is not
+   * locked and read again. Without it, the task is locked here, in a savepoint of its own.
+   */
+  current?: DownloadTaskRow;
 }
 
 export type TaskTransition =
@@ -65,6 +70,7 @@ function inTransaction<T>(db: DbOrTx, run: (tx: DbOrTx) => Promise<T>): Promise<
  * function that changes download_tasks.status: every writer goes through it.
  */
 export async function transitionTask(db: DbOrTx, options: TransitionTaskOptions): Promise<TaskTransition> {
+  if (options.current) return applyTransition(db, options.current, options);
   return inTransaction(db, async (tx) => {
     const [task] = await tx
       .select()
@@ -72,24 +78,33 @@ export async function transitionTask(db: DbOrTx, options: TransitionTaskOptions)
       .where(eq(downloadTasks.id, options.taskId))
       .for('update');
     if (!task) return { changed: false, reason: 'not_found' } as const;
-    if (options.from && !options.from.includes(task.status)) {
-      return { changed: false, reason: 'status_mismatch', task } as const;
-    }
-    await tx
-      .update(downloadTasks)
-      .set({ ...options.patch, status: options.to })
-      .where(eq(downloadTasks.id, task.id));
-    const before = counterOf(task.status);
-    const after = counterOf(options.to);
-    if (before !== after) {
-      const set: Record<string, unknown> = {};
-      if (before) set[before] = sql`${COUNTER_SQL[before]} - 1`;
-      if (after) set[after] = sql`${COUNTER_SQL[after]} + 1`;
-      await tx.update(orders).set(set).where(eq(orders.id, task.order_id));
-    }
-    const [order] = await tx.select().from(orders).where(eq(orders.id, task.order_id));
-    return { changed: true, order: order! } as const;
+    return applyTransition(tx, task, options);
   });
+}
+
+/** The transition itself, on a task row locked in the caller's transaction. */
+async function applyTransition(
+  tx: DbOrTx,
+  task: DownloadTaskRow,
+  options: TransitionTaskOptions,
+): Promise<TaskTransition> {
+  if (options.from && !options.from.includes(task.status)) {
+    return { changed: false, reason: 'status_mismatch', task } as const;
+  }
+  await tx
+    .update(downloadTasks)
+    .set({ ...options.patch, status: options.to })
+    .where(eq(downloadTasks.id, task.id));
+  const before = counterOf(task.status);
+  const after = counterOf(options.to);
+  if (before !== after) {
+    const set: Record<string, unknown> = {};
+    if (before) set[before] = sql`${COUNTER_SQL[before]} - 1`;
+    if (after) set[after] = sql`${COUNTER_SQL[after]} + 1`;
+    await tx.update(orders).set(set).where(eq(orders.id, task.order_id));
+  }
+  const [order] = await tx.select().from(orders).where(eq(orders.id, task.order_id));
+  return { changed: true, order: order! } as const;
 }
 
 export interface NewTask {

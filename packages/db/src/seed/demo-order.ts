@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { Db } from '../client.ts';
+import { isDuplicateKeyError } from '../errors.ts';
 import { appendAuditEvents } from '../queries/audit.ts';
-import { isDuplicateKeyError } from '../queries/payments.ts';
 import { insertTasks } from '../queries/tasks.ts';
 import { orders } from '../schema.ts';
 import { COURSE_CATALOG, customerEmail } from './catalog.ts';
