@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { SESSION_ENDED_CLOSE_CODE } from '@paidflow/contracts';
+import { RESTART_CLOSE_CODE, SESSION_ENDED_CLOSE_CODE } from '@paidflow/contracts';
 import type { AnyRouter } from '@trpc/server';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -11,7 +11,6 @@ import { type AdminSession, contextFactory, isWorkerRequest, type SessionResolve
 /** The largest message a client may send over the WebSocket (subscriptions and calls are small). */
 export const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
 /** Close code on shutdown ("service restart"): the client reconnects to another server. */
-const RESTART_CLOSE_CODE = 1012;
 
 export interface WebSocketOptions {
   server: Server;

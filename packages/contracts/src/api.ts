@@ -1,11 +1,15 @@
 import { z } from 'zod';
 import { Cursor, EpochMs, Id } from './common.ts';
+import { ADMIN_ROLES } from './constants.ts';
 import { ErrorType } from './errors.ts';
 import { JobId } from './jobs.ts';
 import { ListPaidOrdersInput, OrderDetail, OrderStats, OrderStatus, PaymentStatus } from './orders.ts';
 import { OrderComplete, OrderProgress, OrderStatusEvent, TaskProgress, TaskStatusEvent } from './progress.ts';
 import { DownloadTask, TaskStatus } from './tasks.ts';
 import { WorkerHeartbeat } from './workers.ts';
+
+// Zod-free, in constants.ts (the browser imports them from there); also here for the schemas' readers.
+export { ADMIN_ROLES, SESSION_ENDED_CLOSE_CODE } from './constants.ts';
 
 /**
  * The live API's own inputs and outputs (apps/server routers auth, orders, tasks, queue, workers,
@@ -15,13 +19,6 @@ import { WorkerHeartbeat } from './workers.ts';
 // ---------------------------------------------------------------------------------------------
 // Auth
 
-/**
- * WebSocket close code for a connection whose session ended (expired, or signed out from any
- * tab or server): the client must sign in again rather than reconnect.
- */
-export const SESSION_ENDED_CLOSE_CODE = 4401;
-
-export const ADMIN_ROLES = ['viewer', 'operator'] as const;
 export const AdminRole = z.enum(ADMIN_ROLES);
 export type AdminRole = z.infer<typeof AdminRole>;
 

@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { Cursor, Id } from './common.ts';
+import { AUDIT_CATEGORIES, SEVERITIES } from './constants.ts';
 import { ErrorType } from './errors.ts';
 
-export const AUDIT_CATEGORIES = ['payment', 'enrollment', 'download', 'notification', 'system'] as const;
+// Zod-free, in constants.ts (the browser imports them from there); also here for the schemas' readers.
+export { AUDIT_CATEGORIES, SEVERITIES } from './constants.ts';
+
 export const AuditCategory = z.enum(AUDIT_CATEGORIES);
 export type AuditCategory = z.infer<typeof AuditCategory>;
 
-export const SEVERITIES = ['info', 'warning', 'error', 'critical'] as const;
 export const Severity = z.enum(SEVERITIES);
 export type Severity = z.infer<typeof Severity>;
 

@@ -1,17 +1,9 @@
 import { z } from 'zod';
+import { ERROR_TYPES } from './constants.ts';
 
-/** The classes every failure is sorted into (the seeds' error bridge). */
-export const ERROR_TYPES = [
-  'DISK_SPACE',
-  'AUTHENTICATION',
-  'TIMEOUT',
-  'NETWORK',
-  'PERMISSION',
-  'NOT_FOUND',
-  'UNKNOWN',
-  // The run's worker died or lost its job (stalled out, Redis lost the job): found by the reconciler.
-  'WORKER_LOST',
-] as const;
+// Zod-free, in constants.ts (the browser imports them from there); also here for the schemas' readers.
+export { ERROR_TYPES } from './constants.ts';
+
 export const ErrorType = z.enum(ERROR_TYPES);
 export type ErrorType = z.infer<typeof ErrorType>;
 

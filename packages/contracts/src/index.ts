@@ -2,6 +2,7 @@ export * from './api.ts';
 export * from './audit.ts';
 export * from './channels.ts';
 export * from './common.ts';
+export * from './constants.ts';
 export * from './dashboard.ts';
 export * from './env.ts';
 export * from './errors.ts';

@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { Cursor, Id } from './common.ts';
+import { ORDER_STATUSES, PAYMENT_STATUSES } from './constants.ts';
 import { DownloadTask } from './tasks.ts';
 
-export const PAYMENT_STATUSES = ['pending', 'paid', 'underpaid', 'refunded', 'failed', 'cancelled'] as const;
+// Zod-free, in constants.ts (the browser imports them from there); also here for the schemas' readers.
+export { ORDER_STATUSES, PAYMENT_STATUSES } from './constants.ts';
+
 export const PaymentStatus = z.enum(PAYMENT_STATUSES);
 export type PaymentStatus = z.infer<typeof PaymentStatus>;
 
-export const ORDER_STATUSES = ['pending', 'processing', 'completed', 'failed', 'cancelled'] as const;
 export const OrderStatus = z.enum(ORDER_STATUSES);
 export type OrderStatus = z.infer<typeof OrderStatus>;
 

@@ -1,41 +1,21 @@
 import { z } from 'zod';
 import { Id } from './common.ts';
+import { PIPELINE_STEPS, TASK_STATUSES } from './constants.ts';
 import { ErrorType } from './errors.ts';
 
-/** A download task's whole lifecycle, in pipeline order. */
-export const TASK_STATUSES = [
-  'pending',
-  'queued',
-  'enrolled',
-  'downloading',
-  'uploading',
-  'completed',
-  'failed',
-  'cancelled',
-] as const;
+// Zod-free, in constants.ts (the browser imports them from there); also here for the schemas' readers.
+export {
+  ACTIVE_TASK_STATUSES,
+  isActiveTaskStatus,
+  isTerminalTaskStatus,
+  PIPELINE_STEPS,
+  TASK_STATUSES,
+  TERMINAL_TASK_STATUSES,
+} from './constants.ts';
+
 export const TaskStatus = z.enum(TASK_STATUSES);
 export type TaskStatus = z.infer<typeof TaskStatus>;
 
-/** Statuses from which a task never moves on its own. */
-export const TERMINAL_TASK_STATUSES = ['completed', 'failed', 'cancelled'] as const satisfies TaskStatus[];
-/** Statuses in which a worker owns the task (or is about to). */
-export const ACTIVE_TASK_STATUSES = [
-  'queued',
-  'enrolled',
-  'downloading',
-  'uploading',
-] as const satisfies TaskStatus[];
-
-export function isTerminalTaskStatus(status: TaskStatus): boolean {
-  return (TERMINAL_TASK_STATUSES as readonly TaskStatus[]).includes(status);
-}
-
-export function isActiveTaskStatus(status: TaskStatus): boolean {
-  return (ACTIVE_TASK_STATUSES as readonly TaskStatus[]).includes(status);
-}
-
-/** The pipeline steps a worker runs, each a status change. */
-export const PIPELINE_STEPS = ['enroll', 'download', 'upload', 'finalize'] as const;
 export const PipelineStep = z.enum(PIPELINE_STEPS);
 export type PipelineStep = z.infer<typeof PipelineStep>;
 

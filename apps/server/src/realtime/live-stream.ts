@@ -1,4 +1,5 @@
 import type { LiveEvent, LiveSnapshot, LiveUpdate } from '@paidflow/contracts';
+import { LAGGING_CLOSE_CODE } from '@paidflow/contracts';
 import type { Logger } from '@paidflow/runtime';
 import { TRPCError, type TrackedEnvelope, tracked } from '@trpc/server';
 import type { WebSocket } from 'ws';
@@ -15,7 +16,7 @@ export const MAX_BATCH = 200;
 /** Above this many bytes waiting in the socket, stop handing events to it (they coalesce meanwhile). */
 export const SOCKET_HIGH_WATER_BYTES = 1024 * 1024;
 /** WebSocket close code for a lagging client: 1013 "try again later". It reconnects and resyncs. */
-export const LAGGING_CLOSE_CODE = 1013;
+export { LAGGING_CLOSE_CODE };
 
 export interface LiveStreamOptions {
   hub: RealtimeHub;

@@ -6,6 +6,7 @@ import type {
   OrderProgress,
   OrderSummary,
 } from '@paidflow/contracts';
+import { isRunningTaskStatus } from '@paidflow/contracts';
 import { findTaskWithOrder, getOrderDetail, toDownloadTask, toOrderSummary } from '@paidflow/db';
 import type { AppDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
@@ -14,12 +15,10 @@ import { readLatest, type TaskLatest } from './latest.ts';
 type SnapshotDeps = Pick<AppDeps, 'db' | 'redis' | 'env' | 'logger'>;
 export type SnapshotReason = LiveSnapshot['reason'];
 
-const RUNNING = new Set(['enrolled', 'downloading', 'uploading']);
-
 /** A task's state: the database's status, with Redis's live progress while it runs. */
 export function toLiveTask(task: DownloadTask, latest: TaskLatest | undefined): LiveTaskState {
   // Progress left in Redis by an earlier attempt must not show on a queued or ended task.
-  const progress = RUNNING.has(task.status) ? (latest?.progress ?? null) : null;
+  const progress = isRunningTaskStatus(task.status) ? (latest?.progress ?? null) : null;
   const last = task.error_log?.last;
   return {
     taskId: task.id,

@@ -1,8 +1,10 @@
 import {
   type ActionResult,
   BULK_ACTION_LIMIT,
+  CANCELLABLE_TASK_STATUSES,
   downloadJobId,
   formatChannel,
+  isCancellableTaskStatus,
   latestKey,
   redisNamespace,
 } from '@paidflow/contracts';
@@ -172,8 +174,6 @@ export async function retryTask(
   return { ok: true };
 }
 
-const CANCELLABLE = ['pending', 'queued', 'enrolled', 'downloading', 'uploading'] as const;
-
 /**
  * Cancels a queued or running task for an operator: -> cancelled (transitionTask), the audit
  * event task_cancel_requested with the actor, and the order completion when it was the order's
@@ -189,14 +189,14 @@ export async function cancelTask(
     const locked = await lockTaskAndOrder(deps.db, tx, taskId);
     if (!locked) return notFound('task not found');
     const previous = locked.task.status;
-    if (!(CANCELLABLE as readonly string[]).includes(previous)) {
+    if (!isCancellableTaskStatus(previous)) {
       return conflict(`task is ${previous}: only a queued or running task can be cancelled`);
     }
     const moved = await transitionTask(tx, {
       taskId,
       current: locked.task,
       to: 'cancelled',
-      from: CANCELLABLE,
+      from: CANCELLABLE_TASK_STATUSES,
     });
     if (!moved.changed) return conflict('task changed meanwhile');
     await appendAuditEvents(tx, [

@@ -1,4 +1,5 @@
 import type { OrderStatus } from '@paidflow/contracts';
+import { isEndedOrderStatus } from '@paidflow/contracts';
 import {
   appendAuditEvents,
   type DbOrTx,
@@ -70,13 +71,7 @@ export async function announce(deps: AnnounceDeps, news: Announcements): Promise
  * Inside the caller's transaction, with the order locked; null when the order had not ended.
  */
 export async function reopenOrder(tx: DbOrTx, order: OrderRow): Promise<OrderReopening | null> {
-  if (
-    order.order_status !== 'completed' &&
-    order.order_status !== 'failed' &&
-    order.order_status !== 'cancelled'
-  ) {
-    return null;
-  }
+  if (!isEndedOrderStatus(order.order_status)) return null;
   await markOrderProcessing(tx, order.id);
   return {
     order: { ...order, order_status: 'processing', completed_at: null },

@@ -1,3 +1,4 @@
+import { SESSION_ENDED_CLOSE_CODE } from '@paidflow/contracts/constants';
 import type { AppRouter } from '@paidflow/server';
 import { createWSClient, httpBatchLink, splitLink, type TRPCLink, wsLink } from '@trpc/client';
 import superjson from 'superjson';
@@ -25,9 +26,9 @@ export function createSignedOutClient() {
 
 /**
  * The server closes a socket with this code when its session ended (expired, or signed out in
- * another tab or on another server): restated from the contract (031), checked by clients.test.ts.
+ * another tab or on another server): the client signs in again rather than reconnect.
  */
-export const SESSION_ENDED_CLOSE_CODE = 4401;
+export { SESSION_ENDED_CLOSE_CODE };
 
 /**
  * Signed in: queries and mutations over HTTP, subscriptions over one WebSocket. The browser sends

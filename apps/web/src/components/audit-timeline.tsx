@@ -1,7 +1,7 @@
 import type { AuditCategory, AuditLogPage, Severity } from '@paidflow/contracts';
+import { AUDIT_CATEGORIES, SEVERITIES } from '@paidflow/contracts/constants';
 import { useId } from 'react';
 import { type AuditFilters, actorOf, toggle } from '../lib/audit-filters.ts';
-import { AUDIT_CATEGORIES, SEVERITIES } from '../lib/domain.ts';
 import { formatDateTime } from '../lib/format.ts';
 import { CATEGORY_LABELS, ERROR_TYPE_LABELS, humanize } from '../lib/labels.ts';
 import { JsonDetails } from './json-details.tsx';

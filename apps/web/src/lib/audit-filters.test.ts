@@ -1,6 +1,6 @@
+import { SEVERITIES } from '@paidflow/contracts/constants';
 import { expect, test } from 'vitest';
 import { actorOf, auditFilterParams, readAuditFilters, toggle } from './audit-filters.ts';
-import { SEVERITIES } from './domain.ts';
 
 test('filters round-trip through the URL in a canonical order', () => {
   const filters = readAuditFilters(new URLSearchParams('sev=critical,error,bogus&cat=download&task=12'));

@@ -1,5 +1,5 @@
 import type { AuditCategory, Severity } from '@paidflow/contracts';
-import { AUDIT_CATEGORIES, SEVERITIES } from './domain.ts';
+import { AUDIT_CATEGORIES, SEVERITIES } from '@paidflow/contracts/constants';
 
 /** The audit timeline's filters; empty lists mean "all". */
 export interface AuditFilters {

@@ -6,7 +6,7 @@ import type {
   PaymentStatus,
   TaskProgress,
 } from '@paidflow/contracts';
-import { isRunningTaskStatus, isTerminalTaskStatus } from '../lib/domain.ts';
+import { isRunningTaskStatus, isTerminalTaskStatus } from '@paidflow/contracts/constants';
 import { inProgressFromPercent } from '../lib/segments.ts';
 
 /**

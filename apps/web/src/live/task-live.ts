@@ -6,7 +6,7 @@ import type {
   TaskStatusEvent,
   TaskWithLive,
 } from '@paidflow/contracts';
-import { isRunningTaskStatus, isTerminalTaskStatus } from '../lib/domain.ts';
+import { isRunningTaskStatus, isTerminalTaskStatus } from '@paidflow/contracts/constants';
 
 /** What the live events say about one task, newer than what the query returned. */
 export interface TaskLive {

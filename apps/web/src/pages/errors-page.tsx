@@ -1,4 +1,5 @@
 import type { ErrorType } from '@paidflow/contracts';
+import { ERROR_TYPES } from '@paidflow/contracts/constants';
 import { useId, useState } from 'react';
 import { errorMessage } from '../api/errors.ts';
 import { ActionResultNotice } from '../components/action-result.tsx';
@@ -9,7 +10,6 @@ import { SeverityBadge } from '../components/status-badge.tsx';
 import { useErrorSummary, useRetryTasks } from '../hooks/use-errors.ts';
 import { useRetryMatching } from '../hooks/use-orders.ts';
 import { useSession } from '../hooks/use-session.ts';
-import { ERROR_TYPES } from '../lib/domain.ts';
 import { formatAgo, formatCount, formatDateTime } from '../lib/format.ts';
 import { ERROR_TYPE_LABELS } from '../lib/labels.ts';
 import { buildHref, navigate, useLocation } from '../router/history.ts';

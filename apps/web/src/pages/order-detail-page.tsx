@@ -1,4 +1,5 @@
 import type { OrderDetailWithLive, TaskWithLive } from '@paidflow/contracts';
+import { isActiveTaskStatus } from '@paidflow/contracts/constants';
 import { errorCode, errorMessage } from '../api/errors.ts';
 import { ActionResultNotice } from '../components/action-result.tsx';
 import { AuditPanel } from '../components/audit-panel.tsx';
@@ -12,7 +13,6 @@ import {
   useTaskActions,
   useTaskView,
 } from '../hooks/use-order-detail.ts';
-import { isActiveTaskStatus } from '../lib/domain.ts';
 import { formatDateTime, formatMoney } from '../lib/format.ts';
 import { buildHref } from '../router/history.ts';
 import { Link } from '../router/link.tsx';

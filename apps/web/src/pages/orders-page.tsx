@@ -1,4 +1,5 @@
 import type { OrderStatus } from '@paidflow/contracts';
+import { ORDER_STATUSES } from '@paidflow/contracts/constants';
 import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { errorMessage } from '../api/errors.ts';
 import { ActionResultNotice } from '../components/action-result.tsx';
@@ -7,7 +8,6 @@ import { Empty, ErrorBox, Loading, Notice } from '../components/feedback.tsx';
 import { OperatorOnly } from '../components/operator-only.tsx';
 import { OrdersTable } from '../components/orders-table.tsx';
 import { useOrderStream, useOrdersList, useRetryMatching } from '../hooks/use-orders.ts';
-import { ORDER_STATUSES } from '../lib/domain.ts';
 import { buildHref, cursorStack, navigate, useLocation } from '../router/history.ts';
 import { paths } from '../router/routes.ts';
 

@@ -1,0 +1,97 @@
+// The contract's enumerations, status groups and close codes, with no zod and no import at all:
+// the browser imports this entry (@paidflow/contracts/constants) without pulling zod into its
+// bundle (decisions 031 and 042). The zod schemas are built over these same arrays.
+
+/** A download task's whole lifecycle, in pipeline order. */
+export const TASK_STATUSES = [
+  'pending',
+  'queued',
+  'enrolled',
+  'downloading',
+  'uploading',
+  'completed',
+  'failed',
+  'cancelled',
+] as const;
+type TaskStatusValue = (typeof TASK_STATUSES)[number];
+
+/** Statuses from which a task never moves on its own. */
+export const TERMINAL_TASK_STATUSES = [
+  'completed',
+  'failed',
+  'cancelled',
+] as const satisfies TaskStatusValue[];
+/** Statuses in which a worker owns the task (or is about to). */
+export const ACTIVE_TASK_STATUSES = [
+  'queued',
+  'enrolled',
+  'downloading',
+  'uploading',
+] as const satisfies TaskStatusValue[];
+/** A worker is on it right now: the steps after it left the queue. */
+export const RUNNING_TASK_STATUSES = [
+  'enrolled',
+  'downloading',
+  'uploading',
+] as const satisfies TaskStatusValue[];
+/** What an operator may cancel: anything not ended yet. */
+export const CANCELLABLE_TASK_STATUSES = [
+  'pending',
+  ...ACTIVE_TASK_STATUSES,
+] as const satisfies TaskStatusValue[];
+
+function isIn(list: readonly string[], value: string): boolean {
+  return list.includes(value);
+}
+export function isTerminalTaskStatus(status: TaskStatusValue): boolean {
+  return isIn(TERMINAL_TASK_STATUSES, status);
+}
+export function isActiveTaskStatus(status: TaskStatusValue): boolean {
+  return isIn(ACTIVE_TASK_STATUSES, status);
+}
+export function isRunningTaskStatus(status: TaskStatusValue): boolean {
+  return isIn(RUNNING_TASK_STATUSES, status);
+}
+export function isCancellableTaskStatus(status: TaskStatusValue): boolean {
+  return isIn(CANCELLABLE_TASK_STATUSES, status);
+}
+
+/** The pipeline steps a worker runs, each a status change. */
+export const PIPELINE_STEPS = ['enroll', 'download', 'upload', 'finalize'] as const;
+
+export const PAYMENT_STATUSES = ['pending', 'paid', 'underpaid', 'refunded', 'failed', 'cancelled'] as const;
+export const ORDER_STATUSES = ['pending', 'processing', 'completed', 'failed', 'cancelled'] as const;
+/** An order in one of these has ended: every task of it has. */
+export const ENDED_ORDER_STATUSES = ['completed', 'failed', 'cancelled'] as const satisfies Array<
+  (typeof ORDER_STATUSES)[number]
+>;
+export function isEndedOrderStatus(status: (typeof ORDER_STATUSES)[number]): boolean {
+  return isIn(ENDED_ORDER_STATUSES, status);
+}
+
+export const AUDIT_CATEGORIES = ['payment', 'enrollment', 'download', 'notification', 'system'] as const;
+export const SEVERITIES = ['info', 'warning', 'error', 'critical'] as const;
+
+/** The classes every failure is sorted into (the seeds' error bridge). */
+export const ERROR_TYPES = [
+  'DISK_SPACE',
+  'AUTHENTICATION',
+  'TIMEOUT',
+  'NETWORK',
+  'PERMISSION',
+  'NOT_FOUND',
+  'UNKNOWN',
+  // The run's worker died or lost its job (stalled out, Redis lost the job): found by the reconciler.
+  'WORKER_LOST',
+] as const;
+
+export const ADMIN_ROLES = ['viewer', 'operator'] as const;
+
+/**
+ * WebSocket close codes of the live API. SESSION_ENDED: the session ended (expired, or signed out
+ * in any tab or server): the client must sign in again rather than reconnect. LAGGING: the client
+ * fell too far behind; it reconnects and resyncs. RESTART: the server is restarting; reconnect.
+ */
+export const SESSION_ENDED_CLOSE_CODE = 4401;
+export const LAGGING_CLOSE_CODE = 1013;
+export const RESTART_CLOSE_CODE = 1012;
