@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { DOWNLOAD_QUEUE, type DownloadJobData, redisNamespace } from '@paidflow/contracts';
 import { createDb } from '@paidflow/db';
@@ -5,6 +6,7 @@ import type { Logger } from '@paidflow/runtime';
 import { createRedis } from '@paidflow/runtime';
 import { Queue } from 'bullmq';
 import { resolveSession } from './auth/session.ts';
+import { createSessionSockets } from './auth/session-sockets.ts';
 import type { AppDeps } from './deps.ts';
 import type { ServerEnv } from './env.ts';
 import { healthRoutes } from './health.ts';
@@ -43,29 +45,31 @@ export async function startServer(env: ServerEnv, logger: Logger): Promise<Runni
   });
   queue.on('error', (error) => logger.warn({ err: error }, 'queue connection error'));
   const notifier = createNotifier(env, logger);
-  // The drainer needs the deps and the deps wake the drainer: bound once both exist.
-  let kickOutbox = () => {};
   const metrics = createServerMetrics();
+  // One psubscribe connection per process feeds every live subscription.
+  const realtimeMetrics = createRealtimeMetrics(metrics.registry);
+  const hub = createRealtimeHub({ redisUrl: env.REDIS_URL, namespace, logger, metrics: realtimeMetrics });
+  // A commit that wrote outbox rows wakes the drainer; the drainer, built from the deps, listens.
+  const outboxWritten = new EventEmitter();
   const deps: AppDeps = {
     env,
+    namespace,
     db: database.db,
     redis,
     logger,
     metrics,
     queue,
     notifier,
-    kickOutbox: () => kickOutbox(),
+    realtime: { hub, metrics: realtimeMetrics },
+    sessionSockets: createSessionSockets(logger),
+    kickOutbox: () => outboxWritten.emit('kick'),
   };
   const drainer = createOutboxDrainer(deps, { intervalMs: env.OUTBOX_POLL_MS });
-  kickOutbox = () => drainer.kick();
+  outboxWritten.on('kick', () => drainer.kick());
   const reconciler = createReconciler(deps, {
     intervalMs: env.RECONCILE_INTERVAL_MS,
     staleSeconds: env.RECONCILE_STALE_SECONDS,
   });
-  // One psubscribe connection per process feeds every live subscription.
-  const realtimeMetrics = createRealtimeMetrics(metrics.registry);
-  const hub = createRealtimeHub({ redisUrl: env.REDIS_URL, namespace, logger, metrics: realtimeMetrics });
-  deps.realtime = { hub, metrics: realtimeMetrics };
 
   const server = createHttpServer({
     deps,
@@ -84,7 +88,6 @@ export async function startServer(env: ServerEnv, logger: Logger): Promise<Runni
     metrics: realtimeMetrics,
     pingMs: env.WS_PING_MS,
   });
-  deps.liveSockets = live;
   await hub.start();
 
   await new Promise<void>((resolve, reject) => {

@@ -448,10 +448,7 @@ test('a sign-out while Redis refuses the announcement still ends the session; th
   }) as typeof logger.warn;
   const session = admin.principal.kind === 'admin' ? admin.principal.session : null;
   try {
-    await endSession(
-      { ...t.server.deps, redis: deadRedis, logger, liveSockets: undefined },
-      session!.tokenHash,
-    );
+    await endSession({ ...t.server.deps, redis: deadRedis, logger }, session!.tokenHash);
   } finally {
     deadRedis.disconnect();
   }

@@ -4,9 +4,10 @@ import { RESTART_CLOSE_CODE, SESSION_ENDED_CLOSE_CODE } from '@paidflow/contract
 import type { AnyRouter } from '@trpc/server';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
+import type { AdminSession } from './auth/admin-session.ts';
 import type { AppDeps } from './deps.ts';
 import type { RealtimeMetrics } from './realtime/metrics.ts';
-import { type AdminSession, contextFactory, isWorkerRequest, type SessionResolver } from './trpc/context.ts';
+import { contextFactory, isWorkerRequest, type SessionResolver } from './trpc/context.ts';
 
 /** The largest message a client may send over the WebSocket (subscriptions and calls are small). */
 export const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -28,12 +29,6 @@ export interface WebSocketOptions {
 export interface LiveSocketServer {
   /** Tells every client to reconnect (to another server), then closes every connection. */
   close(graceMs?: number): Promise<void>;
-  /**
-   * Closes this process's connections authenticated by a session (after the current tick, so
-   * that a reply being sent still goes first). Other processes hear of it through the hub's
-   * session revocations.
-   */
-  closeSession(tokenHash: string): void;
 }
 
 function refuse(socket: Duplex, status: number, reason: string): void {
@@ -71,30 +66,8 @@ export function attachWebSocketServer(options: WebSocketOptions): LiveSocketServ
     },
   });
   let closing = false;
-  /** Open connections by the session that authenticated them (sign-out closes them). */
-  const bySession = new Map<string, Set<WebSocket>>();
-
-  function track(ws: WebSocket, session: AdminSession): void {
-    const sockets = bySession.get(session.tokenHash) ?? new Set<WebSocket>();
-    bySession.set(session.tokenHash, sockets);
-    sockets.add(ws);
-    ws.once('close', () => {
-      sockets.delete(ws);
-      if (sockets.size === 0 && bySession.get(session.tokenHash) === sockets)
-        bySession.delete(session.tokenHash);
-    });
-  }
-
-  function closeSession(tokenHash: string): void {
-    const sockets = bySession.get(tokenHash);
-    if (!sockets) return;
-    bySession.delete(tokenHash);
-    setImmediate(() => {
-      for (const ws of sockets) ws.close(SESSION_ENDED_CLOSE_CODE, 'signed out');
-    });
-    deps.logger.info({ connections: sockets.size }, 'websockets of an ended session closed');
-  }
-  const stopRevocations = deps.realtime?.hub.onSessionRevoked(closeSession);
+  const { track, closeSession } = deps.sessionSockets;
+  const stopRevocations = deps.realtime.hub.onSessionRevoked(closeSession);
 
   async function authenticate(req: IncomingMessage): Promise<AdminSession | 'worker' | null> {
     if (isWorkerRequest(req.headers, deps.env.WORKER_TOKEN)) return 'worker';
@@ -153,7 +126,7 @@ export function attachWebSocketServer(options: WebSocketOptions): LiveSocketServ
 
   async function close(graceMs = 1_000): Promise<void> {
     closing = true;
-    stopRevocations?.();
+    stopRevocations();
     server.off('upgrade', onServerUpgrade);
     handler.broadcastReconnectNotification();
     // Clients reconnect on the notification; give them a moment, then close who is left.
@@ -165,5 +138,5 @@ export function attachWebSocketServer(options: WebSocketOptions): LiveSocketServ
     await new Promise<void>((resolve) => wss.close(() => resolve()));
   }
 
-  return { close, closeSession };
+  return { close };
 }

@@ -1,7 +1,7 @@
 import { findAdminByEmail, markAdminLogin } from '@paidflow/db';
 import type { AppDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
-import type { AdminSession } from '../trpc/context.ts';
+import type { AdminSession } from './admin-session.ts';
 import { burnVerification, verifyPassword } from './password.ts';
 import { clearLoginAttempts, takeLoginAttempt } from './rate-limit.ts';
 import { createSession } from './session.ts';
@@ -18,7 +18,7 @@ export interface LoginOptions {
  * password get the same answer, in about the same time.
  */
 export async function login(
-  deps: Pick<AppDeps, 'db' | 'redis' | 'env' | 'logger'>,
+  deps: Pick<AppDeps, 'db' | 'redis' | 'env' | 'namespace' | 'logger'>,
   options: LoginOptions,
 ): Promise<{ token: string; session: AdminSession }> {
   const email = options.email.trim().toLowerCase();

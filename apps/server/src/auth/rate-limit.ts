@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { redisNamespace } from '@paidflow/contracts';
 import type { AppDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 
@@ -11,8 +10,8 @@ export const LOGIN_LIMITS = {
   perIp: 20,
 } as const;
 
-function limiterKeys(deps: Pick<AppDeps, 'env'>, email: string, ip: string | null) {
-  const ns = redisNamespace(deps.env.REDIS_PREFIX);
+function limiterKeys(deps: Pick<AppDeps, 'namespace'>, email: string, ip: string | null) {
+  const ns = deps.namespace;
   const digest = (value: string) => createHash('sha256').update(value).digest('hex').slice(0, 32);
   return {
     email: ns.key(`ratelimit:login:email:${digest(email.toLowerCase())}`),
@@ -27,7 +26,7 @@ function limiterKeys(deps: Pick<AppDeps, 'env'>, email: string, ip: string | nul
  * down, sign-in answers UNAVAILABLE rather than allowing unlimited guesses.
  */
 export async function takeLoginAttempt(
-  deps: Pick<AppDeps, 'env' | 'redis' | 'logger'>,
+  deps: Pick<AppDeps, 'env' | 'namespace' | 'redis' | 'logger'>,
   attempt: { email: string; ip: string | null },
 ): Promise<void> {
   const keys = limiterKeys(deps, attempt.email, attempt.ip);
@@ -56,7 +55,7 @@ export async function takeLoginAttempt(
 
 /** A successful sign-in clears its e-mail's count (the address keeps its own). */
 export async function clearLoginAttempts(
-  deps: Pick<AppDeps, 'env' | 'redis' | 'logger'>,
+  deps: Pick<AppDeps, 'env' | 'namespace' | 'redis' | 'logger'>,
   email: string,
 ): Promise<void> {
   try {

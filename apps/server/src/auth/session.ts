@@ -4,7 +4,7 @@ import { type AdminSessionRow, deleteSession, findActiveSession, insertSession }
 import { TRPCError } from '@trpc/server';
 import type { AppDeps } from '../deps.ts';
 import { publishSessionRevoked } from '../realtime/publisher.ts';
-import type { AdminSession } from '../trpc/context.ts';
+import type { AdminSession } from './admin-session.ts';
 import { readCookie, SESSION_COOKIE } from './cookies.ts';
 
 /** How long a session lasts from sign-in. */
@@ -81,10 +81,10 @@ export async function resolveSession(
  * through Redis.
  */
 export async function endSession(
-  deps: Pick<AppDeps, 'db' | 'redis' | 'logger' | 'env' | 'liveSockets'>,
+  deps: Pick<AppDeps, 'db' | 'redis' | 'logger' | 'namespace' | 'sessionSockets'>,
   tokenHash: string,
 ): Promise<void> {
   await deleteSession(deps.db, tokenHash);
-  deps.liveSockets?.closeSession(tokenHash);
+  deps.sessionSockets.closeSession(tokenHash);
   await publishSessionRevoked(deps, tokenHash);
 }

@@ -4,7 +4,6 @@ import {
   type ChannelType,
   encodeChannelMessage,
   publishCommands,
-  redisNamespace,
   SESSION_REVOKED_CHANNEL,
   type SessionRevoked,
 } from '@paidflow/contracts';
@@ -17,7 +16,7 @@ import type { AppDeps } from '../deps.ts';
  * the durable state, and newcomers read it from there).
  */
 export async function publishLive<S extends ChannelScope, T extends ChannelType<S>>(
-  deps: Pick<AppDeps, 'redis' | 'logger' | 'env'>,
+  deps: Pick<AppDeps, 'redis' | 'logger' | 'namespace'>,
   scope: S,
   id: number,
   type: T,
@@ -25,7 +24,7 @@ export async function publishLive<S extends ChannelScope, T extends ChannelType<
 ): Promise<boolean> {
   const [channel, json] = encodeChannelMessage(scope, id, type, payload);
   try {
-    await deps.redis.multi(publishCommands(channel, json, redisNamespace(deps.env.REDIS_PREFIX))).exec();
+    await deps.redis.multi(publishCommands(channel, json, deps.namespace)).exec();
     return true;
   } catch (error) {
     deps.logger.warn({ err: error, channel }, 'live message not published');
@@ -39,15 +38,12 @@ export async function publishLive<S extends ChannelScope, T extends ChannelType<
  * sockets can no longer be reopened, and each closes at the latest when the session would expire.
  */
 export async function publishSessionRevoked(
-  deps: Pick<AppDeps, 'redis' | 'logger' | 'env'>,
+  deps: Pick<AppDeps, 'redis' | 'logger' | 'namespace'>,
   tokenHash: string,
 ): Promise<boolean> {
   const message: SessionRevoked = { tokenHash };
   try {
-    await deps.redis.publish(
-      redisNamespace(deps.env.REDIS_PREFIX).channel(SESSION_REVOKED_CHANNEL),
-      JSON.stringify(message),
-    );
+    await deps.redis.publish(deps.namespace.channel(SESSION_REVOKED_CHANNEL), JSON.stringify(message));
     return true;
   } catch (error) {
     deps.logger.warn({ err: error }, 'session revocation not announced to other server processes');

@@ -6,7 +6,6 @@ import {
   formatChannel,
   isCancellableTaskStatus,
   latestKey,
-  redisNamespace,
 } from '@paidflow/contracts';
 import {
   appendAuditEvents,
@@ -28,7 +27,10 @@ import {
   reopenOrder,
 } from './order-completion.ts';
 
-export type ActionDeps = Pick<AppDeps, 'db' | 'redis' | 'logger' | 'env' | 'queue' | 'kickOutbox'>;
+export type ActionDeps = Pick<
+  AppDeps,
+  'db' | 'redis' | 'logger' | 'env' | 'namespace' | 'queue' | 'kickOutbox'
+>;
 
 /** The admin on whose behalf an action runs: recorded in every audit event it writes. */
 export interface Actor {
@@ -154,7 +156,7 @@ export async function retryTask(
   });
   if (!result.ok) return result;
   deps.kickOutbox();
-  const ns = redisNamespace(deps.env.REDIS_PREFIX);
+  const ns = deps.namespace;
   // The last attempt's progress must not show on the new run; the key is only a cache.
   await deps.redis.del(ns.key(latestKey(formatChannel('task', taskId, 'progress')))).catch(() => 0);
   // The outbox is kicked above, before the cache key goes, so announce leaves it alone.

@@ -20,7 +20,7 @@ import {
   type TaskStatusChange,
 } from './pipeline-events.ts';
 
-type AnnounceDeps = Pick<AppDeps, 'redis' | 'logger' | 'env' | 'kickOutbox'>;
+type AnnounceDeps = Pick<AppDeps, 'redis' | 'logger' | 'env' | 'namespace' | 'kickOutbox'>;
 
 export interface OrderCompletion {
   order: OrderRow;

@@ -24,7 +24,7 @@ export type PaymentOutcome =
   | { kind: 'unmatched'; reason: string }
   | { kind: 'underpaid'; orderId: number; amount: number; total: number };
 
-type PaymentDeps = Pick<AppDeps, 'db' | 'redis' | 'logger' | 'env' | 'kickOutbox'>;
+type PaymentDeps = Pick<AppDeps, 'db' | 'redis' | 'logger' | 'env' | 'namespace' | 'kickOutbox'>;
 
 /**
  * The order code a transfer names: SePay's detected `code` when it is one of ours, else the

@@ -2,7 +2,7 @@ import type { ErrorType, OrderStatus, PaymentStatus, TaskStatus } from '@paidflo
 import type { AppDeps } from '../deps.ts';
 import { publishLive } from '../realtime/publisher.ts';
 
-type LiveDeps = Pick<AppDeps, 'redis' | 'logger' | 'env'>;
+type LiveDeps = Pick<AppDeps, 'redis' | 'logger' | 'env' | 'namespace'>;
 
 export interface TaskStatusChange {
   taskId: number;

@@ -19,7 +19,10 @@ import { completeOrderIfDone } from './order-completion.ts';
 import { changeTask } from './task-change.ts';
 import { liveWorkerRuns } from './worker-health.ts';
 
-type ReconcilerDeps = Pick<AppDeps, 'db' | 'queue' | 'logger' | 'redis' | 'env' | 'kickOutbox' | 'metrics'>;
+type ReconcilerDeps = Pick<
+  AppDeps,
+  'db' | 'queue' | 'logger' | 'redis' | 'env' | 'namespace' | 'kickOutbox' | 'metrics'
+>;
 
 export interface ReconcileOptions {
   /** Only tasks unchanged for this long are checked (a task just queued may not be on the queue yet). */

@@ -9,7 +9,7 @@ import type { AppDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import { type Announcements, announce, noAnnouncements } from './order-completion.ts';
 
-export type TaskChangeDeps = Pick<AppDeps, 'db' | 'redis' | 'logger' | 'env' | 'kickOutbox'>;
+export type TaskChangeDeps = Pick<AppDeps, 'db' | 'redis' | 'logger' | 'env' | 'namespace' | 'kickOutbox'>;
 
 export interface LockedTask {
   task: DownloadTaskRow;

@@ -1,5 +1,4 @@
 import {
-  redisNamespace,
   WORKER_HEARTBEAT_PATTERN,
   WORKER_HEARTBEAT_SECONDS,
   type WorkerHealth,
@@ -14,9 +13,9 @@ const MAX_WORKERS = 1_000;
 
 /** Every heartbeat key's value (found by SCAN, never KEYS), parsed with the contract; garbage counted. */
 async function readHeartbeats(
-  deps: Pick<AppDeps, 'redis' | 'env'>,
+  deps: Pick<AppDeps, 'redis' | 'namespace'>,
 ): Promise<{ beats: WorkerHeartbeat[]; malformed: number }> {
-  const pattern = redisNamespace(deps.env.REDIS_PREFIX).key(WORKER_HEARTBEAT_PATTERN);
+  const pattern = deps.namespace.key(WORKER_HEARTBEAT_PATTERN);
   const keys = new Set<string>();
   let cursor = '0';
   do {
@@ -43,7 +42,7 @@ async function readHeartbeats(
  * yet). Redis down: UNAVAILABLE.
  */
 export async function workerHealth(
-  deps: Pick<AppDeps, 'redis' | 'env' | 'logger'>,
+  deps: Pick<AppDeps, 'redis' | 'namespace' | 'logger'>,
   now = Date.now(),
 ): Promise<WorkerHealth> {
   try {
@@ -67,7 +66,7 @@ export async function workerHealth(
  * Throws while Redis is down.
  */
 export async function liveWorkerRuns(
-  deps: Pick<AppDeps, 'redis' | 'env'>,
+  deps: Pick<AppDeps, 'redis' | 'namespace'>,
 ): Promise<Map<string, Set<number | null>>> {
   const { beats } = await readHeartbeats(deps);
   const runs = new Map<string, Set<number | null>>();

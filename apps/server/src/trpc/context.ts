@@ -3,15 +3,10 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { CreateHTTPContextOptions } from '@trpc/server/adapters/standalone';
 import type { CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
 import type { WebSocket } from 'ws';
+import type { AdminSession } from '../auth/admin-session.ts';
 import type { AppDeps } from '../deps.ts';
 
-export interface AdminSession {
-  userId: number;
-  email: string;
-  role: 'viewer' | 'operator';
-  tokenHash: string;
-  expiresAt: Date;
-}
+export type { AdminSession };
 
 export type Principal = { kind: 'admin'; session: AdminSession } | { kind: 'worker' };
 

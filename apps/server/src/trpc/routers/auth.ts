@@ -1,9 +1,10 @@
 import { AdminMe, LoginInput } from '@paidflow/contracts';
+import type { AdminSession } from '../../auth/admin-session.ts';
 import { clearedSessionCookie, sessionCookie } from '../../auth/cookies.ts';
 import { login } from '../../auth/login.ts';
 import { endSession } from '../../auth/session.ts';
 import { AppError } from '../../errors.ts';
-import type { AdminSession, Context } from '../context.ts';
+import type { Context } from '../context.ts';
 import { publicProcedure, router, viewerProcedure } from '../init.ts';
 
 function toMe(session: AdminSession): AdminMe {
