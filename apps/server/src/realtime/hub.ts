@@ -5,12 +5,13 @@ import {
   parseChannelMessage,
   type RedisNamespace,
   SESSION_REVOKED_CHANNEL,
-  SessionRevoked,
 } from '@paidflow/contracts';
 import type { Logger } from '@paidflow/runtime';
 import { Redis } from 'ioredis';
 import type { RealtimeMetrics } from './metrics.ts';
 import { markPlainJson } from './plain-json.ts';
+import { createSessionRevocations } from './session-revocations.ts';
+import { createThrottledLog } from './throttled-log.ts';
 
 /** A live event as the hub hands it out: one object shared by every listener. */
 export interface HubItem {
@@ -57,24 +58,6 @@ export interface RealtimeHubOptions {
 
 type MalformedReason = Extract<ParseMessageResult, { ok: false }>['reason'] | 'foreign_prefix';
 
-/** Logs each kind of malformed message at most once per interval, with a count of the rest. */
-function createThrottledLog(logger: Logger, intervalMs = 10_000) {
-  const last = new Map<string, { at: number; suppressed: number }>();
-  return (reason: MalformedReason, fields: Record<string, unknown>) => {
-    const now = Date.now();
-    const entry = last.get(reason);
-    if (entry && now - entry.at < intervalMs) {
-      entry.suppressed++;
-      return;
-    }
-    logger.warn(
-      { reason, suppressedSinceLastLog: entry?.suppressed ?? 0, ...fields },
-      'malformed live message dropped',
-    );
-    last.set(reason, { at: now, suppressed: 0 });
-  };
-}
-
 /**
  * The realtime hub of one server process: ONE Redis connection psubscribed to the few fixed
  * CHANNEL_PATTERNS (so PUBSUB NUMPAT stays small however many browsers connect), every message
@@ -85,13 +68,16 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
   const { namespace, logger, metrics } = options;
   const patterns = CHANNEL_PATTERNS.map((pattern) => namespace.channel(pattern));
   const revokedChannel = namespace.channel(SESSION_REVOKED_CHANNEL);
-  const revocationListeners = new Set<(tokenHash: string) => void>();
   const epoch = Date.now().toString(36);
   let seq = 0;
   const byOrder = new Map<number, Set<HubListener>>();
   const byTask = new Map<number, Set<HubListener>>();
   const firehose = new Set<HubListener>();
-  const logMalformed = createThrottledLog(logger);
+  const logMalformed = createThrottledLog<MalformedReason>(logger);
+  const revocations = createSessionRevocations({
+    logger,
+    onMalformed: (reason, raw) => dropMalformed(reason, SESSION_REVOKED_CHANNEL, raw),
+  });
 
   // Subscriber connections must queue commands while disconnected (the psubscribe is re-sent on
   // reconnect) and never give up: unlike the command connection, they do not fail fast.
@@ -129,35 +115,8 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     handleMessage(channel, message);
   });
   subscriber.on('message', (channel: string, message: string) => {
-    if (channel === revokedChannel) handleRevocation(message);
+    if (channel === revokedChannel) revocations.handle(message);
   });
-
-  function handleRevocation(raw: string): void {
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch {
-      dropMalformed('bad_json', SESSION_REVOKED_CHANNEL, raw);
-      return;
-    }
-    const parsed = SessionRevoked.safeParse(json);
-    if (!parsed.success) {
-      dropMalformed('bad_payload', SESSION_REVOKED_CHANNEL, raw);
-      return;
-    }
-    for (const listener of revocationListeners) {
-      try {
-        listener(parsed.data.tokenHash);
-      } catch (error) {
-        logger.error({ err: error }, 'session revocation listener failed');
-      }
-    }
-  }
-
-  function onSessionRevoked(listener: (tokenHash: string) => void): () => void {
-    revocationListeners.add(listener);
-    return () => revocationListeners.delete(listener);
-  }
 
   function nextId(): string {
     seq += 1;
@@ -290,7 +249,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     byOrder.clear();
     byTask.clear();
     firehose.clear();
-    revocationListeners.clear();
+    revocations.clear();
     try {
       await subscriber.quit();
     } catch {
@@ -315,7 +274,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     start,
     stop,
     subscribe,
-    onSessionRevoked,
+    onSessionRevoked: revocations.on,
     nextId,
     handleMessage,
     listenerCount,
