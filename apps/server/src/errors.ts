@@ -1,4 +1,4 @@
-import { someCause } from '@paidflow/db';
+import { InvalidCursorError, someCause } from '@paidflow/db';
 
 /** The codes a service may fail with; mapped to tRPC and HTTP codes in one place (trpc/init.ts, http.ts). */
 export type AppErrorCode =
@@ -52,4 +52,20 @@ export function isUnavailableError(error: unknown): boolean {
     if (cause instanceof AppError) return cause.code === 'UNAVAILABLE';
     return /connect|Connection is closed|pool is closed/i.test(String((cause as Error).message ?? ''));
   });
+}
+
+/**
+ * What an error means to a caller, as an AppError, or null for an unexpected one (a bug: logged
+ * as such, answered 500). The one translation of errors: the tRPC middleware, the live streams
+ * and the HTTP routes all use it. A malformed cursor is bad input; MySQL (or Redis) unreachable
+ * is UNAVAILABLE, so that the caller retries.
+ */
+export function toAppError(error: unknown): AppError | null {
+  if (error instanceof AppError) return error;
+  if (error instanceof InvalidCursorError)
+    return new AppError('INVALID_INPUT', error.message, { cause: error });
+  if (isUnavailableError(error)) {
+    return new AppError('UNAVAILABLE', 'the database is unavailable; try again shortly', { cause: error });
+  }
+  return null;
 }

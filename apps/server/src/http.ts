@@ -2,7 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AnyRouter } from '@trpc/server';
 import { type CreateHTTPContextOptions, createHTTPHandler } from '@trpc/server/adapters/standalone';
 import type { AppDeps } from './deps.ts';
-import { AppError, HTTP_STATUS } from './errors.ts';
+import { AppError, HTTP_STATUS, toAppError } from './errors.ts';
 import type { ServerMetrics } from './metrics.ts';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -89,10 +89,11 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
       metrics.httpRequests.inc({ route, status: String(res.statusCode) });
     });
     handle(req, res).catch((error: unknown) => {
-      if (error instanceof AppError) {
-        deps.logger.info({ route, code: error.code, message: error.message }, 'request rejected');
+      const mapped = toAppError(error);
+      if (mapped) {
+        deps.logger.info({ route, code: mapped.code, message: mapped.message }, 'request rejected');
         if (!res.headersSent)
-          sendJson(res, HTTP_STATUS[error.code], { success: false, message: error.message });
+          sendJson(res, HTTP_STATUS[mapped.code], { success: false, message: mapped.message });
         return;
       }
       deps.logger.error({ err: error, route }, 'request failed');

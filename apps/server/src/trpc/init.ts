@@ -1,7 +1,7 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { ZodError } from 'zod';
-import { AppError, type AppErrorCode } from '../errors.ts';
+import { type AppError, type AppErrorCode, toAppError } from '../errors.ts';
 import { withPlainJsonFastPath } from '../realtime/plain-json.ts';
 import type { Context } from './context.ts';
 
@@ -38,12 +38,24 @@ const t = initTRPC.context<Context>().create({
   },
 });
 
-/** Maps the services' AppError to tRPC codes (the one place that does) and logs the unexpected. */
+/**
+ * A stream's error as a TRPCError (errors thrown mid-stream skip the procedure middlewares): what
+ * toAppError names, mapped; anything else is rethrown as it is.
+ */
+export function streamError(error: unknown): unknown {
+  const mapped = toAppError(error);
+  return mapped ? toTRPCError(mapped) : error;
+}
+
+/**
+ * Maps the services' errors to tRPC codes (the one place that does, through toAppError) and logs
+ * the unexpected.
+ */
 const mapErrors = t.middleware(async function mapErrors(opts) {
   const result = await opts.next();
   if (result.ok) return result;
-  const cause = result.error.cause;
-  if (cause instanceof AppError) throw toTRPCError(cause);
+  const mapped = toAppError(result.error.cause);
+  if (mapped) throw toTRPCError(mapped);
   if (result.error.code === 'INTERNAL_SERVER_ERROR') {
     opts.ctx.logger.error({ err: result.error, path: opts.path }, 'procedure failed');
   } else if (result.error.code === 'BAD_REQUEST') {

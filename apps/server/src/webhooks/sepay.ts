@@ -6,7 +6,7 @@ import {
   type WebhookResponse,
 } from '@paidflow/contracts';
 import type { AppDeps } from '../deps.ts';
-import { AppError, isUnavailableError } from '../errors.ts';
+import { AppError, HTTP_STATUS, toAppError } from '../errors.ts';
 import { type Route, readBody, sendJson } from '../http.ts';
 import { type PaymentOutcome, receivePayment } from '../services/payments.ts';
 import { authenticateWebhook } from './signature.ts';
@@ -112,9 +112,14 @@ export function sepayWebhookRoute(deps: AppDeps): Route {
         const [status, body] = outcomeResponse(await receivePayment(deps, parsed.data, json));
         return sendJson(res, status, body);
       } catch (error) {
-        if (!isUnavailableError(error)) throw error;
+        const mapped = toAppError(error);
+        if (mapped?.code !== 'UNAVAILABLE') throw error;
         logger.warn({ err: error, transactionId: parsed.data.id }, 'webhook deferred: MySQL unavailable');
-        return sendJson(res, 503, { success: false, message: 'database unavailable; retry later' });
+        // The provider retries a 503 until the database is back.
+        return sendJson(res, HTTP_STATUS.UNAVAILABLE, {
+          success: false,
+          message: 'database unavailable; retry later',
+        });
       }
     },
   };

@@ -1,12 +1,11 @@
 import { AuditLogPage, ListAuditLogInput } from '@paidflow/contracts';
 import { listAuditLog } from '@paidflow/db';
 import { router, viewerProcedure } from '../init.ts';
-import { read } from '../read.ts';
 
 export const auditRouter = router({
   /** An order's audit trail, newest first, filtered by severity, category and task, paged. */
   list: viewerProcedure
     .input(ListAuditLogInput)
     .output(AuditLogPage)
-    .query(({ ctx, input }) => read(() => listAuditLog(ctx.db, input))),
+    .query(({ ctx, input }) => listAuditLog(ctx.db, input)),
 });

@@ -8,16 +8,15 @@ import {
 import { errorSummary, taskThroughput } from '@paidflow/db';
 import { cachedDashboardStats } from '../../services/stats-cache.ts';
 import { router, viewerProcedure } from '../init.ts';
-import { read } from '../read.ts';
 
 export const dashboardRouter = router({
   /** Counts of paid orders: all, processing, completed, failed. */
-  stats: viewerProcedure.output(DashboardStats).query(({ ctx }) => read(() => cachedDashboardStats(ctx.db))),
+  stats: viewerProcedure.output(DashboardStats).query(({ ctx }) => cachedDashboardStats(ctx.db)),
   /** Tasks completed and failed per minute, for the overview's chart. */
   throughput: viewerProcedure
     .input(ThroughputInput)
     .output(Throughput)
-    .query(({ ctx, input }) => read(() => taskThroughput(ctx.db, { minutes: input.minutes }))),
+    .query(({ ctx, input }) => taskThroughput(ctx.db, { minutes: input.minutes })),
 });
 
 export const errorsRouter = router({
@@ -25,5 +24,5 @@ export const errorsRouter = router({
   summary: viewerProcedure
     .input(ErrorSummaryInput)
     .output(ErrorSummary)
-    .query(({ ctx, input }) => read(() => errorSummary(ctx.db, input))),
+    .query(({ ctx, input }) => errorSummary(ctx.db, input)),
 });

@@ -1,6 +1,4 @@
 import { FirehoseInput, type LiveSnapshot, OrderEventsInput, TaskEventsInput } from '@paidflow/contracts';
-import { TRPCError } from '@trpc/server';
-import { AppError } from '../../errors.ts';
 import type { Topic } from '../../realtime/hub.ts';
 import { liveStream } from '../../realtime/live-stream.ts';
 import {
@@ -10,20 +8,15 @@ import {
   taskSnapshot,
 } from '../../realtime/snapshot.ts';
 import type { Context } from '../context.ts';
-import { router, toTRPCError, viewerProcedure } from '../init.ts';
-import { read } from '../read.ts';
+import { router, streamError, viewerProcedure } from '../init.ts';
 
-/**
- * Errors thrown mid-stream skip the procedure middlewares: an unreachable database is named
- * UNAVAILABLE (by read) and AppError mapped here.
- */
+/** A snapshot for a stream: errors thrown mid-stream skip the middlewares, so they are mapped here. */
 function mapped(snapshot: (reason: SnapshotReason) => Promise<LiveSnapshot>) {
   return async (reason: SnapshotReason) => {
     try {
-      return await read(() => snapshot(reason));
+      return await snapshot(reason);
     } catch (error) {
-      if (error instanceof AppError) throw toTRPCError(error);
-      throw error;
+      throw streamError(error);
     }
   };
 }
@@ -35,7 +28,6 @@ function stream(
   lastEventId: string | null | undefined,
   snapshot: (reason: SnapshotReason) => Promise<LiveSnapshot>,
 ) {
-  if (!ctx.realtime) throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'live events are off' });
   return liveStream({
     hub: ctx.realtime.hub,
     metrics: ctx.realtime.metrics,

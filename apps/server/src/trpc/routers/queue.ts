@@ -11,7 +11,6 @@ import { actorOf, forEachCapped, requireDone } from '../../services/operator-act
 import { queueOverview } from '../../services/queue-overview.ts';
 import { workerHealth } from '../../services/worker-health.ts';
 import { operatorProcedure, router, viewerProcedure } from '../init.ts';
-import { read } from '../read.ts';
 import { Done } from './tasks.ts';
 
 export const queueRouter = router({
@@ -19,15 +18,13 @@ export const queueRouter = router({
   overview: viewerProcedure
     .input(QueueOverviewInput)
     .output(QueueOverview)
-    .query(({ ctx, input }) => read(() => queueOverview(ctx, input))),
+    .query(({ ctx, input }) => queueOverview(ctx, input)),
   /** Retries a dead letter's task and removes the failed job (operator). */
   retryJob: operatorProcedure
     .input(JobIdInput)
     .output(Done)
     .mutation(async ({ ctx, input }) => {
-      const outcome = await read(() =>
-        retryDeadLetter(ctx, { jobId: input.jobId, actor: actorOf(ctx.admin) }),
-      );
+      const outcome = await retryDeadLetter(ctx, { jobId: input.jobId, actor: actorOf(ctx.admin) });
       requireDone(outcome);
       return { ok: true as const };
     }),
@@ -36,9 +33,7 @@ export const queueRouter = router({
     .input(JobIdInput)
     .output(Done)
     .mutation(async ({ ctx, input }) => {
-      const outcome = await read(() =>
-        removeDeadLetter(ctx, { jobId: input.jobId, actor: actorOf(ctx.admin) }),
-      );
+      const outcome = await removeDeadLetter(ctx, { jobId: input.jobId, actor: actorOf(ctx.admin) });
       requireDone(outcome);
       return { ok: true as const };
     }),
@@ -46,21 +41,17 @@ export const queueRouter = router({
     .input(JobIdsInput)
     .output(ActionResult)
     .mutation(({ ctx, input }) =>
-      read(() =>
-        forEachCapped(input.jobIds, (jobId) => retryDeadLetter(ctx, { jobId, actor: actorOf(ctx.admin) })),
-      ),
+      forEachCapped(input.jobIds, (jobId) => retryDeadLetter(ctx, { jobId, actor: actorOf(ctx.admin) })),
     ),
   removeJobs: operatorProcedure
     .input(JobIdsInput)
     .output(ActionResult)
     .mutation(({ ctx, input }) =>
-      read(() =>
-        forEachCapped(input.jobIds, (jobId) => removeDeadLetter(ctx, { jobId, actor: actorOf(ctx.admin) })),
-      ),
+      forEachCapped(input.jobIds, (jobId) => removeDeadLetter(ctx, { jobId, actor: actorOf(ctx.admin) })),
     ),
 });
 
 export const workersRouter = router({
   /** The workers whose heartbeat is in Redis, each up or late. */
-  health: viewerProcedure.output(WorkerHealth).query(({ ctx }) => read(() => workerHealth(ctx))),
+  health: viewerProcedure.output(WorkerHealth).query(({ ctx }) => workerHealth(ctx)),
 });

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { retryMatching, retryTasks } from '../../services/bulk-retry.ts';
 import { actorOf, cancelTask, requireDone, retryTask } from '../../services/operator-actions.ts';
 import { operatorProcedure, router } from '../init.ts';
-import { read } from '../read.ts';
 
 /** The answer of a single operator action that did what it was asked (else it throws). */
 export const Done = z.object({ ok: z.literal(true) });
@@ -15,7 +14,7 @@ export const tasksRouter = router({
     .input(TaskIdInput)
     .output(Done)
     .mutation(async ({ ctx, input }) => {
-      requireDone(await read(() => retryTask(ctx, { taskId: input.taskId, actor: actorOf(ctx.admin) })));
+      requireDone(await retryTask(ctx, { taskId: input.taskId, actor: actorOf(ctx.admin) }));
       return { ok: true as const };
     }),
   /** A queued or running task is cancelled (a running worker stops). CONFLICT when it has ended. */
@@ -23,21 +22,17 @@ export const tasksRouter = router({
     .input(TaskIdInput)
     .output(Done)
     .mutation(async ({ ctx, input }) => {
-      requireDone(await read(() => cancelTask(ctx, { taskId: input.taskId, actor: actorOf(ctx.admin) })));
+      requireDone(await cancelTask(ctx, { taskId: input.taskId, actor: actorOf(ctx.admin) }));
       return { ok: true as const };
     }),
   /** Retries a selection of failed tasks (at most BULK_ACTION_LIMIT). */
   retryMany: operatorProcedure
     .input(RetryManyInput)
     .output(ActionResult)
-    .mutation(({ ctx, input }) =>
-      read(() => retryTasks(ctx, { taskIds: input.taskIds, actor: actorOf(ctx.admin) })),
-    ),
+    .mutation(({ ctx, input }) => retryTasks(ctx, { taskIds: input.taskIds, actor: actorOf(ctx.admin) })),
   /** Retries every failed task matching a filter (at most BULK_ACTION_LIMIT; `capped` says more matched). */
   retryMatching: operatorProcedure
     .input(RetryMatchingInput)
     .output(ActionResult)
-    .mutation(({ ctx, input }) =>
-      read(() => retryMatching(ctx, { filter: input.filter, actor: actorOf(ctx.admin) })),
-    ),
+    .mutation(({ ctx, input }) => retryMatching(ctx, { filter: input.filter, actor: actorOf(ctx.admin) })),
 });

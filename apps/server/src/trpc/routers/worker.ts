@@ -8,22 +8,19 @@ import {
   WorkerTransitionResult,
 } from '@paidflow/contracts';
 import type { AppDeps } from '../../deps.ts';
-import { AppError, isUnavailableError } from '../../errors.ts';
 import { countRefused, RunSuperseded } from '../../services/run-fence.ts';
 import { claimTask, completeTask, reportFailure, transitionByWorker } from '../../services/task-lifecycle.ts';
 import { router, workerProcedure } from '../init.ts';
 
 /**
- * MySQL unreachable is SERVICE_UNAVAILABLE for the worker, which retries its report later. A
- * report from a superseded run is refused (CONFLICT), logged and counted.
+ * A report from a superseded run is refused (CONFLICT), logged and counted. (MySQL unreachable
+ * is SERVICE_UNAVAILABLE, mapped by the middleware: the worker retries its report later.)
  */
-async function orUnavailable<T>(deps: AppDeps, procedure: string, work: Promise<T>): Promise<T> {
+async function countingRefusals<T>(deps: AppDeps, procedure: string, work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (error) {
     if (error instanceof RunSuperseded) countRefused(deps, procedure, error);
-    if (isUnavailableError(error))
-      throw new AppError('UNAVAILABLE', 'database unavailable; retry later', { cause: error });
     throw error;
   }
 }
@@ -36,17 +33,17 @@ export const workerRouter = router({
   claim: workerProcedure
     .input(WorkerClaimInput)
     .output(WorkerClaimResult)
-    .mutation(({ ctx, input }) => orUnavailable(ctx, 'claim', claimTask(ctx, input))),
+    .mutation(({ ctx, input }) => countingRefusals(ctx, 'claim', claimTask(ctx, input))),
   transition: workerProcedure
     .input(WorkerTransitionInput)
     .output(WorkerTransitionResult)
-    .mutation(({ ctx, input }) => orUnavailable(ctx, 'transition', transitionByWorker(ctx, input))),
+    .mutation(({ ctx, input }) => countingRefusals(ctx, 'transition', transitionByWorker(ctx, input))),
   reportFailure: workerProcedure
     .input(WorkerFailureInput)
     .output(WorkerAck)
-    .mutation(({ ctx, input }) => orUnavailable(ctx, 'reportFailure', reportFailure(ctx, input))),
+    .mutation(({ ctx, input }) => countingRefusals(ctx, 'reportFailure', reportFailure(ctx, input))),
   complete: workerProcedure
     .input(WorkerCompleteInput)
     .output(WorkerAck)
-    .mutation(({ ctx, input }) => orUnavailable(ctx, 'complete', completeTask(ctx, input))),
+    .mutation(({ ctx, input }) => countingRefusals(ctx, 'complete', completeTask(ctx, input))),
 });
