@@ -1,34 +1,13 @@
-import { DownloadJobData, downloadJobOptions } from '@paidflow/contracts';
-import {
-  claimOutboxBatch,
-  type Db,
-  type DbOrTx,
-  DOWNLOAD_TOPIC,
-  markOutboxDispatched,
-  markOutboxFailed,
-  NOTIFICATION_TOPIC,
-  type OutboxRow,
-} from '@paidflow/db';
-import { jitteredBackoffMs, withTimeout } from '@paidflow/runtime';
-import { z } from 'zod';
+import { claimOutboxBatch, DOWNLOAD_TOPIC, markOutboxDispatched, NOTIFICATION_TOPIC } from '@paidflow/db';
 import type { AppDeps } from '../deps.ts';
-import { deliverNotification, recordNotificationFailed } from '../notify/deliver.ts';
-import { NotificationPayload } from '../notify/payloads.ts';
+import { createDownloadDispatcher } from './outbox-downloads.ts';
+import { createNotificationDispatcher } from './outbox-notifications.ts';
+import type { DrainResult } from './outbox-result.ts';
 
-const DownloadRowPayload = DownloadJobData.extend({ jobId: z.string().min(1).max(128) });
-
-/** How many times a notification is tried before it is given up on (about 4 minutes in all). */
-export const MAX_NOTIFICATION_ATTEMPTS = 8;
 const BATCH_SIZE = 100;
-const QUEUE_TIMEOUT_MS = 5_000;
 const CLAIM_TRANSACTION = { isolationLevel: 'read committed' } as const;
 
 type DrainerDeps = Pick<AppDeps, 'db' | 'queue' | 'logger' | 'notifier' | 'env'>;
-
-export interface DrainResult {
-  dispatched: number;
-  failed: number;
-}
 
 export interface OutboxDrainer {
   /** Starts polling (every intervalMs) and draining when kicked. */
@@ -39,10 +18,6 @@ export interface OutboxDrainer {
   drainOnce(): Promise<DrainResult>;
   /** Stops polling and waits for a pass in progress to finish. */
   stop(): Promise<void>;
-}
-
-function errorText(error: unknown): string {
-  return (error as Error)?.message ?? String(error);
 }
 
 /**
@@ -59,109 +34,9 @@ export function createOutboxDrainer(deps: DrainerDeps, options: { intervalMs?: n
   let running: Promise<unknown> | null = null;
   let again = false;
   let stopped = true;
-  // Redis outage: back off as a whole, and say so once per outage, not once per tick.
-  let queueFailures = 0;
-  let queueRetryAt = 0;
   let mysqlDown = false;
-  // Per-row backoff of notifications (in memory: another server may try a row sooner, harmlessly).
-  const rowRetryAt = new Map<number, number>();
-
-  async function dispatchDownloads(tx: DbOrTx, rows: OutboxRow[], result: DrainResult): Promise<void> {
-    if (rows.length === 0 || Date.now() < queueRetryAt) return;
-    const valid: Array<{ row: OutboxRow; data: z.infer<typeof DownloadRowPayload> }> = [];
-    for (const row of rows) {
-      const parsed = DownloadRowPayload.safeParse(row.payload);
-      if (parsed.success) valid.push({ row, data: parsed.data });
-      else {
-        // Retrying cannot fix a bad payload: set it aside, loudly, instead of blocking the outbox.
-        logger.error(
-          { outboxId: row.id, issues: parsed.error.issues },
-          'outbox row with an invalid download payload',
-        );
-        await markOutboxDispatched(tx, [row.id], `invalid payload: ${parsed.error.message}`);
-      }
-    }
-    if (valid.length === 0) return;
-    try {
-      await withTimeout(
-        deps.queue.addBulk(
-          valid.map(({ data }) => ({
-            name: 'download',
-            data: {
-              taskId: data.taskId,
-              orderId: data.orderId,
-              reason: data.reason,
-              ...(data.attemptsBefore ? { attemptsBefore: data.attemptsBefore } : {}),
-            },
-            opts: { ...downloadJobOptions(data.attemptsBefore ?? 0), jobId: data.jobId },
-          })),
-        ),
-        QUEUE_TIMEOUT_MS,
-        'adding jobs to the queue',
-      );
-    } catch (error) {
-      queueFailures++;
-      queueRetryAt = Date.now() + jitteredBackoffMs(queueFailures, intervalMs, 10_000);
-      await markOutboxFailed(
-        tx,
-        valid.map(({ row }) => row.id),
-        errorText(error),
-      );
-      result.failed += valid.length;
-      if (queueFailures === 1) {
-        logger.warn({ err: error, pending: valid.length }, 'outbox: queue unreachable; jobs wait in MySQL');
-      }
-      return;
-    }
-    if (queueFailures > 0) logger.info({ failedPasses: queueFailures }, 'outbox: queue reachable again');
-    queueFailures = 0;
-    queueRetryAt = 0;
-    await markOutboxDispatched(
-      tx,
-      valid.map(({ row }) => row.id),
-    );
-    result.dispatched += valid.length;
-  }
-
-  async function dispatchNotification(tx: DbOrTx, row: OutboxRow, result: DrainResult): Promise<void> {
-    if (Date.now() < (rowRetryAt.get(row.id) ?? 0)) return;
-    const parsed = NotificationPayload.safeParse(row.payload);
-    if (!parsed.success) {
-      logger.error(
-        { outboxId: row.id, issues: parsed.error.issues },
-        'outbox row with an invalid notification',
-      );
-      await markOutboxDispatched(tx, [row.id], `invalid payload: ${parsed.error.message}`);
-      return;
-    }
-    try {
-      // A savepoint: a failed delivery leaves no half-written audit event behind.
-      await (tx as Db).transaction((inner) =>
-        deliverNotification(
-          { notifier: deps.notifier, adminEmail: deps.env.ADMIN_ALERT_EMAIL },
-          inner,
-          row.id,
-          parsed.data,
-        ),
-      );
-      await markOutboxDispatched(tx, [row.id]);
-      rowRetryAt.delete(row.id);
-      result.dispatched++;
-    } catch (error) {
-      const attempts = row.attempts + 1;
-      result.failed++;
-      if (attempts >= MAX_NOTIFICATION_ATTEMPTS) {
-        logger.error({ err: error, outboxId: row.id, attempts }, 'notification given up');
-        await recordNotificationFailed(tx, row.id, parsed.data, errorText(error), attempts);
-        await markOutboxDispatched(tx, [row.id], `given up after ${attempts} attempts: ${errorText(error)}`);
-        rowRetryAt.delete(row.id);
-        return;
-      }
-      logger.warn({ err: error, outboxId: row.id, attempts }, 'notification not delivered; will retry');
-      await markOutboxFailed(tx, [row.id], errorText(error));
-      rowRetryAt.set(row.id, Date.now() + jitteredBackoffMs(attempts, 1000, 300_000));
-    }
-  }
+  const downloads = createDownloadDispatcher(deps, { intervalMs });
+  const notifications = createNotificationDispatcher(deps);
 
   async function drainOnce(): Promise<DrainResult> {
     const result: DrainResult = { dispatched: 0, failed: 0 };
@@ -171,13 +46,13 @@ export function createOutboxDrainer(deps: DrainerDeps, options: { intervalMs?: n
     // for this transaction, and so for the Redis round trip inside it.
     await deps.db.transaction(async (tx) => {
       const rows = await claimOutboxBatch(tx, BATCH_SIZE);
-      await dispatchDownloads(
+      await downloads.dispatch(
         tx,
         rows.filter((row) => row.topic === DOWNLOAD_TOPIC),
         result,
       );
       for (const row of rows.filter((row) => row.topic === NOTIFICATION_TOPIC)) {
-        await dispatchNotification(tx, row, result);
+        await notifications.dispatch(tx, row, result);
       }
       const unknown = rows.filter((row) => row.topic !== DOWNLOAD_TOPIC && row.topic !== NOTIFICATION_TOPIC);
       for (const row of unknown)

@@ -1,6 +1,6 @@
 import type { ErrorType } from '@paidflow/contracts';
 import { ERROR_TYPES } from '@paidflow/contracts/constants';
-import { useId, useState } from 'react';
+import { useId } from 'react';
 import { errorMessage } from '../api/errors.ts';
 import { ActionResultNotice } from '../components/action-result.tsx';
 import { ConfirmButton } from '../components/confirm-button.tsx';
@@ -9,6 +9,7 @@ import { OperatorOnly } from '../components/operator-only.tsx';
 import { SeverityBadge } from '../components/status-badge.tsx';
 import { useErrorSummary, useRetryTasks } from '../hooks/use-errors.ts';
 import { useRetryMatching } from '../hooks/use-orders.ts';
+import { useSelection } from '../hooks/use-selection.ts';
 import { useSession } from '../hooks/use-session.ts';
 import { formatAgo, formatCount, formatDateTime } from '../lib/format.ts';
 import { ERROR_TYPE_LABELS } from '../lib/labels.ts';
@@ -32,15 +33,8 @@ export function ErrorsPage() {
   const retry = useRetryMatching();
   const retryTasks = useRetryTasks();
   const { canAct } = useSession();
-  const [selected, setSelected] = useState<ReadonlySet<number>>(new Set());
-  function select(taskId: number, on: boolean) {
-    setSelected((previous) => {
-      const next = new Set(previous);
-      if (on) next.add(taskId);
-      else next.delete(taskId);
-      return next;
-    });
-  }
+  const selection = useSelection<number>();
+  const { selected } = selection;
   const windowId = useId();
 
   const recent = (summary.data?.recent ?? []).filter((item) => !type || item.error_type === type);
@@ -161,7 +155,7 @@ export function ErrorsPage() {
                   className="button button--small button--primary"
                   disabled={selected.size === 0 || retryTasks.isPending}
                   onClick={() =>
-                    retryTasks.mutate({ taskIds: [...selected] }, { onSuccess: () => setSelected(new Set()) })
+                    retryTasks.mutate({ taskIds: [...selected] }, { onSuccess: selection.clear })
                   }
                 >
                   Retry selected tasks ({selected.size})
@@ -189,7 +183,7 @@ export function ErrorsPage() {
                           <input
                             type="checkbox"
                             checked={selected.has(item.task_id)}
-                            onChange={(event) => select(item.task_id as number, event.target.checked)}
+                            onChange={(event) => selection.set(item.task_id as number, event.target.checked)}
                           />
                           task #{item.task_id}
                         </label>

@@ -1,6 +1,6 @@
 import type { OrderStatus } from '@paidflow/contracts';
 import { ORDER_STATUSES } from '@paidflow/contracts/constants';
-import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
+import { type FormEvent, useCallback, useId } from 'react';
 import { errorMessage } from '../api/errors.ts';
 import { ActionResultNotice } from '../components/action-result.tsx';
 import { ConfirmButton } from '../components/confirm-button.tsx';
@@ -8,6 +8,7 @@ import { Empty, ErrorBox, Loading, Notice } from '../components/feedback.tsx';
 import { OperatorOnly } from '../components/operator-only.tsx';
 import { OrdersTable } from '../components/orders-table.tsx';
 import { useOrderStream, useOrdersList, useRetryMatching } from '../hooks/use-orders.ts';
+import { useUrlDraft } from '../hooks/use-url-draft.ts';
 import { buildHref, cursorStack, navigate, useLocation } from '../router/history.ts';
 import { paths } from '../router/routes.ts';
 
@@ -47,7 +48,11 @@ export function OrdersPage() {
     [filters.q, filters.status, sizeParam],
   );
   const sizeId = useId();
-  const [draft, setDraft] = useState(filters.q);
+  const { draft, setDraft, submit } = useUrlDraft(
+    filters.q,
+    (q, { typing }) => navigate(ordersHref({ q }), { replace: typing }),
+    SEARCH_DELAY_MS,
+  );
   const searchId = useId();
   const statusId = useId();
   const list = useOrdersList({
@@ -58,30 +63,9 @@ export function OrdersPage() {
   });
   const retryMatching = useRetryMatching();
 
-  // Back/forward changes the URL under the box: show what the URL says.
-  const lastUrlQ = useRef(filters.q);
-  useEffect(() => {
-    if (filters.q !== lastUrlQ.current) {
-      lastUrlQ.current = filters.q;
-      setDraft(filters.q);
-    }
-  }, [filters.q]);
-
-  // Typing replaces the history entry (Back skips keystrokes) after a short pause.
-  useEffect(() => {
-    const value = draft.trim();
-    if (value === filters.q) return;
-    const timer = setTimeout(() => {
-      lastUrlQ.current = value;
-      navigate(ordersHref({ q: value }), { replace: true });
-    }, SEARCH_DELAY_MS);
-    return () => clearTimeout(timer);
-  }, [draft, filters.q, ordersHref]);
-
   function submitSearch(event: FormEvent) {
     event.preventDefault();
-    lastUrlQ.current = draft.trim();
-    navigate(ordersHref({ q: draft.trim() }));
+    submit();
   }
 
   function setStatus(value: string) {

@@ -1,4 +1,3 @@
-import { useState } from 'react';
 import { errorMessage } from '../api/errors.ts';
 import { ActionResultNotice } from '../components/action-result.tsx';
 import { ConfirmButton } from '../components/confirm-button.tsx';
@@ -7,6 +6,7 @@ import { Empty, ErrorBox, Loading, Notice } from '../components/feedback.tsx';
 import { OperatorOnly } from '../components/operator-only.tsx';
 import { StatCard } from '../components/stat-card.tsx';
 import { useDeadLetterActions, useQueueOverview } from '../hooks/use-queue.ts';
+import { useSelection } from '../hooks/use-selection.ts';
 import { useSession } from '../hooks/use-session.ts';
 import { formatCount } from '../lib/format.ts';
 import { buildHref, cursorStack, navigate, useLocation } from '../router/history.ts';
@@ -20,7 +20,8 @@ export function QueuePage() {
   const cursor = search.get('cursor') || undefined;
   const overview = useQueueOverview(cursor, PAGE_SIZE);
   const actions = useDeadLetterActions();
-  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const selection = useSelection<string>();
+  const { selected } = selection;
   const jobs = overview.data?.deadLetters ?? [];
   const counts = overview.data?.counts;
   const stack = cursorStack(state);
@@ -30,20 +31,11 @@ export function QueuePage() {
   const actionError =
     actions.retryJob.error ?? actions.removeJob.error ?? actions.retryJobs.error ?? actions.removeJobs.error;
 
-  function select(jobId: string, on: boolean) {
-    setSelected((previous) => {
-      const next = new Set(previous);
-      if (on) next.add(jobId);
-      else next.delete(jobId);
-      return next;
-    });
-  }
-
   function bulk(kind: 'retry' | 'remove') {
     const jobIds = visibleSelected;
     if (jobIds.length === 0) return;
     const mutation = kind === 'retry' ? actions.retryJobs : actions.removeJobs;
-    mutation.mutate({ jobIds }, { onSuccess: () => setSelected(new Set()) });
+    mutation.mutate({ jobIds }, { onSuccess: selection.clear });
   }
 
   return (
@@ -69,7 +61,7 @@ export function QueuePage() {
                 type="button"
                 className="button button--small"
                 disabled={jobs.length === 0}
-                onClick={() => setSelected(allSelected ? new Set() : new Set(jobs.map((job) => job.jobId)))}
+                onClick={() => selection.replace(allSelected ? [] : jobs.map((job) => job.jobId))}
               >
                 {allSelected ? 'Select none' : 'Select all on this page'}
               </button>
@@ -140,7 +132,7 @@ export function QueuePage() {
                     key={job.jobId}
                     job={job}
                     selected={selected.has(job.jobId)}
-                    onSelect={(on) => select(job.jobId, on)}
+                    onSelect={(on) => selection.set(job.jobId, on)}
                     actions={actions}
                   />
                 ))}

@@ -1,0 +1,83 @@
+import { DownloadJobData, downloadJobOptions } from '@paidflow/contracts';
+import { type DbOrTx, markOutboxDispatched, markOutboxFailed, type OutboxRow } from '@paidflow/db';
+import { jitteredBackoffMs, withTimeout } from '@paidflow/runtime';
+import { z } from 'zod';
+import type { AppDeps } from '../deps.ts';
+import { type DrainResult, errorText } from './outbox-result.ts';
+
+const DownloadRowPayload = DownloadJobData.extend({ jobId: z.string().min(1).max(128) });
+const QUEUE_TIMEOUT_MS = 5_000;
+
+/**
+ * The outbox's 'download' rows become BullMQ jobs (the job options of the contracts' jobs module),
+ * in one addBulk per pass. While Redis is unreachable the rows wait in MySQL, and the dispatcher
+ * backs off as a whole, saying so once per outage.
+ */
+export function createDownloadDispatcher(
+  deps: Pick<AppDeps, 'queue' | 'logger'>,
+  options: { intervalMs: number },
+) {
+  const { logger } = deps;
+  const { intervalMs } = options;
+  let queueFailures = 0;
+  let queueRetryAt = 0;
+
+  async function dispatch(tx: DbOrTx, rows: OutboxRow[], result: DrainResult): Promise<void> {
+    if (rows.length === 0 || Date.now() < queueRetryAt) return;
+    const valid: Array<{ row: OutboxRow; data: z.infer<typeof DownloadRowPayload> }> = [];
+    for (const row of rows) {
+      const parsed = DownloadRowPayload.safeParse(row.payload);
+      if (parsed.success) valid.push({ row, data: parsed.data });
+      else {
+        // Retrying cannot fix a bad payload: set it aside, loudly, instead of blocking the outbox.
+        logger.error(
+          { outboxId: row.id, issues: parsed.error.issues },
+          'outbox row with an invalid download payload',
+        );
+        await markOutboxDispatched(tx, [row.id], `invalid payload: ${parsed.error.message}`);
+      }
+    }
+    if (valid.length === 0) return;
+    try {
+      await withTimeout(
+        deps.queue.addBulk(
+          valid.map(({ data }) => ({
+            name: 'download',
+            data: {
+              taskId: data.taskId,
+              orderId: data.orderId,
+              reason: data.reason,
+              ...(data.attemptsBefore ? { attemptsBefore: data.attemptsBefore } : {}),
+            },
+            opts: { ...downloadJobOptions(data.attemptsBefore ?? 0), jobId: data.jobId },
+          })),
+        ),
+        QUEUE_TIMEOUT_MS,
+        'adding jobs to the queue',
+      );
+    } catch (error) {
+      queueFailures++;
+      queueRetryAt = Date.now() + jitteredBackoffMs(queueFailures, intervalMs, 10_000);
+      await markOutboxFailed(
+        tx,
+        valid.map(({ row }) => row.id),
+        errorText(error),
+      );
+      result.failed += valid.length;
+      if (queueFailures === 1) {
+        logger.warn({ err: error, pending: valid.length }, 'outbox: queue unreachable; jobs wait in MySQL');
+      }
+      return;
+    }
+    if (queueFailures > 0) logger.info({ failedPasses: queueFailures }, 'outbox: queue reachable again');
+    queueFailures = 0;
+    queueRetryAt = 0;
+    await markOutboxDispatched(
+      tx,
+      valid.map(({ row }) => row.id),
+    );
+    result.dispatched += valid.length;
+  }
+
+  return { dispatch };
+}
