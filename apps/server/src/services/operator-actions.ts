@@ -11,21 +11,14 @@ import {
   appendAuditEvents,
   type DbOrTx,
   enqueueDownloads,
-  lockTaskAndOrder,
   type OrderRow,
   transitionTask,
-  withTransaction,
 } from '@paidflow/db';
 import type { Job } from 'bullmq';
 import type { AppDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
-import {
-  announce,
-  completeOrderIfDone,
-  noAnnouncements,
-  type OrderCompletion,
-  reopenOrder,
-} from './order-completion.ts';
+import { completeOrderIfDone, reopenOrder } from './order-completion.ts';
+import { changeTask } from './task-change.ts';
 
 export type ActionDeps = Pick<
   AppDeps,
@@ -118,54 +111,59 @@ export async function retryTask(
   options: { taskId: number; actor: Actor },
 ): Promise<TaskActionOutcome> {
   const { taskId, actor } = options;
-  const result = await withTransaction(deps.db, async (tx) => {
-    const locked = await lockTaskAndOrder(deps.db, tx, taskId);
-    if (!locked) return notFound('task not found');
-    if (locked.task.status !== 'failed') return conflict(`task is ${locked.task.status}, not failed`);
-    const failedJobId = downloadJobId(taskId, locked.task.queue_generation);
-    const reopened = await reopenForRetry(tx, locked.order, taskId, actor);
-    const moved = await transitionTask(tx, {
-      taskId,
-      current: locked.task,
-      to: 'queued',
-      from: ['failed'],
-      // A new budget of attempts: the new job numbers them from 1 (decision 013).
-      patch: { progress: 0, current_file: null, completed_at: null, attempts: 0 },
-    });
-    if (!moved.changed) return conflict('task changed meanwhile');
-    const [jobId] = await enqueueDownloads(tx, [{ taskId, orderId: locked.order.id }], 'retry');
-    await appendAuditEvents(tx, [
-      {
-        order_id: locked.order.id,
-        task_id: taskId,
-        event_type: 'task_retry_requested',
-        severity: 'info',
-        message: `Retry requested by ${actor.email}`,
-        details: {
-          ...actorDetails(actor),
-          previousJobId: failedJobId,
-          jobId,
-          attempts: locked.task.attempts,
+  const result = await changeTask(
+    deps,
+    taskId,
+    async (tx, locked, news) => {
+      if (locked.task.status !== 'failed') return conflict(`task is ${locked.task.status}, not failed`);
+      const failedJobId = downloadJobId(taskId, locked.task.queue_generation);
+      const reopened = await reopenForRetry(tx, locked.order, taskId, actor);
+      const moved = await transitionTask(tx, {
+        taskId,
+        current: locked.task,
+        to: 'queued',
+        from: ['failed'],
+        // A new budget of attempts: the new job numbers them from 1 (decision 013).
+        patch: { progress: 0, current_file: null, completed_at: null, attempts: 0 },
+      });
+      if (!moved.changed) return conflict('task changed meanwhile');
+      const [jobId] = await enqueueDownloads(tx, [{ taskId, orderId: locked.order.id }], 'retry');
+      await appendAuditEvents(tx, [
+        {
+          order_id: locked.order.id,
+          task_id: taskId,
+          event_type: 'task_retry_requested',
+          severity: 'info',
+          message: `Retry requested by ${actor.email}`,
+          details: {
+            ...actorDetails(actor),
+            previousJobId: failedJobId,
+            jobId,
+            attempts: locked.task.attempts,
+          },
+          previous_status: 'failed',
+          new_status: 'queued',
+          source: operatorSource(actor),
         },
-        previous_status: 'failed',
-        new_status: 'queued',
-        source: operatorSource(actor),
+      ]);
+      news.tasks.push({ taskId, orderId: moved.order.id, previousStatus: 'failed', newStatus: 'queued' });
+      news.order = moved.order;
+      news.reopened = reopened;
+      news.outbox = true;
+      return { ok: true as const, failedJobId };
+    },
+    () => notFound('task not found'),
+    {
+      // The last attempt's progress must not show on the new run; the key is only a cache.
+      beforeAnnounce: async (done) => {
+        if (!done.ok) return;
+        await deps.redis
+          .del(deps.namespace.key(latestKey(formatChannel('task', taskId, 'progress'))))
+          .catch(() => 0);
       },
-    ]);
-    return { ok: true as const, order: moved.order, reopened, failedJobId };
-  });
+    },
+  );
   if (!result.ok) return result;
-  deps.kickOutbox();
-  const ns = deps.namespace;
-  // The last attempt's progress must not show on the new run; the key is only a cache.
-  await deps.redis.del(ns.key(latestKey(formatChannel('task', taskId, 'progress')))).catch(() => 0);
-  // The outbox is kicked above, before the cache key goes, so announce leaves it alone.
-  await announce(deps, {
-    ...noAnnouncements(),
-    tasks: [{ taskId, orderId: result.order.id, previousStatus: 'failed', newStatus: 'queued' }],
-    order: result.order,
-    reopened: result.reopened,
-  });
   await removeJobIn(
     deps,
     result.failedJobId,
@@ -187,47 +185,42 @@ export async function cancelTask(
   options: { taskId: number; actor: Actor },
 ): Promise<TaskActionOutcome> {
   const { taskId, actor } = options;
-  const result = await withTransaction(deps.db, async (tx) => {
-    const locked = await lockTaskAndOrder(deps.db, tx, taskId);
-    if (!locked) return notFound('task not found');
-    const previous = locked.task.status;
-    if (!isCancellableTaskStatus(previous)) {
-      return conflict(`task is ${previous}: only a queued or running task can be cancelled`);
-    }
-    const moved = await transitionTask(tx, {
-      taskId,
-      current: locked.task,
-      to: 'cancelled',
-      from: CANCELLABLE_TASK_STATUSES,
-    });
-    if (!moved.changed) return conflict('task changed meanwhile');
-    await appendAuditEvents(tx, [
-      {
-        order_id: locked.order.id,
-        task_id: taskId,
-        event_type: 'task_cancel_requested',
-        severity: 'warning',
-        message: `Cancelled by ${actor.email} (was ${previous})`,
-        details: actorDetails(actor),
-        previous_status: previous,
-        new_status: 'cancelled',
-        source: operatorSource(actor),
-      },
-    ]);
-    const completion: OrderCompletion | null = await completeOrderIfDone(
-      tx,
-      locked.order.id,
-      operatorSource(actor),
-    );
-    return { ok: true as const, task: locked.task, previous, order: moved.order, completion };
-  });
+  const result = await changeTask(
+    deps,
+    taskId,
+    async (tx, locked, news) => {
+      const previous = locked.task.status;
+      if (!isCancellableTaskStatus(previous)) {
+        return conflict(`task is ${previous}: only a queued or running task can be cancelled`);
+      }
+      const moved = await transitionTask(tx, {
+        taskId,
+        current: locked.task,
+        to: 'cancelled',
+        from: CANCELLABLE_TASK_STATUSES,
+      });
+      if (!moved.changed) return conflict('task changed meanwhile');
+      await appendAuditEvents(tx, [
+        {
+          order_id: locked.order.id,
+          task_id: taskId,
+          event_type: 'task_cancel_requested',
+          severity: 'warning',
+          message: `Cancelled by ${actor.email} (was ${previous})`,
+          details: actorDetails(actor),
+          previous_status: previous,
+          new_status: 'cancelled',
+          source: operatorSource(actor),
+        },
+      ]);
+      news.tasks.push({ taskId, orderId: moved.order.id, previousStatus: previous, newStatus: 'cancelled' });
+      news.order = moved.order;
+      news.completion = await completeOrderIfDone(tx, locked.order.id, operatorSource(actor));
+      return { ok: true as const, task: locked.task, previous };
+    },
+    () => notFound('task not found'),
+  );
   if (!result.ok) return result;
-  await announce(deps, {
-    ...noAnnouncements(),
-    tasks: [{ taskId, orderId: result.order.id, previousStatus: result.previous, newStatus: 'cancelled' }],
-    order: result.order,
-    completion: result.completion,
-  });
   await removeJobIn(
     deps,
     downloadJobId(taskId, result.task.queue_generation),

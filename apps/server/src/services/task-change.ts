@@ -20,13 +20,14 @@ export interface LockedTask {
  * The skeleton of every change to one task: a transaction (run again when MySQL picks it as a
  * deadlock victim), the order-then-task lock, and the announcements published after commit.
  * `work` records what to announce in `news`; a task that does not exist is NOT_FOUND, unless
- * `onMissing` gives the answer for it.
+ * `onMissing` gives the answer for it. `beforeAnnounce` runs after commit, before the announcements.
  */
 export async function changeTask<T>(
   deps: TaskChangeDeps,
   taskId: number,
   work: (tx: DbOrTx, locked: LockedTask, news: Announcements) => Promise<T>,
   onMissing?: () => T,
+  options: { beforeAnnounce?: (result: T) => Promise<void> } = {},
 ): Promise<T> {
   const news = noAnnouncements();
   const result = await withTransaction(deps.db, async (tx) => {
@@ -39,6 +40,7 @@ export async function changeTask<T>(
     }
     return work(tx, locked, news);
   });
+  await options.beforeAnnounce?.(result);
   await announce(deps, news);
   return result;
 }
