@@ -50,6 +50,10 @@ export function isUnavailableError(error: unknown): boolean {
     const code = (cause as { code?: unknown }).code;
     if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
     if (cause instanceof AppError) return cause.code === 'UNAVAILABLE';
+    // A programming error whose message happens to say "connection" is a bug, not an outage
+    // (its causes, if any, are still looked at: fetch's TypeError carries ECONNREFUSED).
+    if (cause instanceof TypeError || cause instanceof RangeError || cause instanceof ReferenceError)
+      return false;
     return /connect|Connection is closed|pool is closed/i.test(String((cause as Error).message ?? ''));
   });
 }

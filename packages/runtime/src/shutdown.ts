@@ -29,9 +29,14 @@ export async function runAll(
   }
 }
 
+/** Logs an unhandled rejection instead of dying of it: call it first, before anything starts. */
+export function logUnhandledRejections(logger: Logger): void {
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
+}
+
 /**
- * A process's main loop end: logs unhandled rejections instead of dying of them, and on SIGINT or
- * SIGTERM calls `stop` once, then exits 0, or 1 when `stop` took longer than `forceAfterMs`.
+ * A process's main loop end: on SIGINT or SIGTERM calls `stop` once, then exits 0, or 1 when
+ * `stop` took longer than `forceAfterMs`.
  */
 export function stopOnSignals(options: {
   logger: Logger;
@@ -39,7 +44,6 @@ export function stopOnSignals(options: {
   forceAfterMs: number;
 }): void {
   const { logger } = options;
-  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
   let stopping = false;
   async function shutdown(signal: string): Promise<void> {
     if (stopping) return;

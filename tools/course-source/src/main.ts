@@ -1,9 +1,10 @@
-import { createLogger, stopOnSignals } from '@paidflow/runtime';
+import { createLogger, logUnhandledRejections, stopOnSignals } from '@paidflow/runtime';
 import { startCourseSource } from './course-source.ts';
 import { loadCourseSourceEnv } from './env.ts';
 
 const env = loadCourseSourceEnv();
 const logger = createLogger('info', 'course-source');
+logUnhandledRejections(logger);
 
 const source = await startCourseSource({
   port: env.COURSE_SOURCE_PORT,

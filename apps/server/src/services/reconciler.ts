@@ -33,7 +33,6 @@ export interface ReconcileResult {
 
 /** Job states in which BullMQ still runs the job, or will: its task is not lost. */
 const LIVE_JOB_STATES = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
-const _SOURCE = 'reconciler';
 
 /**
  * Brings to MySQL every way a job can leave BullMQ without its worker's report (decision 013):
