@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,18 +12,24 @@ import { downloadTasks, orderAuditLogs } from '@paidflow/db';
 import { cancelTask } from '@paidflow/server/testing';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import type { RunningWorker } from './app.ts';
-import { createPaidOrder, type Pipeline, startPipeline, waitFor } from './testing/fixtures.ts';
+import {
+  createPaidOrder,
+  type Pipeline,
+  spawnWorkerProcess,
+  startPipeline,
+  type WorkerProcess,
+  waitFor,
+} from './testing/fixtures.ts';
 
-const WORKER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 let p: Pipeline;
 const workers: RunningWorker[] = [];
-const children: ChildProcess[] = [];
+const children: WorkerProcess[] = [];
 
 beforeAll(async () => {
   p = await startPipeline('worker-lifecycle');
 });
 afterEach(async () => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const child of children.splice(0)) await child.kill();
   for (const worker of workers.splice(0)) await worker.close();
 });
 afterAll(async () => {
@@ -136,14 +141,9 @@ test('a worker killed with SIGKILL mid-download: its task is picked up again and
     WORKER_LOCK_DURATION_MS: '2000',
     WORKER_STALLED_INTERVAL_MS: '1000',
   });
-  // node itself with tsx's loader (not the tsx CLI, which would run the worker in a grandchild that
-  // a SIGKILL of its parent leaves running).
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: WORKER_DIR,
-    env: { ...process.env, ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])) },
-    stdio: 'ignore',
-  });
-  children.push(child);
+  const worker = spawnWorkerProcess(env);
+  children.push(worker);
+  const { child } = worker;
   const url = slowCourse('kill-me', 5);
   const { taskIds } = await createPaidOrder(p, [{ title: 'Survivor', url }]);
   const taskId = taskIds[0]!;
@@ -152,8 +152,7 @@ test('a worker killed with SIGKILL mid-download: its task is picked up again and
   const ns = redisNamespace(p.t.prefix);
   const beat = await p.t.server.deps.redis.get(ns.key(workerHeartbeatKey(env.WORKER_ID)));
   expect(WorkerHeartbeat.parse(JSON.parse(beat!))).toMatchObject({ workerId: env.WORKER_ID, pid: child.pid });
-  child.kill('SIGKILL');
-  await new Promise((resolve) => child.once('exit', resolve));
+  await worker.kill();
   expect((await taskOf(taskId)).status).toBe('downloading');
 
   await startWorker({ WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000' });

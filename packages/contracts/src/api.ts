@@ -8,9 +8,6 @@ import { OrderComplete, OrderProgress, OrderStatusEvent, TaskProgress, TaskStatu
 import { DownloadTask, TaskStatus } from './tasks.ts';
 import { WorkerHeartbeat } from './workers.ts';
 
-// Zod-free, in constants.ts (the browser imports them from there); also here for the schemas' readers.
-export { ADMIN_ROLES, SESSION_ENDED_CLOSE_CODE } from './constants.ts';
-
 /**
  * The live API's own inputs and outputs (apps/server routers auth, orders, tasks, queue, workers,
  * events), for the web app. The domain schemas they build on live in the other files.

@@ -1,6 +1,5 @@
 import { expect, test } from 'vitest';
 import {
-  AUDIT_CATEGORIES,
   AUDIT_EVENT_CATEGORY,
   AUDIT_EVENT_TYPES,
   AuditEvent,
@@ -11,9 +10,9 @@ import {
   ListAuditLogInput,
   NewAuditEvent,
   OPERATOR_EVENT_TYPES,
-  SEVERITIES,
 } from './audit.ts';
-import { TASK_STATUSES, type TaskStatus } from './tasks.ts';
+import { AUDIT_CATEGORIES, SEVERITIES, TASK_STATUSES } from './constants.ts';
+import type { TaskStatus } from './tasks.ts';
 
 const paymentReceived = {
   order_id: 1042,

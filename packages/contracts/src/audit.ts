@@ -3,9 +3,6 @@ import { Cursor, Id } from './common.ts';
 import { AUDIT_CATEGORIES, SEVERITIES } from './constants.ts';
 import { ErrorType } from './errors.ts';
 
-// Zod-free, in constants.ts (the browser imports them from there); also here for the schemas' readers.
-export { AUDIT_CATEGORIES, SEVERITIES } from './constants.ts';
-
 export const AuditCategory = z.enum(AUDIT_CATEGORIES);
 export type AuditCategory = z.infer<typeof AuditCategory>;
 

@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
-import { classifyError, ERROR_TYPES, ErrorType, toErrorLike } from './errors.ts';
+import { ERROR_TYPES } from './constants.ts';
+import { classifyError, ErrorType, toErrorLike } from './errors.ts';
 
 test('running out of disk is a critical DISK_SPACE error, by code or by message', () => {
   expect(classifyError({ code: 'ENOSPC' })).toEqual({

@@ -1,9 +1,6 @@
 import { z } from 'zod';
 import { ERROR_TYPES } from './constants.ts';
 
-// Zod-free, in constants.ts (the browser imports them from there); also here for the schemas' readers.
-export { ERROR_TYPES } from './constants.ts';
-
 export const ErrorType = z.enum(ERROR_TYPES);
 export type ErrorType = z.infer<typeof ErrorType>;
 

@@ -3,9 +3,6 @@ import { Cursor, Id } from './common.ts';
 import { ORDER_STATUSES, PAYMENT_STATUSES } from './constants.ts';
 import { DownloadTask } from './tasks.ts';
 
-// Zod-free, in constants.ts (the browser imports them from there); also here for the schemas' readers.
-export { ORDER_STATUSES, PAYMENT_STATUSES } from './constants.ts';
-
 export const PaymentStatus = z.enum(PAYMENT_STATUSES);
 export type PaymentStatus = z.infer<typeof PaymentStatus>;
 

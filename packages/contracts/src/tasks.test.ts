@@ -1,16 +1,12 @@
 import { expect, test } from 'vitest';
 import {
   ACTIVE_TASK_STATUSES,
-  DownloadTask,
   isActiveTaskStatus,
   isTerminalTaskStatus,
-  PipelineStep,
   TASK_STATUSES,
-  TaskAttemptError,
-  TaskErrorLog,
-  TaskStatus,
   TERMINAL_TASK_STATUSES,
-} from './tasks.ts';
+} from './constants.ts';
+import { DownloadTask, PipelineStep, TaskAttemptError, TaskErrorLog, TaskStatus } from './tasks.ts';
 
 const attemptError = {
   type: 'NETWORK',

@@ -3,16 +3,6 @@ import { Id } from './common.ts';
 import { PIPELINE_STEPS, TASK_STATUSES } from './constants.ts';
 import { ErrorType } from './errors.ts';
 
-// Zod-free, in constants.ts (the browser imports them from there); also here for the schemas' readers.
-export {
-  ACTIVE_TASK_STATUSES,
-  isActiveTaskStatus,
-  isTerminalTaskStatus,
-  PIPELINE_STEPS,
-  TASK_STATUSES,
-  TERMINAL_TASK_STATUSES,
-} from './constants.ts';
-
 export const TaskStatus = z.enum(TASK_STATUSES);
 export type TaskStatus = z.infer<typeof TaskStatus>;
 

@@ -6,10 +6,7 @@ import { type AttemptFailure, moveAfterFailure, recordFailedAttempt } from './at
 import { completeOrderIfDone } from './order-completion.ts';
 import { changeTask } from './task-change.ts';
 
-export type LostRunDeps = Pick<
-  AppDeps,
-  'db' | 'queue' | 'logger' | 'redis' | 'env' | 'namespace' | 'kickOutbox'
->;
+export type LostRunDeps = Pick<AppDeps, 'db' | 'logger' | 'redis' | 'env' | 'namespace' | 'kickOutbox'>;
 
 const SOURCE = 'reconciler';
 

@@ -156,6 +156,28 @@ async function failInQueue(jobId: string, reason: string) {
   }
 }
 
+/** A live worker's heartbeat that lists `runs` (for a minute); returns its key. */
+async function writeHeartbeat(
+  workerId: string,
+  runs: Array<{ taskId: number; jobId: string; runToken: number }>,
+) {
+  const key = redisNamespace(t.prefix).key(workerHeartbeatKey(workerId));
+  const now = Date.now();
+  const beat = {
+    workerId,
+    hostname: 'h',
+    pid: 1,
+    concurrency: 1,
+    activeJobs: runs.length,
+    startedAt: now,
+    lastSeen: now,
+    healthUrl: null,
+    runs,
+  };
+  await t.server.deps.redis.set(key, JSON.stringify(beat), 'EX', 60);
+  return key;
+}
+
 async function taskRow(taskId: number) {
   const [row] = await t.tdb.db.select().from(downloadTasks).where(eq(downloadTasks.id, taskId));
   return row!;
@@ -217,19 +239,7 @@ test('a run a live worker lists is never lost; a missing job counts as lost only
   const { taskId, jobId, run } = await downloadingTask();
   await (await t.server.deps.queue.getJob(jobId))!.remove();
   // The worker that runs it is alive: its heartbeat lists the run.
-  const key = redisNamespace(t.prefix).key(workerHeartbeatKey('reconciler-test'));
-  const beat = {
-    workerId: 'reconciler-test',
-    hostname: 'h',
-    pid: 1,
-    concurrency: 1,
-    activeJobs: 1,
-    startedAt: Date.now(),
-    lastSeen: Date.now(),
-    healthUrl: null,
-    runs: [run],
-  };
-  await t.server.deps.redis.set(key, JSON.stringify(beat), 'EX', 60);
+  const key = await writeHeartbeat('reconciler-test', [run]);
   expect((await reconcileOnce(t.server.deps, { staleSeconds: 0, lostAfterMs: 0 })).requeued).not.toContain(
     taskId,
   );
@@ -270,19 +280,7 @@ test('a heartbeat listing an older run of the job does not keep the current run 
   const again = await api.worker.claim({ taskId, jobId, attempt: 1 });
   if (!again.proceed) throw new Error(again.reason);
   await (await t.server.deps.queue.getJob(jobId))!.remove();
-  const key = redisNamespace(t.prefix).key(workerHeartbeatKey('old-run-holder'));
-  const beat = {
-    workerId: 'old-run-holder',
-    hostname: 'h',
-    pid: 1,
-    concurrency: 1,
-    activeJobs: 1,
-    startedAt: Date.now(),
-    lastSeen: Date.now(),
-    healthUrl: null,
-    runs: [run],
-  };
-  await t.server.deps.redis.set(key, JSON.stringify(beat), 'EX', 60);
+  const key = await writeHeartbeat('old-run-holder', [run]);
   try {
     expect((await reconcileOnce(t.server.deps, { staleSeconds: 0, lostAfterMs: 0 })).requeued).toContain(
       taskId,

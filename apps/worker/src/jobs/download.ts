@@ -1,4 +1,3 @@
-import { rm } from 'node:fs/promises';
 import { DownloadJobData, type PipelineStep } from '@paidflow/contracts';
 import type { Logger } from '@paidflow/runtime';
 import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
@@ -10,7 +9,7 @@ import type { WorkerMetrics } from '../metrics.ts';
 import type { ProgressPublisher } from '../progress.ts';
 import { ServerCallError, type ServerClient } from '../server-client.ts';
 import type { StepContext } from '../steps/context.ts';
-import { download, removeRunDir, runStorageDir, taskStorageDir } from '../steps/download.ts';
+import { download, removeRunDir, removeTaskScratch, runStorageDir } from '../steps/download.ts';
 import { enroll } from '../steps/enroll.ts';
 import { finalize } from '../steps/finalize.ts';
 import { upload } from '../steps/upload.ts';
@@ -90,7 +89,6 @@ async function runSteps(
   const driveLink = await timed(deps, 'finalize', () =>
     finalize(ctx, {
       destination,
-      taskDir: taskStorageDir(deps.env.STORAGE_DIR, ctx.taskId),
       verified: downloaded.verified,
       bytes: downloaded.bytes,
       startedAt,
@@ -176,13 +174,11 @@ export function createDownloadProcessor(deps: DownloadJobDeps) {
       );
     } catch (error) {
       const stopped = stoppedReason(error, controller.signal);
-      if (stopped?.reason === 'cancelled' || stopped?.reason === 'superseded') {
+      if (stopped?.reason === 'superseded') return superseded(deps, logger, stopped, ctx);
+      if (stopped?.reason === 'cancelled') {
         if (ctx) await removeRunDir(ctx.runDir).catch(() => {});
-        if (stopped.reason === 'cancelled') {
-          logger.info({ step: ctx?.state.step }, 'job ended: task cancelled');
-          return { outcome: 'cancelled' };
-        }
-        return superseded(deps, logger, stopped, ctx);
+        logger.info({ step: ctx?.state.step }, 'job ended: task cancelled');
+        return { outcome: 'cancelled' };
       }
       // The server no longer knows the task (deleted meanwhile): nothing to report, drop the job.
       if (error instanceof ServerCallError && error.status === 404) {
@@ -273,9 +269,7 @@ async function reportFailure(
   // Unrecorded, this run may no longer own the task, so only its own directory goes. Otherwise
   // the next attempt keeps what this one finished.
   if (final && recorded) {
-    await rm(taskStorageDir(deps.env.STORAGE_DIR, ctx.taskId), { recursive: true, force: true }).catch(
-      () => {},
-    );
+    await removeTaskScratch(deps.env.STORAGE_DIR, ctx.taskId).catch(() => {});
   } else if (final) {
     await removeRunDir(ctx.runDir).catch(() => {});
   }

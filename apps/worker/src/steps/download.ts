@@ -183,6 +183,11 @@ export async function adoptEarlierRuns(runDir: string, names: readonly string[])
   return adopted;
 }
 
+/** Removes every run's scratch of a task: once it is complete or failed for good, none is needed. */
+export async function removeTaskScratch(storageDir: string, taskId: number): Promise<void> {
+  await rm(taskStorageDir(storageDir, taskId), { recursive: true, force: true });
+}
+
 /** Removes a run's directory, and its task's directory once no run is left in it. */
 export async function removeRunDir(runDir: string): Promise<void> {
   await rm(runDir, { recursive: true, force: true });

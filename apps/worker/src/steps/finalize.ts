@@ -1,7 +1,6 @@
-import { rm } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import type { StepContext } from './context.ts';
-import type { VerifiedFile } from './download.ts';
+import { removeTaskScratch, type VerifiedFile } from './download.ts';
 import { verifyDelivered } from './upload.ts';
 
 /**
@@ -13,7 +12,6 @@ export async function finalize(
   ctx: StepContext,
   input: {
     destination: string;
-    taskDir: string;
     verified: readonly VerifiedFile[];
     bytes: number;
     startedAt: number;
@@ -34,8 +32,8 @@ export async function finalize(
   });
   // The task is complete: no run of it may deliver anything more, so all of its scratch space
   // is garbage. A leftover is harmless, so a failure is only logged.
-  await rm(input.taskDir, { recursive: true, force: true }).catch((error: unknown) =>
-    ctx.logger.warn({ err: error, dir: input.taskDir }, 'could not clean the storage directory'),
+  await removeTaskScratch(ctx.env.STORAGE_DIR, ctx.taskId).catch((error: unknown) =>
+    ctx.logger.warn({ err: error, taskId: ctx.taskId }, 'could not clean the storage directory'),
   );
   return driveLink;
 }
