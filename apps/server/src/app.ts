@@ -7,6 +7,7 @@ import { createRedis } from '@paidflow/runtime';
 import { Queue } from 'bullmq';
 import { resolveSession } from './auth/session.ts';
 import { createSessionSockets } from './auth/session-sockets.ts';
+import { deliveryRoutes } from './delivery/routes.ts';
 import type { AppDeps } from './deps.ts';
 import type { ServerEnv } from './env.ts';
 import { healthRoutes } from './health.ts';
@@ -15,6 +16,7 @@ import { createServerMetrics } from './metrics.ts';
 import { createNotifier } from './notify/create-notifier.ts';
 import { createRealtimeHub } from './realtime/hub.ts';
 import { createRealtimeMetrics } from './realtime/metrics.ts';
+import { createOrderProgressRelay } from './realtime/order-progress.ts';
 import { createOutboxDrainer } from './services/outbox-drainer.ts';
 import { createReconciler } from './services/reconciler.ts';
 import { staticSpa } from './static.ts';
@@ -48,7 +50,15 @@ export async function startServer(env: ServerEnv, logger: Logger): Promise<Runni
   const metrics = createServerMetrics();
   // One psubscribe connection per process feeds every live subscription.
   const realtimeMetrics = createRealtimeMetrics(metrics.registry);
-  const hub = createRealtimeHub({ redisUrl: env.REDIS_URL, namespace, logger, metrics: realtimeMetrics });
+  // order:{id}:progress between status changes follows the task ticks the hub hears.
+  const orderProgress = createOrderProgressRelay({ redis, namespace, logger });
+  const hub = createRealtimeHub({
+    redisUrl: env.REDIS_URL,
+    namespace,
+    logger,
+    metrics: realtimeMetrics,
+    onTaskProgress: (orderId) => orderProgress.onTaskProgress(orderId),
+  });
   // A commit that wrote outbox rows wakes the drainer; the drainer, built from the deps, listens.
   const outboxWritten = new EventEmitter();
   const deps: AppDeps = {
@@ -76,7 +86,7 @@ export async function startServer(env: ServerEnv, logger: Logger): Promise<Runni
     metrics,
     router: appRouter,
     createContext: contextFactory(deps, resolveSession),
-    routes: [...healthRoutes(deps, metrics), sepayWebhookRoute(deps)],
+    routes: [...healthRoutes(deps, metrics), sepayWebhookRoute(deps), ...deliveryRoutes(deps)],
     fallback: env.WEB_DIST_DIR ? staticSpa(env.WEB_DIST_DIR) : undefined,
   });
 
@@ -106,6 +116,7 @@ export async function startServer(env: ServerEnv, logger: Logger): Promise<Runni
       ['websocket', () => live.close()],
       ['http', () => new Promise<void>((resolve) => server.close(() => resolve()))],
       ['realtime hub', () => hub.stop()],
+      ['order progress relay', async () => orderProgress.close()],
       ['outbox drainer', () => drainer.stop()],
       ['reconciler', () => reconciler.stop()],
       ['notifier', () => notifier.close()],

@@ -133,8 +133,6 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
       ['health', () => health.close()],
       ['cancellation', () => cancellation.close()],
       ['queue', () => queue.close()],
-      // Trailing order publishes still waiting would only fail on the closed connection.
-      ['progress', async () => progress.close()],
       ['redis', () => redis.quit()],
     ]);
     logger.info('worker stopped');

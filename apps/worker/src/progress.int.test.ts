@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import {
-  encodeChannelMessage,
   LATEST_TTL_SECONDS,
   latestKey,
-  type OrderProgress,
+  orderTaskPercentsKey,
   parseChannelMessage,
-  publishCommands,
   redisNamespace,
   type TaskProgress,
 } from '@paidflow/contracts';
@@ -103,46 +101,22 @@ test('a quick task still gets its final 100%, spaced from the previous message',
   expect(messages[1]!.payload.timestamp - messages[0]!.payload.timestamp).toBeGreaterThanOrEqual(250);
 });
 
-test('the order aggregate is the mean of its tasks, at most once a second', async () => {
+test('each task message records its percent in the order hash; the worker publishes no order aggregate', async () => {
   const orderId = 12;
-  // The server's own order:{id}:progress message (after the tasks were queued) gives the task count.
-  const [channel, json] = encodeChannelMessage('order', orderId, 'progress', {
-    orderId,
-    percent: 0,
-    completedTasks: 0,
-    failedTasks: 0,
-    totalTasks: 2,
-    timestamp: Date.now(),
-  });
-  await redis.multi(publishCommands(channel, json, namespace)).exec();
-  await sleep(50);
   const publisher = createProgressPublisher({ redis, namespace, logger });
   const first = publisher.track({ taskId: 201, orderId, bytesTotal: 1_000 });
   const second = publisher.track({ taskId: 202, orderId, bytesTotal: 1_000 });
-  const started = Date.now();
-  await Promise.all([simulate(first, 1_000, 2_200), sleep(1_100).then(() => simulate(second, 1_000, 1_000))]);
-  // The last aggregate may wait out its second (a trailing publish).
-  await sleep(1_200);
-  const orders = heard
-    .filter((m) => m.channel === 'order:12:progress' && m.at >= started)
-    .map((m) => m.payload as OrderProgress);
-  expect(orders.length).toBeGreaterThanOrEqual(2);
-  for (let i = 1; i < orders.length; i++) {
-    expect(orders[i]!.timestamp - orders[i - 1]!.timestamp).toBeGreaterThanOrEqual(1_000);
-  }
-  // Both tasks finished their downloads: (100 + 100) / 2 tasks.
-  expect(orders.at(-1)).toMatchObject({ orderId, percent: 100, totalTasks: 2 });
-  // Before that, the mean of one task's percent and the other's (at most 50 while one is at 0).
-  expect(orders[0]!.percent).toBeLessThanOrEqual(50);
-});
-
-test('without the server order message, no order aggregate is made up', async () => {
-  const publisher = createProgressPublisher({ redis, namespace, logger });
-  const tracker = publisher.track({ taskId: 301, orderId: 13, bytesTotal: 100 });
-  await simulate(tracker, 100, 300);
-  await sleep(100);
-  expect(messagesOf('task:301:progress').at(-1)?.payload.percent).toBe(100);
-  expect(heard.some((m) => m.channel === 'order:13:progress')).toBe(false);
+  first.update(400, 'a.bin');
+  await first.close();
+  await simulate(second, 1_000, 300);
+  await sleep(1_100);
+  const key = namespace.key(orderTaskPercentsKey(orderId));
+  expect(await redis.hgetall(key)).toEqual({ '201': '40', '202': '100' });
+  const ttl = await redis.ttl(key);
+  expect(ttl).toBeGreaterThan(LATEST_TTL_SECONDS - 10);
+  expect(ttl).toBeLessThanOrEqual(LATEST_TTL_SECONDS);
+  // order:{id}:progress is the server's alone (apps/server/src/realtime/order-progress.ts).
+  expect(heard.some((m) => m.channel === 'order:12:progress')).toBe(false);
 });
 
 test('Redis being down never fails the download: progress is skipped and logged', async () => {

@@ -126,7 +126,17 @@ test('every task status a worker or operator can reach has an event that records
 
 test('every operator action has an event type, and operators write nothing else', () => {
   expect([...OPERATOR_EVENT_TYPES].sort()).toEqual(
-    ['dead_letter_removed', 'task_cancel_requested', 'task_retry_requested'].sort(),
+    [
+      'dead_letter_removed',
+      'task_cancel_requested',
+      'task_retry_requested',
+      'payment_matched',
+      'payment_ignored',
+      'payment_refunded',
+      'notification_resend_requested',
+      'delivery_link_revoked',
+      'priority_changed',
+    ].sort(),
   );
   for (const type of OPERATOR_EVENT_TYPES) expect(AUDIT_EVENT_TYPES).toContain(type);
 });

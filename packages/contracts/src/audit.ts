@@ -18,6 +18,9 @@ export const AUDIT_EVENT_CATEGORY = {
   payment_received: 'payment',
   payment_underpaid: 'payment',
   payment_refunded: 'payment',
+  payment_overpaid: 'payment',
+  payment_matched: 'payment',
+  payment_ignored: 'payment',
   task_created: 'system',
   task_queued: 'system',
   task_requeued: 'system',
@@ -42,6 +45,11 @@ export const AUDIT_EVENT_CATEGORY = {
   notification_sent: 'notification',
   notification_failed: 'notification',
   admin_alert_sent: 'notification',
+  notification_resend_requested: 'notification',
+  delivery_link_issued: 'notification',
+  delivery_link_revoked: 'notification',
+  delivery_opened: 'notification',
+  priority_changed: 'system',
 } as const satisfies Record<string, AuditCategory>;
 
 export type AuditEventType = keyof typeof AUDIT_EVENT_CATEGORY;
@@ -53,6 +61,12 @@ export const OPERATOR_EVENT_TYPES = [
   'task_retry_requested',
   'task_cancel_requested',
   'dead_letter_removed',
+  'payment_matched',
+  'payment_ignored',
+  'payment_refunded',
+  'notification_resend_requested',
+  'delivery_link_revoked',
+  'priority_changed',
 ] as const satisfies AuditEventType[];
 
 export function categoryOf(eventType: AuditEventType): AuditCategory {

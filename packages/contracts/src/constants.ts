@@ -60,14 +60,48 @@ export function isCancellableTaskStatus(status: TaskStatusValue): boolean {
 export const PIPELINE_STEPS = ['enroll', 'download', 'upload', 'finalize'] as const;
 
 export const PAYMENT_STATUSES = ['pending', 'paid', 'underpaid', 'refunded', 'failed', 'cancelled'] as const;
-export const ORDER_STATUSES = ['pending', 'processing', 'completed', 'failed', 'cancelled'] as const;
+export const ORDER_STATUSES = [
+  'pending',
+  'processing',
+  'completed',
+  // Every task ended, some delivered and some failed: the customer has part of the order.
+  'partially_completed',
+  'failed',
+  'cancelled',
+] as const;
 /** An order in one of these has ended: every task of it has. */
-export const ENDED_ORDER_STATUSES = ['completed', 'failed', 'cancelled'] as const satisfies Array<
-  (typeof ORDER_STATUSES)[number]
->;
+export const ENDED_ORDER_STATUSES = [
+  'completed',
+  'partially_completed',
+  'failed',
+  'cancelled',
+] as const satisfies Array<(typeof ORDER_STATUSES)[number]>;
 export function isEndedOrderStatus(status: (typeof ORDER_STATUSES)[number]): boolean {
   return isIn(ENDED_ORDER_STATUSES, status);
 }
+
+/** Whose tasks the workers take first: a VIP order's jobs carry a higher BullMQ priority. */
+export const ORDER_PRIORITIES = ['normal', 'vip'] as const;
+
+/**
+ * What became of a transfer the provider sent. `received`: stored, not yet settled; `ignored`:
+ * an outgoing transfer, a payment for an order already paid, or an operator's "ignore";
+ * `rejected`: refused by validation.
+ */
+export const PAYMENT_TRANSACTION_STATUSES = [
+  'received',
+  'applied',
+  'overpaid',
+  'underpaid',
+  'unmatched',
+  'ignored',
+  'refunded',
+  'rejected',
+] as const;
+/** Transactions an operator must look at: money arrived and no order took it (whole). */
+export const PAYMENT_ATTENTION_STATUSES = ['unmatched', 'underpaid'] as const satisfies Array<
+  (typeof PAYMENT_TRANSACTION_STATUSES)[number]
+>;
 
 export const AUDIT_CATEGORIES = ['payment', 'enrollment', 'download', 'notification', 'system'] as const;
 export const SEVERITIES = ['info', 'warning', 'error', 'critical'] as const;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Cursor, Id } from './common.ts';
 import { ORDER_STATUSES, PAYMENT_STATUSES } from './constants.ts';
+import { orderPercent } from './order-percent.ts';
 import { DownloadTask } from './tasks.ts';
 
 export const PaymentStatus = z.enum(PAYMENT_STATUSES);
@@ -71,12 +72,13 @@ export function orderStats(counters: {
   active_tasks: number;
   cancelled_tasks: number;
 }): OrderStats {
-  const ended = counters.completed_tasks + counters.failed_tasks + counters.cancelled_tasks;
+  const endedTasks = counters.completed_tasks + counters.failed_tasks + counters.cancelled_tasks;
   return {
     totalTasks: counters.total_tasks,
     completedTasks: counters.completed_tasks,
     failedTasks: counters.failed_tasks,
     activeTasks: counters.active_tasks,
-    progressPercentage: counters.total_tasks === 0 ? 0 : Math.round((ended / counters.total_tasks) * 100),
+    // The list's whole-number percent: the share of ended tasks (no task percents in MySQL).
+    progressPercentage: Math.round(orderPercent({ totalTasks: counters.total_tasks, endedTasks })),
   };
 }

@@ -35,12 +35,17 @@ export const TaskStatusEvent = z.object({
 });
 export type TaskStatusEvent = z.infer<typeof TaskStatusEvent>;
 
-/** order:{id}:progress — the aggregate of an order's tasks. */
+/**
+ * order:{id}:progress — the aggregate of an order's tasks, published by the server alone, its
+ * percent by orderPercent (decision 043).
+ */
 export const OrderProgress = z.object({
   orderId: Id,
   percent: z.number().min(0).max(100),
   completedTasks: z.int().nonnegative(),
   failedTasks: z.int().nonnegative(),
+  /** Absent from messages older than this field: read as 0. */
+  cancelledTasks: z.int().nonnegative().default(0),
   totalTasks: z.int().nonnegative(),
   timestamp: EpochMs,
 });

@@ -18,8 +18,36 @@ export const TaskAttemptError = z.object({
   step: PipelineStep,
   file: z.string().nullable(),
   at: z.iso.datetime(),
+  /** The worker that ran the attempt. */
+  workerId: z.string().max(100).optional(),
+  /** The failure's stack trace, cut to TASK_ERROR_STACK_MAX characters. */
+  stack: z.string().max(4000).optional(),
 });
 export type TaskAttemptError = z.infer<typeof TaskAttemptError>;
+
+/** How much of a failure's stack trace error_log keeps. */
+export const TASK_ERROR_STACK_MAX = 4000;
+
+/**
+ * One file the destination holds for a delivered task: its path under the task (POSIX, relative,
+ * no `..`), its size in bytes and its media type. The customer's page lists these; a download
+ * outside them is refused.
+ */
+export const DeliveredFile = z.object({
+  path: z
+    .string()
+    .min(1)
+    .max(1024)
+    .refine(
+      (path) => !path.startsWith('/') && !path.split('/').some((part) => part === '..' || part === ''),
+      {
+        message: 'a relative path inside the task, without empty or .. segments',
+      },
+    ),
+  size: z.int().nonnegative(),
+  contentType: z.string().min(1).max(255),
+});
+export type DeliveredFile = z.infer<typeof DeliveredFile>;
 
 /** download_tasks.error_log: the last error plus the history of failed attempts (newest last). */
 export const TaskErrorLog = z.object({
@@ -38,6 +66,7 @@ export const DownloadTask = z.object({
   current_file: z.string().max(512).nullable(),
   error_log: TaskErrorLog.nullable(),
   drive_link: z.string().max(2048).nullable(),
+  delivered_files: z.array(DeliveredFile).nullable(),
   attempts: z.int().nonnegative(),
   created_at: z.date(),
   updated_at: z.date(),

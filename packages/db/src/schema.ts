@@ -2,9 +2,12 @@ import {
   ADMIN_ROLES,
   AUDIT_CATEGORIES,
   AUDIT_EVENT_TYPES,
+  type DeliveredFile,
   ERROR_TYPES,
+  ORDER_PRIORITIES,
   ORDER_STATUSES,
   PAYMENT_STATUSES,
+  PAYMENT_TRANSACTION_STATUSES,
   SEVERITIES,
   TASK_STATUSES,
   type TaskErrorLog,
@@ -13,6 +16,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   char,
+  date,
   datetime,
   decimal,
   index,
@@ -20,6 +24,7 @@ import {
   json,
   mysqlEnum,
   mysqlTable,
+  primaryKey,
   smallint,
   text,
   tinyint,
@@ -46,6 +51,7 @@ export const orders = mysqlTable(
     order_status: mysqlEnum('order_status', ORDER_STATUSES).notNull().default('pending'),
     total_amount: decimal('total_amount', { precision: 15, scale: 2, mode: 'number' }).notNull(),
     currency: char('currency', { length: 3 }).notNull().default('VND'),
+    priority: mysqlEnum('priority', ORDER_PRIORITIES).notNull().default('normal'),
     // Task counters, kept exact by the one function that changes a task's status
     // (queries/tasks.ts), so that a page of orders reads its stats without touching tasks.
     total_tasks: counter('total_tasks'),
@@ -80,7 +86,10 @@ export const downloadTasks = mysqlTable(
     progress: tinyint('progress', { unsigned: true }).notNull().default(0),
     current_file: varchar('current_file', { length: 512 }),
     error_log: json('error_log').$type<TaskErrorLog>(),
+    // The public URL the customer opens (the delivery page of the order's link).
     drive_link: varchar('drive_link', { length: 2048 }),
+    // What the destination holds for this task: [{ path, size, contentType }] (decision 044).
+    delivered_files: json('delivered_files').$type<DeliveredFile[]>(),
     attempts: smallint('attempts', { unsigned: true }).notNull().default(0),
     // How many times the task was put on the queue; part of its job id.
     queue_generation: smallint('queue_generation', { unsigned: true }).notNull().default(0),
@@ -166,14 +175,7 @@ export const adminSessions = mysqlTable(
   (t) => [index('idx_sessions_user').on(t.user_id), index('idx_sessions_expires').on(t.expires_at)],
 );
 
-export const PAYMENT_TRANSACTION_STATUSES = [
-  'received',
-  'applied',
-  'underpaid',
-  'unmatched',
-  'ignored',
-  'rejected',
-] as const;
+export { PAYMENT_TRANSACTION_STATUSES };
 
 export const paymentTransactions = mysqlTable(
   'payment_transactions',
@@ -186,14 +188,64 @@ export const paymentTransactions = mysqlTable(
     transfer_type: varchar('transfer_type', { length: 8 }).notNull(),
     status: mysqlEnum('status', PAYMENT_TRANSACTION_STATUSES).notNull().default('received'),
     status_reason: varchar('status_reason', { length: 255 }),
+    // Copied out of the payload for the inbox's search and display.
+    gateway: varchar('gateway', { length: 100 }),
+    reference_code: varchar('reference_code', { length: 100 }),
+    content: varchar('content', { length: 1000 }),
     raw_payload: json('raw_payload').notNull(),
     received_at: datetime('received_at', { mode: 'date', fsp: 3 }).notNull().default(now),
     processed_at: datetime('processed_at', { mode: 'date', fsp: 3 }),
+    // An operator's settlement (match, refund, ignore): who, when, and why.
+    resolved_by: varchar('resolved_by', { length: 255 }),
+    resolved_at: datetime('resolved_at', { mode: 'date', fsp: 3 }),
+    note: varchar('note', { length: 1000 }),
   },
   (t) => [
     uniqueIndex('uq_payment_provider_txn').on(t.provider, t.provider_transaction_id),
     index('idx_payment_order').on(t.order_id),
+    // The inbox: newest first, all or by outcome.
+    index('idx_payment_received').on(t.received_at, t.id),
+    index('idx_payment_status_received').on(t.status, t.received_at, t.id),
   ],
+);
+
+/**
+ * The customer's links to their delivered order (GET /d/<token>). The token is signed and names
+ * the row (id and nonce); revoking or re-issuing is a row change. One audited first open per day.
+ */
+export const deliveryLinks = mysqlTable(
+  'delivery_links',
+  {
+    id: int('id', { unsigned: true }).autoincrement().primaryKey(),
+    order_id: int('order_id', { unsigned: true })
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    nonce: char('nonce', { length: 22 }).notNull(),
+    expires_at: datetime('expires_at', { mode: 'date', fsp: 3 }).notNull(),
+    revoked_at: datetime('revoked_at', { mode: 'date', fsp: 3 }),
+    revoked_by: varchar('revoked_by', { length: 255 }),
+    created_by: varchar('created_by', { length: 255 }).notNull(),
+    created_at: createdAt(),
+    last_opened_on: date('last_opened_on', { mode: 'string' }),
+  },
+  (t) => [index('idx_delivery_links_order').on(t.order_id, t.id)],
+);
+
+/** Downloads per delivered file (one row per file, counted per request that starts the file). */
+export const deliveryDownloads = mysqlTable(
+  'delivery_downloads',
+  {
+    task_id: int('task_id', { unsigned: true })
+      .notNull()
+      .references(() => downloadTasks.id, { onDelete: 'cascade' }),
+    // SHA-256 of the file's path within the task (paths are too long for a key).
+    file_key: char('file_key', { length: 64 }).notNull(),
+    file_path: varchar('file_path', { length: 1024 }).notNull(),
+    downloads: int('downloads', { unsigned: true }).notNull().default(0),
+    bytes_sent: bigint('bytes_sent', { mode: 'number', unsigned: true }).notNull().default(0),
+    last_download_at: datetime('last_download_at', { mode: 'date', fsp: 3 }),
+  },
+  (t) => [primaryKey({ columns: [t.task_id, t.file_key] })],
 );
 
 /**
@@ -220,3 +272,4 @@ export type AuditLogRow = typeof orderAuditLogs.$inferSelect;
 export type AdminUserRow = typeof adminUsers.$inferSelect;
 export type PaymentTransactionRow = typeof paymentTransactions.$inferSelect;
 export type OutboxRow = typeof outbox.$inferSelect;
+export type DeliveryLinkRow = typeof deliveryLinks.$inferSelect;

@@ -11,7 +11,8 @@ import {
   waitFor,
 } from '../testing/pipeline-fixtures.ts';
 import { type SmtpSink, startSmtpSink } from '../testing/smtp-sink.ts';
-import type { OrderNotice } from './notifier.ts';
+import { adminAlertMail } from './admin-alerts.ts';
+import { type OrderNotice, orderCompletedMail } from './order-notification.ts';
 import { createSmtpNotifier } from './smtp-notifier.ts';
 
 const notice: OrderNotice = {
@@ -34,7 +35,7 @@ test('the SMTP notifier sends one message per order to the customer, listing eve
   const sink = await startSmtpSink();
   sinks.push(sink);
   const notifier = createSmtpNotifier({ url: sink.url, from: 'Paidflow <no-reply@paidflow.test>' });
-  await notifier.sendOrderCompleted(notice);
+  await notifier.send(orderCompletedMail(notice));
   await notifier.close();
   expect(sink.messages).toHaveLength(1);
   const [mail] = sink.messages;
@@ -50,7 +51,7 @@ test('a message the SMTP server refuses, or an SMTP server that is down, is an e
   sinks.push(sink);
   sink.refuseRecipients = true;
   const refused = createSmtpNotifier({ url: sink.url, from: 'no-reply@paidflow.test' });
-  await expect(refused.sendOrderCompleted(notice)).rejects.toThrow();
+  await expect(refused.send(orderCompletedMail(notice))).rejects.toThrow();
   await refused.close();
 
   const down = createSmtpNotifier({
@@ -59,15 +60,17 @@ test('a message the SMTP server refuses, or an SMTP server that is down, is an e
     timeoutMs: 2000,
   });
   await expect(
-    down.sendAdminAlert('ops@example.com', {
-      orderId: 1,
-      orderCode: 'DH00000001',
-      taskId: 1,
-      errorType: 'DISK_SPACE',
-      message: 'no space left on device',
-      step: 'download',
-      attempt: 1,
-    }),
+    down.send(
+      adminAlertMail('ops@example.com', {
+        orderId: 1,
+        orderCode: 'DH00000001',
+        taskId: 1,
+        errorType: 'DISK_SPACE',
+        message: 'no space left on device',
+        step: 'download',
+        attempt: 1,
+      }),
+    ),
   ).rejects.toThrow();
   await down.close();
 });

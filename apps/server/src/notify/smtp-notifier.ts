@@ -1,11 +1,5 @@
 import nodemailer from 'nodemailer';
-import {
-  type AdminAlert,
-  adminAlertMessage,
-  type Notifier,
-  type OrderNotice,
-  orderCompletedMessage,
-} from './notifier.ts';
+import type { Mail, Notifier } from './notifier.ts';
 
 export interface SmtpNotifierOptions {
   /** smtp://user:pass@host:port or smtps://...; credentials never reach a log line. */
@@ -26,13 +20,14 @@ export function createSmtpNotifier(options: SmtpNotifierOptions): Notifier {
   });
   return {
     kind: 'smtp',
-    async sendOrderCompleted(notice: OrderNotice) {
-      const { subject, text } = orderCompletedMessage(notice);
-      await transport.sendMail({ to: notice.order.user_email, subject, text });
-    },
-    async sendAdminAlert(to: string, alert: AdminAlert) {
-      const { subject, text } = adminAlertMessage(alert);
-      await transport.sendMail({ to, subject, text, priority: 'high' });
+    async send(mail: Mail) {
+      await transport.sendMail({
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        ...(mail.html ? { html: mail.html } : {}),
+        ...(mail.priority ? { priority: mail.priority } : {}),
+      });
     },
     async close() {
       transport.close();

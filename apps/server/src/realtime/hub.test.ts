@@ -12,7 +12,7 @@ afterEach(async () => {
   await hub?.stop();
 });
 
-function setup(prefix = 'p1') {
+function setup(prefix = 'p1', onTaskProgress?: (orderId: number) => void) {
   const registry = new Registry();
   const metrics = createRealtimeMetrics(registry);
   hub = createRealtimeHub({
@@ -20,6 +20,7 @@ function setup(prefix = 'p1') {
     namespace: redisNamespace(prefix),
     logger: createLogger('silent'),
     metrics,
+    ...(onTaskProgress ? { onTaskProgress } : {}),
   });
   return { hub, registry };
 }
@@ -133,4 +134,14 @@ test('event ids increase and progress carries a coalesce key, status none', () =
   const [a, b] = items.map((item) => Number(item.id.split('-')[1]));
   expect(b! > a!).toBe(true);
   expect(items.map((item) => item.coalesceKey)).toEqual(['task:5', null]);
+});
+
+test('every valid task progress, listened to or not, reaches the order progress relay', () => {
+  const orders: number[] = [];
+  const { hub } = setup('p1', (orderId) => orders.push(orderId));
+  hub.handleMessage('p1:task:5:progress', progress(5, 2, 1));
+  hub.handleMessage('p1:task:6:progress', 'not json {');
+  hub.handleMessage('p1:task:6:status', status(6, 4, 'completed'));
+  hub.handleMessage('p1:task:7:progress', progress(7, 3, 1));
+  expect(orders).toEqual([2, 3]);
 });

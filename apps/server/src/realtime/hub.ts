@@ -54,6 +54,8 @@ export interface RealtimeHubOptions {
   namespace: RedisNamespace;
   logger: Logger;
   metrics: RealtimeMetrics;
+  /** Hears every valid task:{id}:progress message, listened to or not (the order progress relay). */
+  onTaskProgress?: (orderId: number) => void;
 }
 
 type MalformedReason = Extract<ParseMessageResult, { ok: false }>['reason'] | 'foreign_prefix';
@@ -162,6 +164,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     metrics.messages.inc({ kind: event.kind });
     switch (event.kind) {
       case 'task.progress': {
+        options.onTaskProgress?.(event.data.orderId);
         const item: HubItem = { id: nextId(), event, coalesceKey: `task:${event.data.taskId}` };
         deliver(byTask.get(event.data.taskId), item);
         deliver(byOrder.get(event.data.orderId), item);

@@ -21,10 +21,12 @@ export async function publishLive<S extends ChannelScope, T extends ChannelType<
   id: number,
   type: T,
   payload: ChannelPayload<S, T>,
+  /** Commands for the same MULTI (keys of the same order), for example the order's task percents. */
+  alongside: Array<[string, ...Array<string | number>]> = [],
 ): Promise<boolean> {
   const [channel, json] = encodeChannelMessage(scope, id, type, payload);
   try {
-    await deps.redis.multi(publishCommands(channel, json, deps.namespace)).exec();
+    await deps.redis.multi([...alongside, ...publishCommands(channel, json, deps.namespace)]).exec();
     return true;
   } catch (error) {
     deps.logger.warn({ err: error, channel }, 'live message not published');

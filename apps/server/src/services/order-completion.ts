@@ -12,9 +12,9 @@ import {
 } from '@paidflow/db';
 import type { AppDeps } from '../deps.ts';
 import type { NotificationPayload } from '../notify/payloads.ts';
+import { publishOrderProgress } from '../realtime/order-progress.ts';
 import {
   publishOrderComplete,
-  publishOrderProgress,
   publishOrderStatus,
   publishTaskStatus,
   type TaskStatusChange,
@@ -79,9 +79,15 @@ export async function reopenOrder(tx: DbOrTx, order: OrderRow): Promise<OrderReo
   };
 }
 
-/** The status an order ends in, from its task counters. */
+/**
+ * The status an order ends in, from its task counters: `partially_completed` when some tasks were
+ * delivered and some failed; `failed` only when none was delivered and one failed; `cancelled`
+ * when none was delivered and none failed. Cancelled tasks beside delivered ones were an
+ * operator's choice: the order is `completed`.
+ */
 export function finalOrderStatus(order: Pick<OrderRow, 'completed_tasks' | 'failed_tasks' | 'total_tasks'>) {
-  if (order.failed_tasks > 0) return 'failed' as const;
+  if (order.failed_tasks > 0)
+    return order.completed_tasks > 0 ? ('partially_completed' as const) : ('failed' as const);
   if (order.total_tasks > 0 && order.completed_tasks === 0) return 'cancelled' as const;
   return 'completed' as const;
 }

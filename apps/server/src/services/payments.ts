@@ -11,8 +11,9 @@ import {
   withTransaction,
 } from '@paidflow/db';
 import type { AppDeps } from '../deps.ts';
+import { publishOrderProgress } from '../realtime/order-progress.ts';
 import { completeOrderIfDone, type OrderCompletion, publishOrderCompletion } from './order-completion.ts';
-import { publishOrderProgress, publishOrderStatus, publishTaskStatus } from './pipeline-events.ts';
+import { publishOrderStatus, publishTaskStatus } from './pipeline-events.ts';
 
 export const SEPAY_PROVIDER = 'sepay';
 const SOURCE = 'webhook:sepay';

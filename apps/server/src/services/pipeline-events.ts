@@ -1,5 +1,14 @@
-import type { ErrorType, OrderStatus, PaymentStatus, TaskStatus } from '@paidflow/contracts';
+import {
+  type ErrorType,
+  isTerminalTaskStatus,
+  LATEST_TTL_SECONDS,
+  type OrderStatus,
+  orderTaskPercentsKey,
+  type PaymentStatus,
+  type TaskStatus,
+} from '@paidflow/contracts';
 import type { AppDeps } from '../deps.ts';
+import type { OrderCounters } from '../realtime/order-progress.ts';
 import { publishLive } from '../realtime/publisher.ts';
 
 type LiveDeps = Pick<AppDeps, 'redis' | 'logger' | 'env' | 'namespace'>;
@@ -12,14 +21,6 @@ export interface TaskStatusChange {
   error?: { type: ErrorType; message: string };
   /** The task's run token after a claim or a fence, for a superseded run to hear (decision 013). */
   runToken?: number;
-}
-
-interface OrderCounters {
-  id: number;
-  total_tasks: number;
-  completed_tasks: number;
-  failed_tasks: number;
-  cancelled_tasks: number;
 }
 
 export interface OrderStatusChange {
@@ -36,30 +37,46 @@ export interface OrderStatusChange {
  * Publishing is best effort; MySQL holds the durable state.
  */
 export async function publishTaskStatus(deps: LiveDeps, change: TaskStatusChange): Promise<void> {
-  await publishLive(deps, 'task', change.taskId, 'status', {
-    taskId: change.taskId,
-    orderId: change.orderId,
-    previousStatus: change.previousStatus,
-    newStatus: change.newStatus,
-    ...(change.error
-      ? { error: { type: change.error.type, message: change.error.message.slice(0, 2000) } }
-      : {}),
-    ...(change.runToken !== undefined ? { runToken: change.runToken } : {}),
-    timestamp: Date.now(),
-  });
+  const percents = percentsFollow(deps, change);
+  await publishLive(
+    deps,
+    'task',
+    change.taskId,
+    'status',
+    {
+      taskId: change.taskId,
+      orderId: change.orderId,
+      previousStatus: change.previousStatus,
+      newStatus: change.newStatus,
+      ...(change.error
+        ? { error: { type: change.error.type, message: change.error.message.slice(0, 2000) } }
+        : {}),
+      ...(change.runToken !== undefined ? { runToken: change.runToken } : {}),
+      timestamp: Date.now(),
+    },
+    percents,
+  );
 }
 
-/** order:{id}:progress from the order's counters: the share of its tasks that have ended. */
-export async function publishOrderProgress(deps: LiveDeps, order: OrderCounters): Promise<void> {
-  const ended = order.completed_tasks + order.failed_tasks + order.cancelled_tasks;
-  await publishLive(deps, 'order', order.id, 'progress', {
-    orderId: order.id,
-    percent: order.total_tasks === 0 ? 100 : Math.round((ended / order.total_tasks) * 1000) / 10,
-    completedTasks: order.completed_tasks,
-    failedTasks: order.failed_tasks,
-    totalTasks: order.total_tasks,
-    timestamp: Date.now(),
-  });
+/**
+ * The order's task percents follow a status change: an ended task counts whole, a task back in
+ * the queue starts again from nothing; a running task keeps its workers' ticks (order-progress.ts
+ * reads them). In the status message's MULTI.
+ */
+function percentsFollow(
+  deps: LiveDeps,
+  change: TaskStatusChange,
+): Array<[string, ...Array<string | number>]> {
+  const key = deps.namespace.key(orderTaskPercentsKey(change.orderId));
+  const field = String(change.taskId);
+  if (isTerminalTaskStatus(change.newStatus)) {
+    return [
+      ['hset', key, field, '100'],
+      ['expire', key, LATEST_TTL_SECONDS],
+    ];
+  }
+  if (change.newStatus === 'queued' || change.newStatus === 'pending') return [['hdel', key, field]];
+  return [];
 }
 
 export async function publishOrderStatus(deps: LiveDeps, change: OrderStatusChange): Promise<void> {

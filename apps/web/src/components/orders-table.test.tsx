@@ -81,7 +81,15 @@ test('a row follows live events on the next frame, without a refetch', () => {
   stores.orders.write(1, {
     event: {
       kind: 'order.progress',
-      data: { orderId: 1, percent: 50, completedTasks: 1, failedTasks: 0, totalTasks: 3, timestamp: 100 },
+      data: {
+        orderId: 1,
+        percent: 50,
+        completedTasks: 1,
+        failedTasks: 0,
+        cancelledTasks: 0,
+        totalTasks: 3,
+        timestamp: 100,
+      },
     },
     seenAt,
   });

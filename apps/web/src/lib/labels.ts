@@ -18,6 +18,7 @@ const ORDER_TONES: Record<OrderStatus, Tone> = {
   pending: 'neutral',
   processing: 'active',
   completed: 'success',
+  partially_completed: 'warning',
   failed: 'danger',
   cancelled: 'muted',
 };

@@ -36,8 +36,6 @@ export type OrderLiveWrite =
   | { snapshot: LiveSnapshot & { order: NonNullable<LiveSnapshot['order']> }; seenAt: number };
 
 const EMPTY: OrderLive = { status: null, counts: null, activeTask: null };
-/** See order.progress below. */
-const HOLD_MS = 3_000;
 
 /** The order an event is about. */
 export function orderIdOf(event: OrderEvent): number {
@@ -107,18 +105,9 @@ export function reduceOrderLive(current: OrderLive | undefined, write: OrderLive
       };
     }
     case 'order.progress': {
-      const { completedTasks, failedTasks, totalTasks, percent, timestamp } = event.data;
-      const previous = state.counts;
-      if (previous && previous.at > timestamp) return state;
-      // The server publishes the share of ended tasks on each status change, between the
-      // worker's finer means of every task's percent: with the same counters, a lower percent
-      // soon after a higher one is that coarser figure, and would make the bar jump back.
-      const sameCounts =
-        previous?.completed === completedTasks &&
-        previous.failed === failedTasks &&
-        previous.total === totalTasks;
-      if (previous && sameCounts && percent < previous.percent && timestamp - previous.at < HOLD_MS)
-        return state;
+      // One writer, one formula (the server's orderPercent): the newest message is the truth.
+      const { percent, timestamp } = event.data;
+      if (state.counts && state.counts.at > timestamp) return state;
       return { ...state, counts: countsOf(event.data, percent, timestamp, seenAt) };
     }
     case 'order.complete': {

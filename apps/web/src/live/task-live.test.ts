@@ -38,6 +38,7 @@ function task(overrides: Partial<TaskWithLive> = {}): TaskWithLive {
     progress: 10,
     current_file: null,
     error_log: null,
+    delivered_files: null,
     drive_link: null,
     attempts: 1,
     created_at: now,

@@ -1,11 +1,11 @@
 import type { ErrorType } from '@paidflow/contracts';
 import { ERROR_TYPES } from '@paidflow/contracts/constants';
-import { useId } from 'react';
 import { errorMessage } from '../api/errors.ts';
 import { ActionResultNotice } from '../components/action-result.tsx';
 import { ConfirmButton } from '../components/confirm-button.tsx';
 import { Empty, ErrorBox, Loading } from '../components/feedback.tsx';
 import { OperatorOnly } from '../components/operator-only.tsx';
+import { SelectField } from '../components/select-field.tsx';
 import { SeverityBadge } from '../components/status-badge.tsx';
 import { useErrorSummary, useRetryTasks } from '../hooks/use-errors.ts';
 import { useRetryMatching } from '../hooks/use-orders.ts';
@@ -23,6 +23,8 @@ function windowLabel(hours: number) {
   return hours < 24 ? `${hours} h` : `${hours / 24} d`;
 }
 
+const WINDOW_OPTIONS = WINDOWS.map((value) => ({ value, label: `Last ${windowLabel(value)}` }));
+
 export function ErrorsPage() {
   const { search } = useLocation();
   const hoursParam = Number(search.get('hours'));
@@ -35,7 +37,6 @@ export function ErrorsPage() {
   const { canAct } = useSession();
   const selection = useSelection<number>();
   const { selected } = selection;
-  const windowId = useId();
 
   const recent = (summary.data?.recent ?? []).filter((item) => !type || item.error_type === type);
   const setParams = (next: { hours?: number; type?: string | null }) =>
@@ -50,21 +51,12 @@ export function ErrorsPage() {
     <>
       <div className="page-header">
         <h1>Errors</h1>
-        <div className="field">
-          <label htmlFor={windowId}>Window</label>
-          <select
-            id={windowId}
-            className="select"
-            value={hours}
-            onChange={(event) => setParams({ hours: Number(event.target.value) })}
-          >
-            {WINDOWS.map((value) => (
-              <option key={value} value={value}>
-                Last {windowLabel(value)}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField
+          label="Window"
+          value={hours}
+          options={WINDOW_OPTIONS}
+          onChange={(value) => setParams({ hours: Number(value) })}
+        />
       </div>
       {summary.error ? (
         <ErrorBox title="Error summary unavailable">{errorMessage(summary.error)}</ErrorBox>

@@ -3,6 +3,7 @@ import { isActiveTaskStatus } from '@paidflow/contracts/constants';
 import { errorCode, errorMessage } from '../api/errors.ts';
 import { ActionResultNotice } from '../components/action-result.tsx';
 import { AuditPanel } from '../components/audit-panel.tsx';
+import { DeliveryPanel } from '../components/delivery-panel.tsx';
 import { ErrorBox, Loading, Notice } from '../components/feedback.tsx';
 import { OperatorOnly } from '../components/operator-only.tsx';
 import { OrderStatusBadge } from '../components/status-badge.tsx';
@@ -161,6 +162,7 @@ export function OrderDetailPage({ orderId }: { orderId: number }) {
         </ul>
       </section>
 
+      <DeliveryPanel orderId={order.id} />
       <AuditPanel order={order} />
     </>
   );

@@ -7,12 +7,19 @@ import { ConfirmButton } from '../components/confirm-button.tsx';
 import { Empty, ErrorBox, Loading, Notice } from '../components/feedback.tsx';
 import { OperatorOnly } from '../components/operator-only.tsx';
 import { OrdersTable } from '../components/orders-table.tsx';
+import { Pager, useKeysetPager } from '../components/pager.tsx';
+import { SelectField } from '../components/select-field.tsx';
 import { useOrderStream, useOrdersList, useRetryMatching } from '../hooks/use-orders.ts';
 import { useUrlDraft } from '../hooks/use-url-draft.ts';
-import { buildHref, cursorStack, navigate, useLocation } from '../router/history.ts';
+import { buildHref, navigate, useLocation } from '../router/history.ts';
 import { paths } from '../router/routes.ts';
 
 const PAGE_SIZES = [25, 50, 100] as const;
+const STATUS_OPTIONS = [
+  { value: '' as const, label: 'All statuses' },
+  ...ORDER_STATUSES.map((status) => ({ value: status, label: status })),
+];
+const SIZE_OPTIONS = PAGE_SIZES.map((size) => ({ value: size, label: String(size) }));
 const SEARCH_DELAY_MS = 300;
 
 /** The filters, read from the URL (the one place they live). */
@@ -36,9 +43,8 @@ function OrderStream({ orderId }: { orderId: number }) {
 const watch = (orderId: number) => <OrderStream orderId={orderId} />;
 
 export function OrdersPage() {
-  const { search, state } = useLocation();
+  const { search } = useLocation();
   const filters = readOrderFilters(search);
-  const stack = cursorStack(state);
   // The default size stays out of the URL.
   const sizeParam = filters.size === PAGE_SIZES[0] ? undefined : filters.size;
   /** This list's URL with some of its filters changed (no cursor: the first page). */
@@ -47,14 +53,13 @@ export function OrdersPage() {
       buildHref(paths.orders, { q: filters.q, status: filters.status, size: sizeParam, ...change }),
     [filters.q, filters.status, sizeParam],
   );
-  const sizeId = useId();
   const { draft, setDraft, submit } = useUrlDraft(
     filters.q,
     (q, { typing }) => navigate(ordersHref({ q }), { replace: typing }),
     SEARCH_DELAY_MS,
   );
   const searchId = useId();
-  const statusId = useId();
+  const pager = useKeysetPager(filters.cursor, (cursor) => ordersHref({ cursor }));
   const list = useOrdersList({
     limit: filters.size,
     status: filters.status,
@@ -68,21 +73,7 @@ export function OrdersPage() {
     submit();
   }
 
-  function setStatus(value: string) {
-    navigate(ordersHref({ status: value }));
-  }
-
-  function goNext(nextCursor: string) {
-    navigate(ordersHref({ cursor: nextCursor }), { state: { cursors: [...stack, filters.cursor ?? ''] } });
-  }
-
-  function goPrevious() {
-    const previous = stack.at(-1) ?? '';
-    navigate(ordersHref({ cursor: previous }), { state: { cursors: stack.slice(0, -1) } });
-  }
-
   const orders = list.data?.items ?? [];
-  const nextCursor = list.data?.nextCursor ?? null;
 
   return (
     <>
@@ -120,37 +111,18 @@ export function OrdersPage() {
               onChange={(event) => setDraft(event.target.value)}
             />
           </div>
-          <div className="field">
-            <label htmlFor={statusId}>Status</label>
-            <select
-              id={statusId}
-              className="select"
-              value={filters.status ?? ''}
-              onChange={(event) => setStatus(event.target.value)}
-            >
-              <option value="">All statuses</option>
-              {ORDER_STATUSES.map((status) => (
-                <option key={status} value={status}>
-                  {status}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor={sizeId}>Per page</label>
-            <select
-              id={sizeId}
-              className="select"
-              value={filters.size}
-              onChange={(event) => navigate(ordersHref({ size: event.target.value }))}
-            >
-              {PAGE_SIZES.map((size) => (
-                <option key={size} value={size}>
-                  {size}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField
+            label="Status"
+            value={filters.status ?? ''}
+            options={STATUS_OPTIONS}
+            onChange={(status) => navigate(ordersHref({ status }))}
+          />
+          <SelectField
+            label="Per page"
+            value={filters.size}
+            options={SIZE_OPTIONS}
+            onChange={(size) => navigate(ordersHref({ size }))}
+          />
           <button className="button" type="submit">
             Search
           </button>
@@ -170,26 +142,13 @@ export function OrdersPage() {
         ) : null}
         {orders.length > 0 ? <OrdersTable orders={orders} watch={watch} /> : null}
         {list.isPlaceholderData ? <Notice tone="info">Loading the page…</Notice> : null}
-        <nav className="pager" aria-label="Pages">
-          {filters.cursor ? (
-            <button type="button" className="button" onClick={() => navigate(ordersHref({}))}>
-              First page
-            </button>
-          ) : null}
-          {filters.cursor && stack.length > 0 ? (
-            <button type="button" className="button" onClick={goPrevious}>
-              Previous
-            </button>
-          ) : null}
-          <button
-            type="button"
-            className="button"
-            disabled={!nextCursor || list.isPlaceholderData}
-            onClick={() => nextCursor && goNext(nextCursor)}
-          >
-            Next
-          </button>
-        </nav>
+        <Pager
+          onFirst={pager.onFirst}
+          onPrevious={pager.onPrevious}
+          nextCursor={list.data?.nextCursor ?? null}
+          onNext={pager.next}
+          busy={list.isPlaceholderData}
+        />
       </section>
     </>
   );

@@ -4,18 +4,19 @@ import { ConfirmButton } from '../components/confirm-button.tsx';
 import { DeadLetterRow } from '../components/dead-letter-row.tsx';
 import { Empty, ErrorBox, Loading, Notice } from '../components/feedback.tsx';
 import { OperatorOnly } from '../components/operator-only.tsx';
+import { Pager, useKeysetPager } from '../components/pager.tsx';
 import { StatCard } from '../components/stat-card.tsx';
 import { useDeadLetterActions, useQueueOverview } from '../hooks/use-queue.ts';
 import { useSelection } from '../hooks/use-selection.ts';
 import { useSession } from '../hooks/use-session.ts';
 import { formatCount } from '../lib/format.ts';
-import { buildHref, cursorStack, navigate, useLocation } from '../router/history.ts';
+import { buildHref, useLocation } from '../router/history.ts';
 import { paths } from '../router/routes.ts';
 
 const PAGE_SIZE = 20;
 
 export function QueuePage() {
-  const { search, state } = useLocation();
+  const { search } = useLocation();
   const { canAct } = useSession();
   const cursor = search.get('cursor') || undefined;
   const overview = useQueueOverview(cursor, PAGE_SIZE);
@@ -24,7 +25,7 @@ export function QueuePage() {
   const { selected } = selection;
   const jobs = overview.data?.deadLetters ?? [];
   const counts = overview.data?.counts;
-  const stack = cursorStack(state);
+  const pager = useKeysetPager(cursor, (at) => buildHref(paths.queue, { cursor: at }));
   const visibleSelected = jobs.filter((job) => selected.has(job.jobId)).map((job) => job.jobId);
   const allSelected = jobs.length > 0 && visibleSelected.length === jobs.length;
   const bulkResult = actions.retryJobs.data ?? actions.removeJobs.data;
@@ -140,27 +141,13 @@ export function QueuePage() {
             </table>
           </div>
         ) : null}
-        <nav className="pager" aria-label="Pages">
-          {cursor ? (
-            <button type="button" className="button" onClick={() => navigate(paths.queue)}>
-              First page
-            </button>
-          ) : null}
-          <button
-            type="button"
-            className="button"
-            disabled={!overview.data?.nextCursor || overview.isPlaceholderData}
-            onClick={() => {
-              const next = overview.data?.nextCursor;
-              if (next)
-                navigate(buildHref(paths.queue, { cursor: next }), {
-                  state: { cursors: [...stack, cursor ?? ''] },
-                });
-            }}
-          >
-            Next
-          </button>
-        </nav>
+        <Pager
+          onFirst={pager.onFirst}
+          onPrevious={pager.onPrevious}
+          nextCursor={overview.data?.nextCursor ?? null}
+          onNext={pager.next}
+          busy={overview.isPlaceholderData}
+        />
       </section>
     </>
   );

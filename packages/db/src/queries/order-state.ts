@@ -58,7 +58,7 @@ export async function lockTaskAndOrder(
 export async function markOrderEnded(
   tx: DbOrTx,
   orderId: number,
-  status: Extract<OrderStatus, 'completed' | 'failed' | 'cancelled'>,
+  status: Extract<OrderStatus, 'completed' | 'partially_completed' | 'failed' | 'cancelled'>,
   completedAt: Date,
 ): Promise<void> {
   await tx

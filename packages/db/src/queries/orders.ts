@@ -1,4 +1,5 @@
 import {
+  DeliveredFile,
   type DownloadTask,
   ListPaidOrdersInput,
   type OrderDetail,
@@ -8,6 +9,7 @@ import {
   TaskErrorLog,
 } from '@paidflow/contracts';
 import { and, asc, desc, eq, lt, or, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
 import type { DbOrTx } from '../client.ts';
 import { type DownloadTaskRow, downloadTasks, type OrderRow, orders } from '../schema.ts';
 import { decodeTimeIdCursor, encodeTimeIdCursor } from './cursor.ts';
@@ -105,6 +107,7 @@ export function readJson(value: unknown): unknown {
 
 export function toDownloadTask(row: DownloadTaskRow): DownloadTask {
   const errorLog = TaskErrorLog.safeParse(readJson(row.error_log));
+  const delivered = z.array(DeliveredFile).safeParse(readJson(row.delivered_files));
   return {
     id: row.id,
     order_id: row.order_id,
@@ -116,6 +119,7 @@ export function toDownloadTask(row: DownloadTaskRow): DownloadTask {
     // A log that is missing or not in the contract's shape reads as none rather than failing the page.
     error_log: errorLog.success ? errorLog.data : null,
     drive_link: row.drive_link,
+    delivered_files: delivered.success ? delivered.data : null,
     attempts: row.attempts,
     created_at: row.created_at,
     updated_at: row.updated_at,

@@ -35,13 +35,17 @@ function taskOutcomes(rng: Random, status: OrderStatus, count: number): TaskOutc
   if (status === 'pending') return Array<TaskOutcome>(count).fill('pending');
   if (status === 'completed') return Array<TaskOutcome>(count).fill('completed');
   if (status === 'cancelled') return Array<TaskOutcome>(count).fill('cancelled');
-  if (status === 'failed') {
-    // At least one failed task; the others ended too.
+  // Every task failed: nothing was delivered.
+  if (status === 'failed') return Array<TaskOutcome>(count).fill('failed');
+  if (status === 'partially_completed') {
+    // Some delivered, some failed (count >= 2): at least one of each.
     const outcomes = Array.from(
       { length: count },
-      () => (rng.chance(0.2) ? 'failed' : 'completed') as TaskOutcome,
+      () => (rng.chance(0.3) ? 'failed' : 'completed') as TaskOutcome,
     );
-    outcomes[rng.int(0, count - 1)] = 'failed';
+    const failed = rng.int(0, count - 1);
+    outcomes[failed] = 'failed';
+    outcomes[(failed + 1) % count] = 'completed';
     return outcomes;
   }
   const outcomes = Array.from({ length: count }, () =>
@@ -121,7 +125,7 @@ export function buildOrderStory(input: OrderStoryInput): SeedOrder {
     const counter = counterOf(story.task.status);
     if (counter) order[counter]++;
   });
-  if (status === 'completed' || status === 'failed') {
+  if (status === 'completed' || status === 'failed' || status === 'partially_completed') {
     const endedAt = Math.max(...tasks.map((task) => task.completed_at ?? task.updated_at)) + SECOND;
     const completed = status === 'completed';
     orderEvent(endedAt, {

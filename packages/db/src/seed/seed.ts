@@ -84,8 +84,7 @@ export async function seedDatabase(target: SeedTarget, options: SeedOptions): Pr
           createdAt,
           now,
           courseBase,
-          status: paid ? pickPaidStatus(rng.next(), now - createdAt) : 'pending',
-          taskCount: rng.int(1, 5),
+          ...statusAndTasks(paid ? pickPaidStatus(rng.next(), now - createdAt) : 'pending', rng.int(1, 5)),
         });
         next.task += story.tasks.length;
         progress.tasks += story.tasks.length;
@@ -129,6 +128,11 @@ async function nextIds(connection: PoolConnection): Promise<{ order: number; tas
   return { order: Number(row.o) + 1, task: Number(row.t) + 1, event: Number(row.a) + 1 };
 }
 
+/** A partially completed order has a delivered task and a failed one: two tasks at least. */
+function statusAndTasks(status: OrderStatus, taskCount: number) {
+  return { status, taskCount: status === 'partially_completed' ? Math.max(2, taskCount) : taskCount };
+}
+
 /** Work in flight is recent; an older order has mostly ended (a few stay stuck in processing). */
 function pickPaidStatus(roll: number, ageMs: number): Exclude<OrderStatus, 'pending'> {
   const weights: Array<[Exclude<OrderStatus, 'pending'>, number]> =
@@ -136,12 +140,14 @@ function pickPaidStatus(roll: number, ageMs: number): Exclude<OrderStatus, 'pend
       ? [
           ['processing', 0.7],
           ['completed', 0.2],
-          ['failed', 0.07],
+          ['partially_completed', 0.04],
+          ['failed', 0.03],
           ['cancelled', 0.03],
         ]
       : [
           ['completed', 0.83],
-          ['failed', 0.1],
+          ['partially_completed', 0.06],
+          ['failed', 0.04],
           ['processing', 0.04],
           ['cancelled', 0.03],
         ];

@@ -2,8 +2,10 @@ import { router } from '../init.ts';
 import { auditRouter } from './audit.ts';
 import { authRouter } from './auth.ts';
 import { dashboardRouter, errorsRouter } from './dashboard.ts';
+import { deliveryRouter } from './delivery.ts';
 import { eventsRouter } from './events.ts';
 import { ordersRouter } from './orders.ts';
+import { paymentsRouter } from './payments.ts';
 import { queueRouter, workersRouter } from './queue.ts';
 import { tasksRouter } from './tasks.ts';
 import { workerRouter } from './worker.ts';
@@ -20,6 +22,8 @@ export const appRouter = router({
   queue: queueRouter,
   workers: workersRouter,
   events: eventsRouter,
+  payments: paymentsRouter,
+  delivery: deliveryRouter,
 });
 
 export type AppRouter = typeof appRouter;

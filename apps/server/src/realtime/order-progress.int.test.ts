@@ -1,0 +1,189 @@
+import { randomUUID } from 'node:crypto';
+import {
+  encodeChannelMessage,
+  type OrderProgress,
+  orderTaskPercentsKey,
+  parseChannelMessage,
+  publishCommands,
+  redisNamespace,
+} from '@paidflow/contracts';
+import { createLogger } from '@paidflow/runtime';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+import { testEnv } from '../env.ts';
+import { publishTaskStatus } from '../services/pipeline-events.ts';
+import { deleteRedisPrefix } from '../testing/redis-prefix.ts';
+import { createOrderProgressRelay, type OrderProgressRelay, publishOrderProgress } from './order-progress.ts';
+
+// The one writer of order:{id}:progress, against the real Redis: the status-change path, the
+// tick relay (one publish per order per interval, across server processes), and what it refuses.
+const REDIS_URL = 'redis://127.0.0.1:6379';
+const namespace = redisNamespace(`test-${randomUUID()}`);
+const logger = createLogger('silent');
+let redis: Redis;
+let subscriber: Redis;
+const heard: Array<{ channel: string; payload: OrderProgress }> = [];
+const relays: OrderProgressRelay[] = [];
+
+beforeAll(async () => {
+  redis = new Redis(REDIS_URL);
+  subscriber = new Redis(REDIS_URL);
+  subscriber.on('pmessage', (_pattern, raw: string, message: string) => {
+    const channel = namespace.unprefixChannel(raw)!;
+    const parsed = parseChannelMessage(channel, message);
+    if (!parsed.ok) throw new Error(`invalid message on ${channel}: ${parsed.detail}`);
+    heard.push({ channel, payload: parsed.message.payload as OrderProgress });
+  });
+  await subscriber.psubscribe(namespace.channel('order:*:progress'));
+});
+
+afterEach(() => {
+  for (const relay of relays.splice(0)) relay.close();
+});
+
+afterAll(async () => {
+  await deleteRedisPrefix(REDIS_URL, namespace.prefix);
+  await subscriber.quit();
+  await redis.quit();
+});
+
+const deps = () => ({ redis, namespace, logger, env: testEnv({}) });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const ofOrder = (orderId: number) =>
+  heard.filter((m) => m.channel === `order:${orderId}:progress`).map((m) => m.payload);
+
+function relay(intervalMs = 200): OrderProgressRelay {
+  const created = createOrderProgressRelay({ redis, namespace, logger }, { intervalMs });
+  relays.push(created);
+  return created;
+}
+
+async function taskPercents(orderId: number, percents: Record<string, number>): Promise<void> {
+  await redis.hset(namespace.key(orderTaskPercentsKey(orderId)), percents);
+}
+
+const counters = (id: number, total: number, completed = 0, failed = 0, cancelled = 0) => ({
+  id,
+  total_tasks: total,
+  completed_tasks: completed,
+  failed_tasks: failed,
+  cancelled_tasks: cancelled,
+});
+
+test('after a status change the order percent counts every task by its latest percent', async () => {
+  await taskPercents(31, { '1': 100, '2': 40 });
+  await publishOrderProgress(deps(), counters(31, 4, 1));
+  await sleep(50);
+  expect(ofOrder(31).at(-1)).toMatchObject({
+    orderId: 31,
+    percent: 35,
+    completedTasks: 1,
+    failedTasks: 0,
+    cancelledTasks: 0,
+    totalTasks: 4,
+  });
+});
+
+test('a task status change keeps the order hash true: ended counts whole, re-queued starts over', async () => {
+  const key = namespace.key(orderTaskPercentsKey(32));
+  await taskPercents(32, { '5': 70, '6': 30 });
+  const change = { orderId: 32, previousStatus: 'uploading' as const };
+  await publishTaskStatus(deps(), { ...change, taskId: 5, newStatus: 'failed' });
+  await publishTaskStatus(deps(), { ...change, taskId: 6, newStatus: 'queued' });
+  expect(await redis.hgetall(key)).toEqual({ '5': '100' });
+  // A running status leaves the workers' ticks alone.
+  await taskPercents(32, { '6': 12 });
+  await publishTaskStatus(deps(), { ...change, previousStatus: 'queued', taskId: 6, newStatus: 'enrolled' });
+  expect(await redis.hgetall(key)).toEqual({ '5': '100', '6': '12' });
+});
+
+test('between status changes, ticks move the order at most once per interval, with its counters', async () => {
+  await taskPercents(33, { '1': 100, '2': 0 });
+  await publishOrderProgress(deps(), counters(33, 2, 1));
+  const relayer = relay(200);
+  const before = ofOrder(33).length;
+  const started = Date.now();
+  while (Date.now() - started < 700) {
+    await taskPercents(33, { '2': Math.min(99, Math.floor((Date.now() - started) / 7)) });
+    relayer.onTaskProgress(33);
+    await sleep(10);
+  }
+  await sleep(300);
+  const relayed = ofOrder(33).slice(before);
+  // 700 ms of ticks at one publish per 200 ms: 3 or 4 messages, not one per tick.
+  expect(relayed.length).toBeGreaterThanOrEqual(2);
+  expect(relayed.length).toBeLessThanOrEqual(4);
+  for (let i = 1; i < relayed.length; i++) {
+    expect(relayed[i]!.timestamp - relayed[i - 1]!.timestamp).toBeGreaterThanOrEqual(190);
+    expect(relayed[i]!.percent).toBeGreaterThan(relayed[i - 1]!.percent);
+  }
+  expect(relayed.every((m) => m.completedTasks === 1 && m.totalTasks === 2)).toBe(true);
+  expect(relayed.every((m) => m.percent > 50 && m.percent < 100)).toBe(true);
+});
+
+test('two server processes hearing the same ticks publish one message per interval between them', async () => {
+  await publishOrderProgress(deps(), counters(34, 2));
+  await taskPercents(34, { '1': 10 });
+  const [a, b] = [relay(300), relay(300)];
+  const before = ofOrder(34).length;
+  for (let i = 0; i < 5; i++) {
+    a.onTaskProgress(34);
+    b.onTaskProgress(34);
+    await sleep(100);
+  }
+  await sleep(400);
+  // 500 ms of ticks, two relays, a 300 ms lease: one or two publishes, never one per relay.
+  const relayed = ofOrder(34).slice(before);
+  expect(relayed.length).toBeGreaterThanOrEqual(1);
+  expect(relayed.length).toBeLessThanOrEqual(2);
+  expect(relayed[0]).toMatchObject({ percent: 5, totalTasks: 2 });
+});
+
+test('an order with no progress message of its own gets none made up', async () => {
+  await taskPercents(35, { '1': 50 });
+  const relayer = relay(100);
+  relayer.onTaskProgress(35);
+  await sleep(300);
+  expect(ofOrder(35)).toEqual([]);
+  // A malformed latest value is treated the same way, never thrown.
+  const [channel] = encodeChannelMessage('order', 36, 'progress', {
+    orderId: 36,
+    percent: 0,
+    completedTasks: 0,
+    failedTasks: 0,
+    cancelledTasks: 0,
+    totalTasks: 1,
+    timestamp: Date.now(),
+  });
+  await redis.multi(publishCommands(channel, '{not json', namespace)).exec();
+  const before = ofOrder(36).length;
+  relayer.onTaskProgress(36);
+  await sleep(300);
+  expect(ofOrder(36).length).toBe(before);
+});
+
+test('Redis being down is logged once and never thrown', async () => {
+  const down = new Redis('redis://127.0.0.1:1', {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  down.on('error', () => {});
+  const lines: string[] = [];
+  const captured = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
+  const relayer = createOrderProgressRelay({ redis: down, namespace, logger: captured }, { intervalMs: 50 });
+  relayer.onTaskProgress(37);
+  await sleep(120);
+  relayer.onTaskProgress(37);
+  await sleep(120);
+  relayer.close();
+  await expect(
+    publishOrderProgress({ redis: down, namespace, logger: captured }, counters(37, 1)),
+  ).resolves.toBeUndefined();
+  const relayWarnings = lines.filter((line) => line.includes('order progress not relayed'));
+  expect(relayWarnings).toHaveLength(1);
+  expect(lines.join('')).toMatch(/task percents unreadable/);
+  down.disconnect();
+});
