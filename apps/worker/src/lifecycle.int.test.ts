@@ -104,7 +104,12 @@ test('graceful shutdown lets a running job finish and takes no new job', async (
   await closing;
   expect((await taskOf(taskId)).status).toBe('completed');
   expect((await jobState(taskId))!.state).toBe('completed');
-  await waitFor(async () => (await jobState(second.taskIds[0]!))?.state === 'waiting', 5_000, 'job queued');
+  // Waiting with its order's priority (decision 046).
+  await waitFor(
+    async () => (await jobState(second.taskIds[0]!))?.state === 'prioritized',
+    5_000,
+    'job queued',
+  );
   expect((await taskOf(second.taskIds[0]!)).status).toBe('queued');
   // The next worker takes it.
   await startWorker();
@@ -118,7 +123,7 @@ test('past the grace period, shutdown releases the running job without using an 
   await waitForDownloading(taskId);
   await worker.close();
   const released = await jobState(taskId);
-  expect(released).toMatchObject({ state: 'waiting', attemptsMade: 0 });
+  expect(released).toMatchObject({ state: 'prioritized', attemptsMade: 0 });
   const task = await taskOf(taskId);
   expect(task.status).toBe('downloading');
   expect(task.error_log).toBeNull();

@@ -1,7 +1,9 @@
 import {
   encodeChannelMessage,
+  formatTaskRate,
   LATEST_TTL_SECONDS,
   orderTaskPercentsKey,
+  orderTaskRatesKey,
   publishCommands,
   type RedisNamespace,
   type TaskProgress,
@@ -56,12 +58,16 @@ export function createProgressPublisher(options: ProgressPublisherOptions) {
   async function sendTask(payload: TaskProgress): Promise<void> {
     const [channel, json] = encodeChannelMessage('task', payload.taskId, 'progress', payload);
     const percentsKey = namespace.key(orderTaskPercentsKey(payload.orderId));
+    const ratesKey = namespace.key(orderTaskRatesKey(payload.orderId));
+    const field = String(payload.taskId);
     try {
       await redis
         .multi([
           ...publishCommands(channel, json, namespace),
-          ['hset', percentsKey, String(payload.taskId), String(payload.percent)],
+          ['hset', percentsKey, field, String(payload.percent)],
           ['expire', percentsKey, LATEST_TTL_SECONDS],
+          ['hset', ratesKey, field, formatTaskRate(payload)],
+          ['expire', ratesKey, LATEST_TTL_SECONDS],
         ])
         .exec();
       warned = false;

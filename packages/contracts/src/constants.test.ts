@@ -39,6 +39,7 @@ test('the status groups say what the pipeline means', () => {
   }
   expect(constants.ORDER_STATUSES.filter(constants.isEndedOrderStatus)).toEqual([
     'completed',
+    'partially_completed',
     'failed',
     'cancelled',
   ]);

@@ -103,6 +103,14 @@ export const PAYMENT_ATTENTION_STATUSES = ['unmatched', 'underpaid'] as const sa
   (typeof PAYMENT_TRANSACTION_STATUSES)[number]
 >;
 
+/** The design's targets for the pipeline (the job-status report): what the overview compares to. */
+export const KPI_TARGETS = {
+  /** Failed tasks, as a share of the tasks that ended, stay under this. */
+  maxFailureRate: 0.02,
+  /** Of the tasks that needed a retry, at least this share end delivered. */
+  minRetrySuccessRate: 0.8,
+} as const;
+
 export const AUDIT_CATEGORIES = ['payment', 'enrollment', 'download', 'notification', 'system'] as const;
 export const SEVERITIES = ['info', 'warning', 'error', 'critical'] as const;
 

@@ -5,6 +5,7 @@ const recent = {
   audit_id: 99,
   order_id: 1042,
   order_code: 'DH240315',
+  order_status: 'partially_completed',
   task_id: 7,
   course_url: 'https://courses.example.com/react',
   severity: 'critical',
@@ -13,8 +14,8 @@ const recent = {
   created_at: new Date('2024-03-15T08:05:00Z'),
 };
 
-test('DashboardStats accepts four counts and rejects negative or missing ones', () => {
-  const stats = { totalPaid: 1000, processing: 12, completed: 950, failed: 38 };
+test('DashboardStats accepts five counts and rejects negative or missing ones', () => {
+  const stats = { totalPaid: 1000, processing: 12, completed: 950, partiallyCompleted: 5, failed: 33 };
   expect(DashboardStats.parse(stats)).toEqual(stats);
   expect(DashboardStats.safeParse({ ...stats, failed: -1 }).success).toBe(false);
   expect(DashboardStats.safeParse({ totalPaid: 1 }).success).toBe(false);

@@ -2,11 +2,14 @@ import { z } from 'zod';
 import { Severity } from './audit.ts';
 import { EpochMs, Id } from './common.ts';
 import { ErrorType } from './errors.ts';
+import { OrderStatus } from './orders.ts';
 
 export const DashboardStats = z.object({
   totalPaid: z.int().nonnegative(),
   processing: z.int().nonnegative(),
   completed: z.int().nonnegative(),
+  /** Ended with some courses delivered and some failed. */
+  partiallyCompleted: z.int().nonnegative(),
   failed: z.int().nonnegative(),
 });
 export type DashboardStats = z.infer<typeof DashboardStats>;
@@ -16,6 +19,8 @@ export const ErrorSummaryItem = z.object({
   audit_id: Id,
   order_id: Id,
   order_code: z.string(),
+  /** The order's status now: a failure of a partially completed order reads differently. */
+  order_status: OrderStatus,
   task_id: Id.nullable(),
   course_url: z.string().nullable(),
   severity: Severity,
@@ -60,3 +65,24 @@ export const Throughput = z.object({
   ),
 });
 export type Throughput = z.infer<typeof Throughput>;
+
+/** How the tasks that ended within a window did. Rates are 0..1, null when nothing ended. */
+export const TaskKpiWindow = z.object({
+  hours: z.int().positive(),
+  ended: z.int().nonnegative(),
+  completed: z.int().nonnegative(),
+  failed: z.int().nonnegative(),
+  successRate: z.number().min(0).max(1).nullable(),
+  failureRate: z.number().min(0).max(1).nullable(),
+  /** Ended tasks that took more than one attempt. */
+  retried: z.int().nonnegative(),
+  /** Of those, the share that ended delivered. */
+  retrySuccessRate: z.number().min(0).max(1).nullable(),
+  /** From the first claim to delivery, over the delivered tasks, in ms. */
+  durationP50Ms: z.number().nonnegative().nullable(),
+  durationP95Ms: z.number().nonnegative().nullable(),
+});
+export type TaskKpiWindow = z.infer<typeof TaskKpiWindow>;
+
+export const TaskKpis = z.object({ lastHour: TaskKpiWindow, lastDay: TaskKpiWindow });
+export type TaskKpis = z.infer<typeof TaskKpis>;

@@ -7,6 +7,7 @@ import {
   DownloadJobData,
   downloadJobId,
   downloadJobOptions,
+  JOB_PRIORITIES,
   parseDownloadJobId,
 } from './jobs.ts';
 
@@ -114,8 +115,16 @@ test('DownloadJobData counts the attempts earlier jobs used, none by default', (
   expect(DownloadJobData.safeParse({ taskId: 7, orderId: 1, attemptsBefore: -1 }).success).toBe(false);
 });
 
+test('every job carries a priority, a VIP order sooner (lower) than a normal one', () => {
+  expect(downloadJobOptions(0, 'vip').priority).toBe(JOB_PRIORITIES.vip);
+  expect(downloadJobOptions(2, 'normal').priority).toBe(JOB_PRIORITIES.normal);
+  // BullMQ takes jobs without a priority (0) first: no order may go without one.
+  expect(JOB_PRIORITIES.vip).toBeGreaterThan(0);
+  expect(JOB_PRIORITIES.vip).toBeLessThan(JOB_PRIORITIES.normal);
+});
+
 test('a job gets what is left of the attempt budget, and at least one attempt', () => {
-  expect(downloadJobOptions(0)).toBe(DOWNLOAD_JOB_OPTIONS);
+  expect(downloadJobOptions(0)).toEqual({ ...DOWNLOAD_JOB_OPTIONS, priority: JOB_PRIORITIES.normal });
   expect(DOWNLOAD_JOB_OPTIONS.attempts).toBe(DOWNLOAD_ATTEMPTS);
   expect(downloadJobOptions(1)).toMatchObject({
     attempts: DOWNLOAD_ATTEMPTS - 1,

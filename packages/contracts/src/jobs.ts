@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id } from './common.ts';
+import type { ORDER_PRIORITIES } from './constants.ts';
 
 /** The BullMQ queue every download task goes through. */
 export const DOWNLOAD_QUEUE = 'downloads';
@@ -39,12 +40,29 @@ export const DOWNLOAD_JOB_OPTIONS = {
   removeOnFail: false,
 } as const;
 
-/** A job's options when earlier jobs of its task used `attemptsBefore` attempts: only what is left. */
-export function downloadJobOptions(attemptsBefore: number): Omit<typeof DOWNLOAD_JOB_OPTIONS, 'attempts'> & {
-  attempts: number;
-} {
-  if (attemptsBefore <= 0) return DOWNLOAD_JOB_OPTIONS;
-  return { ...DOWNLOAD_JOB_OPTIONS, attempts: Math.max(1, DOWNLOAD_ATTEMPTS - attemptsBefore) };
+/**
+ * BullMQ priorities of download jobs by order priority (lower is sooner). Every job carries one:
+ * BullMQ takes jobs without a priority before all prioritized ones, so normal orders must not go
+ * without (decision 046).
+ */
+export const JOB_PRIORITIES = { vip: 1, normal: 10 } as const satisfies Record<
+  (typeof ORDER_PRIORITIES)[number],
+  number
+>;
+
+/**
+ * A job's options: the order's priority, and when earlier jobs of its task used `attemptsBefore`
+ * attempts, only the attempts that are left.
+ */
+export function downloadJobOptions(
+  attemptsBefore: number,
+  priority: (typeof ORDER_PRIORITIES)[number] = 'normal',
+): Omit<typeof DOWNLOAD_JOB_OPTIONS, 'attempts'> & { attempts: number; priority: number } {
+  return {
+    ...DOWNLOAD_JOB_OPTIONS,
+    attempts: attemptsBefore <= 0 ? DOWNLOAD_ATTEMPTS : Math.max(1, DOWNLOAD_ATTEMPTS - attemptsBefore),
+    priority: JOB_PRIORITIES[priority],
+  };
 }
 
 /** The job id for a task's nth enqueue: BullMQ ignores a second add with the same id. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Cursor, Id } from './common.ts';
-import { ORDER_STATUSES, PAYMENT_STATUSES } from './constants.ts';
+import { ORDER_PRIORITIES, ORDER_STATUSES, PAYMENT_STATUSES } from './constants.ts';
 import { orderPercent } from './order-percent.ts';
 import { DownloadTask } from './tasks.ts';
 
@@ -9,6 +9,9 @@ export type PaymentStatus = z.infer<typeof PaymentStatus>;
 
 export const OrderStatus = z.enum(ORDER_STATUSES);
 export type OrderStatus = z.infer<typeof OrderStatus>;
+
+export const OrderPriority = z.enum(ORDER_PRIORITIES);
+export type OrderPriority = z.infer<typeof OrderPriority>;
 
 /** The payment code a customer writes in the transfer: DH followed by digits. */
 export const OrderCode = z.string().regex(/^DH\d{6,12}$/, 'order code looks like DH123456');
@@ -26,6 +29,7 @@ export const Order = z.object({
   order_status: OrderStatus,
   total_amount: z.number().nonnegative(),
   currency: z.string().length(3),
+  priority: OrderPriority,
   created_at: z.date(),
   paid_at: z.date().nullable(),
   completed_at: z.date().nullable(),
@@ -48,12 +52,17 @@ export type OrderSummary = z.infer<typeof OrderSummary>;
 
 export const ListPaidOrdersInput = z.object({
   status: OrderStatus.optional(),
+  priority: OrderPriority.optional(),
   /** An order code (or its prefix) or a customer's email (or its prefix). */
   search: z.string().trim().min(1).max(255).optional(),
   limit: z.int().min(1).max(100).default(20),
   cursor: Cursor.optional(),
 });
 export type ListPaidOrdersInput = z.input<typeof ListPaidOrdersInput>;
+
+/** An operator changes an order's priority (its waiting tasks move in the queue too). */
+export const SetOrderPriorityInput = z.object({ orderId: Id, priority: OrderPriority });
+export type SetOrderPriorityInput = z.infer<typeof SetOrderPriorityInput>;
 
 export const PaidOrdersPage = z.object({
   items: z.array(OrderSummary),

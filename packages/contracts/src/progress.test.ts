@@ -105,7 +105,10 @@ test('OrderProgress accepts an aggregate and rejects impossible ones', () => {
     totalTasks: 3,
     timestamp: NOW,
   };
-  expect(OrderProgress.parse(progress)).toEqual(progress);
+  // Fields added later read as their defaults in older messages.
+  expect(OrderProgress.parse(progress)).toEqual({ ...progress, cancelledTasks: 0, etaSeconds: null });
+  expect(OrderProgress.parse({ ...progress, etaSeconds: 12.5 }).etaSeconds).toBe(12.5);
+  expect(OrderProgress.safeParse({ ...progress, etaSeconds: -1 }).success).toBe(false);
   expect(OrderProgress.safeParse({ ...progress, percent: 101 }).success).toBe(false);
   expect(OrderProgress.safeParse({ ...progress, completedTasks: -1 }).success).toBe(false);
   expect(OrderProgress.safeParse({ ...progress, totalTasks: 2.5 }).success).toBe(false);

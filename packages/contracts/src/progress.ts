@@ -47,6 +47,8 @@ export const OrderProgress = z.object({
   /** Absent from messages older than this field: read as 0. */
   cancelledTasks: z.int().nonnegative().default(0),
   totalTasks: z.int().nonnegative(),
+  /** Seconds until the order is delivered (orderEtaSeconds); null while unknown. */
+  etaSeconds: z.number().nonnegative().nullable().default(null),
   timestamp: EpochMs,
 });
 export type OrderProgress = z.infer<typeof OrderProgress>;

@@ -28,6 +28,7 @@ const task = {
   current_file: null,
   error_log: { last: attemptError, history: [attemptError] },
   drive_link: 'https://drive.google.com/drive/folders/1AbCdEf',
+  delivered_files: [{ path: 'lesson-01.mp4', size: 1024, contentType: 'video/mp4' }],
   attempts: 2,
   created_at: new Date('2024-03-15T08:02:40Z'),
   updated_at: new Date('2024-03-15T08:30:00Z'),

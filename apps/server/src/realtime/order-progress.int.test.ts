@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import {
   encodeChannelMessage,
+  formatTaskRate,
+  latestKey,
   type OrderProgress,
   orderTaskPercentsKey,
+  orderTaskRatesKey,
   parseChannelMessage,
-  publishCommands,
   redisNamespace,
 } from '@paidflow/contracts';
 import { createLogger } from '@paidflow/runtime';
@@ -85,6 +87,20 @@ test('after a status change the order percent counts every task by its latest pe
   });
 });
 
+test('the order ETA: the bytes left of running and waiting tasks at the measured speed', async () => {
+  await redis.hset(namespace.key(orderTaskRatesKey(38)), {
+    '1': formatTaskRate({ bytesDone: 500, bytesTotal: 1_000, speed: 100 }),
+  });
+  // No worker heartbeat in this namespace: one slot. 500 B left + one waiting task of 1,000 B.
+  await publishOrderProgress(deps(), counters(38, 2));
+  await sleep(50);
+  expect(ofOrder(38).at(-1)).toMatchObject({ orderId: 38, etaSeconds: 15 });
+  // An ended order has no ETA.
+  await publishOrderProgress(deps(), counters(38, 2, 2));
+  await sleep(50);
+  expect(ofOrder(38).at(-1)).toMatchObject({ percent: 100, etaSeconds: null });
+});
+
 test('a task status change keeps the order hash true: ended counts whole, re-queued starts over', async () => {
   const key = namespace.key(orderTaskPercentsKey(32));
   await taskPercents(32, { '5': 70, '6': 30 });
@@ -154,9 +170,10 @@ test('an order with no progress message of its own gets none made up', async () 
     failedTasks: 0,
     cancelledTasks: 0,
     totalTasks: 1,
+    etaSeconds: null,
     timestamp: Date.now(),
   });
-  await redis.multi(publishCommands(channel, '{not json', namespace)).exec();
+  await redis.set(namespace.key(latestKey(channel)), '{not json');
   const before = ofOrder(36).length;
   relayer.onTaskProgress(36);
   await sleep(300);

@@ -2,18 +2,24 @@ import {
   formatChannel,
   latestKey,
   OrderProgress,
+  orderEtaSeconds,
   orderPercent,
   orderTaskPercentsKey,
+  orderTaskRatesKey,
+  parseTaskRate,
   type RedisNamespace,
+  type TaskRate,
 } from '@paidflow/contracts';
 import type { Logger } from '@paidflow/runtime';
 import type { Redis } from 'ioredis';
+import { liveConcurrency } from '../services/worker-health.ts';
 import { publishLive } from './publisher.ts';
 
-// order:{id}:progress has one writer, the server, and one formula, orderPercent (contracts).
-// It goes out (1) after each committed task status change, with the order's counters from MySQL,
-// and (2) between them, at most once a second per order, as task:{id}:progress ticks arrive on
-// the hub, with the counters of the order's latest message (decision 043).
+// order:{id}:progress has one writer, the server, and one formula each for its percent and its
+// ETA (orderPercent, orderEtaSeconds in contracts). It goes out (1) after each committed task
+// status change, with the order's counters from MySQL, and (2) between them, at most once a
+// second per order, as task:{id}:progress ticks arrive on the hub, with the counters of the
+// order's latest message (decision 043).
 
 type ProgressDeps = { redis: Redis; namespace: RedisNamespace; logger: Logger };
 
@@ -25,33 +31,90 @@ export interface OrderCounters {
   cancelled_tasks: number;
 }
 
-/** The order's task percents hash, as numbers. */
-function percentsOf(hash: Record<string, string> | null | undefined): number[] {
-  return Object.values(hash ?? {}).map(Number);
+type Counts = Pick<OrderProgress, 'completedTasks' | 'failedTasks' | 'cancelledTasks' | 'totalTasks'>;
+
+/** How long the live workers' slot count is reused before the heartbeats are read again. */
+const CONCURRENCY_TTL_MS = 10_000;
+let concurrency: { value: number; at: number; key: string } | null = null;
+
+/** The live workers' task slots, read from their heartbeats at most every 10 s (0 when unknown). */
+async function slots(deps: ProgressDeps): Promise<number> {
+  const now = Date.now();
+  const key = deps.namespace.prefix;
+  if (concurrency && concurrency.key === key && now - concurrency.at < CONCURRENCY_TTL_MS) {
+    return concurrency.value;
+  }
+  const value = await liveConcurrency(deps).catch(() => concurrency?.value ?? 0);
+  concurrency = { value, at: now, key };
+  return value;
 }
 
-/** After a committed change: the order's percent from its counters and its tasks' percents. */
+function ratesOf(hash: Record<string, string> | null | undefined): TaskRate[] {
+  return Object.values(hash ?? {}).flatMap((value) => parseTaskRate(value) ?? []);
+}
+
+/** The message for these counters and the order's task percents and rates. */
+async function aggregate(
+  deps: ProgressDeps,
+  orderId: number,
+  counts: Counts,
+  hashes: { percents?: Record<string, string> | null; rates?: Record<string, string> | null },
+  timestamp: number,
+): Promise<OrderProgress> {
+  const ended = counts.completedTasks + counts.failedTasks + counts.cancelledTasks;
+  const running = ratesOf(hashes.rates);
+  const waiting = Math.max(0, counts.totalTasks - ended - running.length);
+  return {
+    orderId,
+    ...counts,
+    percent: orderPercent({
+      totalTasks: counts.totalTasks,
+      endedTasks: ended,
+      taskPercents: Object.values(hashes.percents ?? {}).map(Number),
+    }),
+    etaSeconds:
+      ended >= counts.totalTasks
+        ? null
+        : orderEtaSeconds({ running, waitingTasks: waiting, concurrency: await slots(deps) }),
+    timestamp,
+  };
+}
+
+/** After a committed change: the order's percent and ETA from its counters and its tasks' ticks. */
 export async function publishOrderProgress(deps: ProgressDeps, order: OrderCounters): Promise<void> {
   const timestamp = Date.now();
-  let percents: number[] = [];
+  let hashes: { percents?: Record<string, string>; rates?: Record<string, string> } = {};
   try {
-    percents = percentsOf(await deps.redis.hgetall(deps.namespace.key(orderTaskPercentsKey(order.id))));
+    const replies = await deps.redis
+      .pipeline()
+      .hgetall(deps.namespace.key(orderTaskPercentsKey(order.id)))
+      .hgetall(deps.namespace.key(orderTaskRatesKey(order.id)))
+      .exec();
+    const failed = replies?.find(([error]) => error)?.[0];
+    if (failed) throw failed;
+    hashes = {
+      percents: replies?.[0]?.[1] as Record<string, string> | undefined,
+      rates: replies?.[1]?.[1] as Record<string, string> | undefined,
+    };
   } catch (error) {
     deps.logger.warn(
       { err: error, orderId: order.id },
       'task percents unreadable; order progress from counters',
     );
   }
-  const ended = order.completed_tasks + order.failed_tasks + order.cancelled_tasks;
-  await publishLive(deps, 'order', order.id, 'progress', {
-    orderId: order.id,
-    percent: orderPercent({ totalTasks: order.total_tasks, endedTasks: ended, taskPercents: percents }),
+  const counts = {
     completedTasks: order.completed_tasks,
     failedTasks: order.failed_tasks,
     cancelledTasks: order.cancelled_tasks,
     totalTasks: order.total_tasks,
-    timestamp,
-  });
+  };
+  await publishLive(
+    deps,
+    'order',
+    order.id,
+    'progress',
+    await aggregate(deps, order.id, counts, hashes, timestamp),
+  );
 }
 
 /** How long an order whose latest progress message is missing is left alone by the relay. */
@@ -70,8 +133,8 @@ export interface OrderProgressRelay {
  * order per interval, carrying the counters of the order's latest message (the status-change
  * path keeps them true). Several server processes hear every tick; a per-order lease in Redis
  * (SET NX PX interval) makes one of them publish. An order without a latest message (none yet,
- * or not ours) is not made up and is skipped for a while. Redis failures are logged once per
- * outage and never thrown: progress is ephemeral.
+ * or not one of ours) is not made up and is skipped for a while. Redis failures are logged once
+ * per outage and never thrown: progress is ephemeral.
  */
 export function createOrderProgressRelay(
   deps: ProgressDeps,
@@ -92,7 +155,11 @@ export function createOrderProgressRelay(
         .set(namespace.key(`${orderTaskPercentsKey(orderId)}:relay`), '1', 'PX', intervalMs, 'NX')
         .get(namespace.key(latestKey(channel)))
         .hgetall(namespace.key(orderTaskPercentsKey(orderId)))
+        .hgetall(namespace.key(orderTaskRatesKey(orderId)))
         .exec();
+      // A pipeline resolves with each command's error instead of rejecting.
+      const failed = replies?.find(([error]) => error)?.[0];
+      if (!replies || failed) throw failed ?? new Error('no reply from Redis');
       warned = false;
       // Another server process publishes this order in this interval.
       if (replies?.[0]?.[1] !== 'OK') return;
@@ -106,16 +173,17 @@ export function createOrderProgressRelay(
         return;
       }
       const { completedTasks, failedTasks, cancelledTasks, totalTasks } = latest.data;
-      const percent = orderPercent({
-        totalTasks,
-        endedTasks: completedTasks + failedTasks + cancelledTasks,
-        taskPercents: percentsOf(replies[2]?.[1] as Record<string, string> | undefined),
-      });
-      await publishLive(deps, 'order', orderId, 'progress', {
-        ...latest.data,
-        percent,
+      const message = await aggregate(
+        deps,
+        orderId,
+        { completedTasks, failedTasks, cancelledTasks, totalTasks },
+        {
+          percents: replies[2]?.[1] as Record<string, string> | undefined,
+          rates: replies[3]?.[1] as Record<string, string> | undefined,
+        },
         timestamp,
-      });
+      );
+      await publishLive(deps, 'order', orderId, 'progress', message);
     } catch (error) {
       if (warned) return;
       warned = true;

@@ -113,7 +113,8 @@ test('tasks.retry requeues a failed task, reopens its failed order, audits the a
   const rows = await t.server.deps.db.select().from(outbox).where(eq(outbox.topic, 'download'));
   expect(rows.some((row) => row.payload.taskId === taskId && row.payload.reason === 'retry')).toBe(true);
   await waitFor(
-    async () => (await t.server.deps.queue.getJobState(downloadJobId(taskId, 1))) === 'waiting',
+    // Every job carries its order's priority (decision 046): it waits as 'prioritized'.
+    async () => (await t.server.deps.queue.getJobState(downloadJobId(taskId, 1))) === 'prioritized',
     10_000,
     'the retry job',
   );

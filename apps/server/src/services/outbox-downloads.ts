@@ -1,5 +1,11 @@
 import { DownloadJobData, downloadJobOptions } from '@paidflow/contracts';
-import { type DbOrTx, markOutboxDispatched, markOutboxFailed, type OutboxRow } from '@paidflow/db';
+import {
+  type DbOrTx,
+  markOutboxDispatched,
+  markOutboxFailed,
+  type OutboxRow,
+  orderPriorities,
+} from '@paidflow/db';
 import { jitteredBackoffMs, withTimeout } from '@paidflow/runtime';
 import { z } from 'zod';
 import type { AppDeps } from '../deps.ts';
@@ -9,8 +15,8 @@ const DownloadRowPayload = DownloadJobData.extend({ jobId: z.string().min(1).max
 const QUEUE_TIMEOUT_MS = 5_000;
 
 /**
- * The outbox's 'download' rows become BullMQ jobs (the job options of the contracts' jobs module),
- * in one addBulk per pass. While Redis is unreachable the rows wait in MySQL, and the dispatcher
+ * The outbox's 'download' rows become BullMQ jobs (the job options of the contracts' jobs module,
+ * with the order's priority as it is now), in one addBulk per pass. While Redis is unreachable the rows wait in MySQL, and the dispatcher
  * backs off as a whole, saying so once per outage.
  */
 export function createDownloadDispatcher(
@@ -38,6 +44,11 @@ export function createDownloadDispatcher(
       }
     }
     if (valid.length === 0) return;
+    // Read now, not when the row was written: an operator may have made the order VIP since.
+    const priorities = await orderPriorities(
+      tx,
+      valid.map(({ data }) => data.orderId),
+    );
     try {
       await withTimeout(
         deps.queue.addBulk(
@@ -49,7 +60,10 @@ export function createDownloadDispatcher(
               reason: data.reason,
               ...(data.attemptsBefore ? { attemptsBefore: data.attemptsBefore } : {}),
             },
-            opts: { ...downloadJobOptions(data.attemptsBefore ?? 0), jobId: data.jobId },
+            opts: {
+              ...downloadJobOptions(data.attemptsBefore ?? 0, priorities.get(data.orderId)),
+              jobId: data.jobId,
+            },
           })),
         ),
         QUEUE_TIMEOUT_MS,

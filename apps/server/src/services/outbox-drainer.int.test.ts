@@ -102,7 +102,8 @@ test('with Redis down the webhook still answers 200, and the job reaches the que
   // A crash between adding a job and marking its row would add it again: BullMQ keeps one.
   const first = jobs[0]!;
   await queue.add('download', first.data, { ...DOWNLOAD_JOB_OPTIONS, jobId: first.id! });
-  expect(await queue.getJobCounts('waiting')).toMatchObject({ waiting: 2 });
+  const counts = await queue.getJobCounts('waiting', 'prioritized');
+  expect((counts.waiting ?? 0) + (counts.prioritized ?? 0)).toBe(2);
 });
 
 test('an outbox row that can never be delivered is set aside instead of blocking the others', async () => {

@@ -4,6 +4,7 @@ import {
   LATEST_TTL_SECONDS,
   type OrderStatus,
   orderTaskPercentsKey,
+  orderTaskRatesKey,
   type PaymentStatus,
   type TaskStatus,
 } from '@paidflow/contracts';
@@ -68,14 +69,22 @@ function percentsFollow(
   change: TaskStatusChange,
 ): Array<[string, ...Array<string | number>]> {
   const key = deps.namespace.key(orderTaskPercentsKey(change.orderId));
+  const rates = deps.namespace.key(orderTaskRatesKey(change.orderId));
   const field = String(change.taskId);
+  // A task that is not running has no rate for the order's ETA.
   if (isTerminalTaskStatus(change.newStatus)) {
     return [
       ['hset', key, field, '100'],
       ['expire', key, LATEST_TTL_SECONDS],
+      ['hdel', rates, field],
     ];
   }
-  if (change.newStatus === 'queued' || change.newStatus === 'pending') return [['hdel', key, field]];
+  if (change.newStatus === 'queued' || change.newStatus === 'pending') {
+    return [
+      ['hdel', key, field],
+      ['hdel', rates, field],
+    ];
+  }
   return [];
 }
 

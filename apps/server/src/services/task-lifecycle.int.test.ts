@@ -270,7 +270,7 @@ test('the error bridge records each failed attempt exactly once, even when the r
   });
 });
 
-test('a final failure fails the task and ends the order as failed, with one order_completed', async () => {
+test('a final failure fails the task and ends the order (one delivered: partially completed), with one order_completed', async () => {
   const { orderId, taskIds } = await paidOrder(2);
   const [good, bad] = taskIds as [number, number];
   const api = await worker();
@@ -306,7 +306,7 @@ test('a final failure fails the task and ends the order as failed, with one orde
   expect(events.filter((event) => event.event_type === 'task_failed')).toHaveLength(1);
   const completed = events.filter((event) => event.event_type === 'order_completed');
   expect(completed).toHaveLength(1);
-  expect(completed[0]).toMatchObject({ severity: 'warning', new_status: 'failed' });
+  expect(completed[0]).toMatchObject({ severity: 'warning', new_status: 'partially_completed' });
   expect(completed[0]!.details).toMatchObject({ completed: 1, failed: 1, cancelled: 0 });
 });
 

@@ -77,3 +77,9 @@ export async function liveWorkerRuns(
   }
   return runs;
 }
+
+/** The task slots of the workers alive now (the sum of their concurrency); 0 without any. */
+export async function liveConcurrency(deps: Pick<AppDeps, 'redis' | 'namespace'>): Promise<number> {
+  const { beats } = await readHeartbeats(deps);
+  return beats.reduce((sum, beat) => sum + beat.concurrency, 0);
+}

@@ -1,10 +1,11 @@
 import type { OrderSummary } from '@paidflow/contracts';
 import type { ReactNode } from 'react';
 import { useOrderRow } from '../hooks/use-orders.ts';
+import { formatEta } from '../lib/format.ts';
 import { Link } from '../router/link.tsx';
 import { paths } from '../router/routes.ts';
 import { SegmentedProgress } from './segmented-progress.tsx';
-import { OrderStatusBadge } from './status-badge.tsx';
+import { OrderStatusBadge, PriorityBadge } from './status-badge.tsx';
 
 export interface OrdersTableProps {
   orders: OrderSummary[];
@@ -18,7 +19,7 @@ function OrderRow({ order, watch }: { order: OrderSummary; watch?: (orderId: num
   return (
     <tr data-order-id={row.id} data-status={row.status}>
       <td data-label="Order" className="num">
-        <Link to={paths.order(row.id)}>{row.code}</Link>
+        <Link to={paths.order(row.id)}>{row.code}</Link> <PriorityBadge priority={row.priority} />
         {watch && row.status === 'processing' ? watch(row.id) : null}
       </td>
       <td data-label="Email" className="truncate" title={row.email}>
@@ -43,6 +44,7 @@ function OrderRow({ order, watch }: { order: OrderSummary; watch?: (orderId: num
           failed={row.failed}
           inProgress={row.inProgress}
         />
+        {row.etaSeconds !== null ? <span className="muted eta">ETA {formatEta(row.etaSeconds)}</span> : null}
       </td>
       <td data-label="Current file" className="truncate" title={row.currentFile ?? undefined}>
         {row.currentFile ?? <span className="muted">—</span>}

@@ -1,4 +1,4 @@
-import type { OrderStatus, Severity, TaskStatus } from '@paidflow/contracts';
+import type { OrderPriority, OrderStatus, Severity, TaskStatus } from '@paidflow/contracts';
 import { orderTone, severityTone, type Tone, taskTone } from '../lib/labels.ts';
 
 // Each tone has a glyph too, so the badge reads without colour (and in forced-colours mode).
@@ -28,7 +28,13 @@ export function TaskStatusBadge({ status }: { status: TaskStatus }) {
 }
 
 export function OrderStatusBadge({ status }: { status: OrderStatus }) {
-  return <Badge tone={orderTone(status)} label={status} />;
+  return <Badge tone={orderTone(status)} label={status.replaceAll('_', ' ')} />;
+}
+
+/** Shown beside a VIP order's code; a normal order shows nothing. */
+export function PriorityBadge({ priority }: { priority: OrderPriority }) {
+  if (priority !== 'vip') return null;
+  return <Badge tone="info" label="VIP" title="VIP: its tasks go before the normal ones" />;
 }
 
 export function SeverityBadge({ severity }: { severity: Severity }) {

@@ -8,6 +8,11 @@ export function useDashboardStats() {
   return trpc.dashboard.stats.useQuery(undefined, { refetchInterval: POLL_MS });
 }
 
+/** The design's KPIs; they move slowly, a minute's poll is plenty. */
+export function useTaskKpis() {
+  return trpc.dashboard.kpis.useQuery(undefined, { refetchInterval: 60_000 });
+}
+
 /** The queue's job counts (the overview asks for no dead letters, only the counts). */
 export function useQueueCounts() {
   return trpc.queue.overview.useQuery(

@@ -62,6 +62,12 @@ export function useLiveOrderStatus(orderId: number) {
   return useFrameValue(orders, orderId)?.status?.value;
 }
 
+/** The order's live ETA (seconds), while it is processing and the server has one. */
+export function useLiveOrderEta(orderId: number): number | null {
+  const { orders } = useLive();
+  return useFrameValue(orders, orderId)?.counts?.etaSeconds ?? null;
+}
+
 /** Operator actions on an order's tasks; each refetches the detail and the audit log after. */
 export function useTaskActions(orderId: number) {
   const utils = trpc.useUtils();
@@ -73,6 +79,7 @@ export function useTaskActions(orderId: number) {
     retry: trpc.tasks.retry.useMutation({ onSettled }),
     cancel: trpc.tasks.cancel.useMutation({ onSettled }),
     retryFailed: trpc.orders.retryFailed.useMutation({ onSettled }),
+    setPriority: trpc.orders.setPriority.useMutation({ onSettled }),
   };
 }
 

@@ -17,6 +17,7 @@ function order(overrides: Partial<OrderSummary> = {}): OrderSummary {
     order_status: 'processing',
     total_amount: 300_000,
     currency: 'VND',
+    priority: 'normal',
     created_at: new Date(0),
     paid_at: new Date(0),
     completed_at: null,
@@ -40,6 +41,7 @@ const progress = (percent: number, completed: number, failed: number, timestamp:
     failedTasks: failed,
     cancelledTasks: 0,
     totalTasks: 4,
+    etaSeconds: 42,
     timestamp,
   },
 });
@@ -50,17 +52,26 @@ test('without live events a row is the query row', () => {
     code: 'DH123456',
     email: 'an@example.com',
     status: 'processing',
+    priority: 'normal',
     total: 4,
     completed: 1,
     failed: 0,
     inProgress: 0,
     currentFile: null,
+    etaSeconds: null,
   });
 });
 
-test('order progress moves the counts and the in-progress segment', () => {
+test('order progress moves the counts, the in-progress segment and the ETA', () => {
   const live = fold([progress(50, 1, 0, 10)]);
-  expect(mergeOrderRow(order(), live)).toMatchObject({ completed: 1, failed: 0, inProgress: 1 });
+  expect(mergeOrderRow(order(), live)).toMatchObject({
+    completed: 1,
+    failed: 0,
+    inProgress: 1,
+    etaSeconds: 42,
+  });
+  // An ended order has no ETA.
+  expect(mergeOrderRow(order({ order_status: 'completed' }), live).etaSeconds).toBeNull();
 });
 
 test('the newest order progress is the truth, lower or not; an older one is ignored', () => {

@@ -20,6 +20,8 @@ export interface OrderLive {
     failed: number;
     total: number;
     percent: number;
+    /** Seconds until the order is delivered (the server's estimate); null while unknown. */
+    etaSeconds: number | null;
     at: number;
     seenAt: number;
   } | null;
@@ -44,7 +46,7 @@ export function orderIdOf(event: OrderEvent): number {
 
 /** The counts part, from task counters as a snapshot's order stats and the events' data name them. */
 function countsOf(
-  tasks: { completedTasks: number; failedTasks: number; totalTasks: number },
+  tasks: { completedTasks: number; failedTasks: number; totalTasks: number; etaSeconds?: number | null },
   percent: number,
   at: number,
   seenAt: number,
@@ -54,6 +56,7 @@ function countsOf(
     failed: tasks.failedTasks,
     total: tasks.totalTasks,
     percent,
+    etaSeconds: tasks.etaSeconds ?? null,
     at,
     seenAt,
   };
@@ -69,7 +72,7 @@ function fromSnapshot(write: Extract<OrderLiveWrite, { snapshot: unknown }>): Or
   return {
     status: { value: order.status, payment: order.paymentStatus, at, seenAt },
     counts: countsOf(
-      order.stats,
+      { ...order.stats, etaSeconds: progress?.etaSeconds ?? null },
       progress?.percent ?? order.stats.progressPercentage,
       progress?.timestamp ?? at,
       seenAt,
@@ -113,7 +116,11 @@ export function reduceOrderLive(current: OrderLive | undefined, write: OrderLive
     case 'order.complete': {
       const { timestamp } = event.data;
       if (state.counts && state.counts.at > timestamp) return state;
-      return { ...state, counts: countsOf(event.data, 100, timestamp, seenAt), activeTask: null };
+      return {
+        ...state,
+        counts: countsOf({ ...event.data, etaSeconds: null }, 100, timestamp, seenAt),
+        activeTask: null,
+      };
     }
     case 'task.progress': {
       const tick = event.data;
@@ -148,12 +155,15 @@ export interface OrderRowView {
   code: string;
   email: string;
   status: OrderStatus;
+  priority: OrderSummary['priority'];
   total: number;
   completed: number;
   failed: number;
   /** Task units done by running tasks (the in-progress segment). */
   inProgress: number;
   currentFile: string | null;
+  /** A processing order's estimated seconds to delivery; null while unknown or ended. */
+  etaSeconds: number | null;
 }
 
 export function mergeOrderRow(order: OrderSummary, live: OrderLive | undefined): OrderRowView {
@@ -170,10 +180,12 @@ export function mergeOrderRow(order: OrderSummary, live: OrderLive | undefined):
     code: order.order_code,
     email: order.user_email,
     status,
+    priority: order.priority,
     total,
     completed,
     failed,
     inProgress,
     currentFile: status === 'processing' ? (live?.activeTask?.currentFile ?? null) : null,
+    etaSeconds: status === 'processing' ? (counts?.etaSeconds ?? null) : null,
   };
 }

@@ -6,7 +6,7 @@ import { ConfirmButton } from '../components/confirm-button.tsx';
 import { Empty, ErrorBox, Loading } from '../components/feedback.tsx';
 import { OperatorOnly } from '../components/operator-only.tsx';
 import { SelectField } from '../components/select-field.tsx';
-import { SeverityBadge } from '../components/status-badge.tsx';
+import { OrderStatusBadge, SeverityBadge } from '../components/status-badge.tsx';
 import { useErrorSummary, useRetryTasks } from '../hooks/use-errors.ts';
 import { useRetryMatching } from '../hooks/use-orders.ts';
 import { useSelection } from '../hooks/use-selection.ts';
@@ -169,6 +169,7 @@ export function ErrorsPage() {
                     <Link to={buildHref(paths.order(item.order_id), { audit: 1, sev: 'error,critical' })}>
                       {item.order_code}
                     </Link>
+                    <OrderStatusBadge status={item.order_status} />
                     {item.task_id !== null ? (
                       canAct ? (
                         <label className="select-task">

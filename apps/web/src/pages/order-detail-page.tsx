@@ -1,20 +1,23 @@
-import type { OrderDetailWithLive, TaskWithLive } from '@paidflow/contracts';
+import type { OrderDetailWithLive, OrderPriority, TaskWithLive } from '@paidflow/contracts';
 import { isActiveTaskStatus } from '@paidflow/contracts/constants';
+import { useId } from 'react';
 import { errorCode, errorMessage } from '../api/errors.ts';
 import { ActionResultNotice } from '../components/action-result.tsx';
 import { AuditPanel } from '../components/audit-panel.tsx';
 import { DeliveryPanel } from '../components/delivery-panel.tsx';
 import { ErrorBox, Loading, Notice } from '../components/feedback.tsx';
 import { OperatorOnly } from '../components/operator-only.tsx';
-import { OrderStatusBadge } from '../components/status-badge.tsx';
+import { OrderStatusBadge, PriorityBadge } from '../components/status-badge.tsx';
 import { TaskCard } from '../components/task-card.tsx';
 import {
+  useLiveOrderEta,
   useLiveOrderStatus,
   useOrderDetail,
   useTaskActions,
   useTaskView,
 } from '../hooks/use-order-detail.ts';
-import { formatDateTime, formatMoney } from '../lib/format.ts';
+import { useSession } from '../hooks/use-session.ts';
+import { formatDateTime, formatEta, formatMoney } from '../lib/format.ts';
 import { buildHref } from '../router/history.ts';
 import { Link } from '../router/link.tsx';
 import { paths } from '../router/routes.ts';
@@ -60,7 +63,39 @@ function TaskItem({ task, actions }: { task: TaskWithLive; actions: Actions }) {
   );
 }
 
-function Summary({ order }: { order: OrderDetailWithLive }) {
+/** The server's estimate, from the order's live progress messages ("—" until the first). */
+function OrderEta({ order }: { order: OrderDetailWithLive }) {
+  return <>{formatEta(useLiveOrderEta(order.id))}</>;
+}
+
+function PriorityField({ order, actions }: { order: OrderDetailWithLive; actions: Actions }) {
+  const { canAct } = useSession();
+  const id = useId();
+  if (!canAct) {
+    return <dd>{order.priority === 'vip' ? <PriorityBadge priority="vip" /> : 'normal'}</dd>;
+  }
+  return (
+    <dd>
+      <label htmlFor={id} className="visually-hidden">
+        Priority
+      </label>
+      <select
+        id={id}
+        className="select"
+        value={order.priority}
+        disabled={actions.setPriority.isPending}
+        onChange={(event) =>
+          actions.setPriority.mutate({ orderId: order.id, priority: event.target.value as OrderPriority })
+        }
+      >
+        <option value="normal">normal</option>
+        <option value="vip">VIP</option>
+      </select>
+    </dd>
+  );
+}
+
+function Summary({ order, actions }: { order: OrderDetailWithLive; actions: Actions }) {
   const liveStatus = useLiveOrderStatus(order.id);
   const status = liveStatus ?? order.order_status;
   return (
@@ -78,6 +113,18 @@ function Summary({ order }: { order: OrderDetailWithLive }) {
         <dd>
           <OrderStatusBadge status={status} />
         </dd>
+      </div>
+      {status === 'processing' ? (
+        <div>
+          <dt>Estimated time left</dt>
+          <dd className="num">
+            <OrderEta order={order} />
+          </dd>
+        </div>
+      ) : null}
+      <div>
+        <dt>Priority</dt>
+        <PriorityField order={order} actions={actions} />
       </div>
       <div>
         <dt>Amount</dt>
@@ -97,12 +144,28 @@ function Summary({ order }: { order: OrderDetailWithLive }) {
   );
 }
 
+/** A partially completed (or failed) order says which courses the customer did not get. */
+function MissingCourses({ order }: { order: OrderDetailWithLive }) {
+  const liveStatus = useLiveOrderStatus(order.id);
+  const status = liveStatus ?? order.order_status;
+  if (status !== 'partially_completed' && status !== 'failed') return null;
+  const missing = order.tasks.filter((task) => task.status === 'failed');
+  const delivered = order.tasks.filter((task) => task.status === 'completed').length;
+  return (
+    <Notice tone="danger">
+      {delivered} of {order.tasks.length} courses delivered. Not delivered:{' '}
+      <span data-testid="missing-courses">{missing.map((task) => task.title).join(', ')}</span>.
+    </Notice>
+  );
+}
+
 export function OrderDetailPage({ orderId }: { orderId: number }) {
   const detail = useOrderDetail(orderId);
   const actions = useTaskActions(orderId);
   const order = detail.data;
   const failedCount = order?.tasks.filter((task) => task.status === 'failed').length ?? 0;
-  const actionError = actions.retry.error ?? actions.cancel.error ?? actions.retryFailed.error;
+  const actionError =
+    actions.retry.error ?? actions.cancel.error ?? actions.retryFailed.error ?? actions.setPriority.error;
 
   if (detail.isPending) return <Loading label="Loading the order…" />;
   if (!order) {
@@ -150,7 +213,8 @@ export function OrderDetailPage({ orderId }: { orderId: number }) {
 
       <section className="section" aria-labelledby="summary-heading">
         <h2 id="summary-heading">Summary</h2>
-        <Summary order={order} />
+        <Summary order={order} actions={actions} />
+        <MissingCourses order={order} />
       </section>
 
       <section className="section" aria-labelledby="tasks-heading">

@@ -1,5 +1,5 @@
-import type { OrderStatus } from '@paidflow/contracts';
-import { ORDER_STATUSES } from '@paidflow/contracts/constants';
+import type { OrderPriority, OrderStatus } from '@paidflow/contracts';
+import { ORDER_PRIORITIES, ORDER_STATUSES } from '@paidflow/contracts/constants';
 import { type FormEvent, useCallback, useId } from 'react';
 import { errorMessage } from '../api/errors.ts';
 import { ActionResultNotice } from '../components/action-result.tsx';
@@ -19,16 +19,24 @@ const STATUS_OPTIONS = [
   { value: '' as const, label: 'All statuses' },
   ...ORDER_STATUSES.map((status) => ({ value: status, label: status })),
 ];
+const PRIORITY_OPTIONS = [
+  { value: '' as const, label: 'All priorities' },
+  ...ORDER_PRIORITIES.map((priority) => ({ value: priority, label: priority === 'vip' ? 'VIP' : 'Normal' })),
+];
 const SIZE_OPTIONS = PAGE_SIZES.map((size) => ({ value: size, label: String(size) }));
 const SEARCH_DELAY_MS = 300;
 
 /** The filters, read from the URL (the one place they live). */
 export function readOrderFilters(search: URLSearchParams) {
   const status = search.get('status');
+  const priority = search.get('priority');
   return {
     q: (search.get('q') ?? '').trim(),
     status: (ORDER_STATUSES as readonly string[]).includes(status ?? '')
       ? (status as OrderStatus)
+      : undefined,
+    priority: (ORDER_PRIORITIES as readonly string[]).includes(priority ?? '')
+      ? (priority as OrderPriority)
       : undefined,
     cursor: search.get('cursor') || undefined,
     size: PAGE_SIZES.find((size) => String(size) === search.get('size')) ?? PAGE_SIZES[0],
@@ -49,9 +57,15 @@ export function OrdersPage() {
   const sizeParam = filters.size === PAGE_SIZES[0] ? undefined : filters.size;
   /** This list's URL with some of its filters changed (no cursor: the first page). */
   const ordersHref = useCallback(
-    (change: { q?: string; status?: string; size?: string; cursor?: string }) =>
-      buildHref(paths.orders, { q: filters.q, status: filters.status, size: sizeParam, ...change }),
-    [filters.q, filters.status, sizeParam],
+    (change: { q?: string; status?: string; priority?: string; size?: string; cursor?: string }) =>
+      buildHref(paths.orders, {
+        q: filters.q,
+        status: filters.status,
+        priority: filters.priority,
+        size: sizeParam,
+        ...change,
+      }),
+    [filters.q, filters.status, filters.priority, sizeParam],
   );
   const { draft, setDraft, submit } = useUrlDraft(
     filters.q,
@@ -63,6 +77,7 @@ export function OrdersPage() {
   const list = useOrdersList({
     limit: filters.size,
     status: filters.status,
+    priority: filters.priority,
     search: filters.q || undefined,
     cursor: filters.cursor,
   });
@@ -118,6 +133,12 @@ export function OrdersPage() {
             onChange={(status) => navigate(ordersHref({ status }))}
           />
           <SelectField
+            label="Priority"
+            value={filters.priority ?? ''}
+            options={PRIORITY_OPTIONS}
+            onChange={(priority) => navigate(ordersHref({ priority }))}
+          />
+          <SelectField
             label="Per page"
             value={filters.size}
             options={SIZE_OPTIONS}
@@ -137,7 +158,9 @@ export function OrdersPage() {
         {list.isPending ? <Loading label="Loading orders…" /> : null}
         {list.data && orders.length === 0 ? (
           <Empty>
-            {filters.q || filters.status ? 'No paid order matches these filters.' : 'No paid orders yet.'}
+            {filters.q || filters.status || filters.priority
+              ? 'No paid order matches these filters.'
+              : 'No paid orders yet.'}
           </Empty>
         ) : null}
         {orders.length > 0 ? <OrdersTable orders={orders} watch={watch} /> : null}

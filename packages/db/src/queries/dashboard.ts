@@ -1,10 +1,10 @@
-import type { DashboardStats, Throughput } from '@paidflow/contracts';
-import { and, eq, gte, inArray, sql } from 'drizzle-orm';
+import type { DashboardStats, TaskKpiWindow, Throughput } from '@paidflow/contracts';
+import { and, eq, gte, inArray, isNotNull, lte, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.ts';
 import { downloadTasks, orders } from '../schema.ts';
 
 /**
- * Counts of paid orders: all, processing, completed and failed. One index-only pass over the
+ * Counts of paid orders: all, processing, completed, partially completed and failed. One index-only pass over the
  * paid entries of (payment_status, order_status, ...), grouped by status.
  */
 export async function dashboardStats(db: DbOrTx): Promise<DashboardStats> {
@@ -13,11 +13,18 @@ export async function dashboardStats(db: DbOrTx): Promise<DashboardStats> {
     .from(orders, { forceIndex: 'idx_orders_payment_status_created' })
     .where(eq(orders.payment_status, 'paid'))
     .groupBy(orders.order_status);
-  const stats: DashboardStats = { totalPaid: 0, processing: 0, completed: 0, failed: 0 };
+  const stats: DashboardStats = {
+    totalPaid: 0,
+    processing: 0,
+    completed: 0,
+    partiallyCompleted: 0,
+    failed: 0,
+  };
   for (const row of rows) {
     const count = Number(row.count);
     stats.totalPaid += count;
-    if (row.status === 'processing' || row.status === 'completed' || row.status === 'failed')
+    if (row.status === 'partially_completed') stats.partiallyCompleted = count;
+    else if (row.status === 'processing' || row.status === 'completed' || row.status === 'failed')
       stats[row.status] = count;
   }
   return stats;
@@ -48,4 +55,66 @@ export async function taskThroughput(
     byMinute.set(key, point);
   }
   return { points: [...byMinute.values()].sort((a, b) => a.minute - b.minute) };
+}
+
+function rate(part: number, whole: number): number | null {
+  return whole === 0 ? null : part / whole;
+}
+
+/**
+ * The design's KPIs over the tasks that ended (completed or failed) in the last `hours`: success
+ * and failure rates, how retried tasks did, and the delivered tasks' duration percentiles. Ranges
+ * on the (status, updated_at) index; the percentiles are MariaDB's PERCENTILE_CONT.
+ */
+export async function taskKpis(db: DbOrTx, options: { hours: number; now?: Date }): Promise<TaskKpiWindow> {
+  const now = options.now ?? new Date();
+  const from = new Date(now.getTime() - options.hours * 3_600_000);
+  const ended = and(
+    inArray(downloadTasks.status, ['completed', 'failed']),
+    gte(downloadTasks.updated_at, from),
+    lte(downloadTasks.updated_at, now),
+  );
+  const [counts] = await db
+    .select({
+      completed: sql<number>`SUM(${downloadTasks.status} = 'completed')`,
+      failed: sql<number>`SUM(${downloadTasks.status} = 'failed')`,
+      retried: sql<number>`SUM(${downloadTasks.attempts} > 1)`,
+      retriedCompleted: sql<number>`SUM(${downloadTasks.attempts} > 1 AND ${downloadTasks.status} = 'completed')`,
+    })
+    .from(downloadTasks)
+    .where(ended);
+  const duration = sql`TIMESTAMPDIFF(MICROSECOND, ${downloadTasks.started_at}, ${downloadTasks.completed_at}) / 1000`;
+  const [percentiles] = await db
+    .select({
+      p50: sql<number | null>`PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY ${duration}) OVER ()`,
+      p95: sql<number | null>`PERCENTILE_CONT(0.95) WITHIN GROUP (ORDER BY ${duration}) OVER ()`,
+    })
+    .from(downloadTasks)
+    .where(
+      and(
+        eq(downloadTasks.status, 'completed'),
+        gte(downloadTasks.updated_at, from),
+        lte(downloadTasks.updated_at, now),
+        isNotNull(downloadTasks.started_at),
+        isNotNull(downloadTasks.completed_at),
+      ),
+    )
+    .limit(1);
+  const completed = Number(counts?.completed ?? 0);
+  const failed = Number(counts?.failed ?? 0);
+  const retried = Number(counts?.retried ?? 0);
+  const total = completed + failed;
+  const ms = (value: unknown) => (value === null || value === undefined ? null : Math.max(0, Number(value)));
+  return {
+    hours: options.hours,
+    ended: total,
+    completed,
+    failed,
+    successRate: rate(completed, total),
+    failureRate: rate(failed, total),
+    retried,
+    retrySuccessRate: rate(Number(counts?.retriedCompleted ?? 0), retried),
+    durationP50Ms: ms(percentiles?.p50),
+    durationP95Ms: ms(percentiles?.p95),
+  };
 }

@@ -20,6 +20,7 @@ function recentOfSeverity(db: DbOrTx, severity: Severity, limit: number) {
       audit_id: orderAuditLogs.id,
       order_id: orderAuditLogs.order_id,
       order_code: orders.order_code,
+      order_status: orders.order_status,
       task_id: orderAuditLogs.task_id,
       course_url: downloadTasks.course_url,
       severity: orderAuditLogs.severity,

@@ -1,5 +1,5 @@
-import type { OrderStatus } from '@paidflow/contracts';
-import { asc, eq, sql } from 'drizzle-orm';
+import type { OrderPriority, OrderStatus } from '@paidflow/contracts';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../client.ts';
 import { isRetryableLockError } from '../errors.ts';
 import { type DownloadTaskRow, downloadTasks, type OrderRow, orders } from '../schema.ts';
@@ -73,6 +73,29 @@ export async function markOrderProcessing(tx: DbOrTx, orderId: number): Promise<
     .update(orders)
     .set({ order_status: 'processing', completed_at: null })
     .where(eq(orders.id, orderId));
+}
+
+/** An order's priority (with the order locked). */
+export async function markOrderPriority(tx: DbOrTx, orderId: number, priority: OrderPriority): Promise<void> {
+  await tx.update(orders).set({ priority }).where(eq(orders.id, orderId));
+}
+
+/** The priority of each of these orders, for the jobs of their tasks. */
+export async function orderPriorities(db: DbOrTx, orderIds: number[]): Promise<Map<number, OrderPriority>> {
+  if (orderIds.length === 0) return new Map();
+  const rows = await db
+    .select({ id: orders.id, priority: orders.priority })
+    .from(orders)
+    .where(inArray(orders.id, [...new Set(orderIds)]));
+  return new Map(rows.map((row) => [row.id, row.priority]));
+}
+
+/** An order's tasks waiting on the queue, with what names their current job. */
+export async function queuedTasksOf(db: DbOrTx, orderId: number) {
+  return db
+    .select({ id: downloadTasks.id, queue_generation: downloadTasks.queue_generation })
+    .from(downloadTasks)
+    .where(and(eq(downloadTasks.order_id, orderId), eq(downloadTasks.status, 'queued')));
 }
 
 /** A task and its order, as they stand (no lock): what a live subscriber's snapshot starts from. */

@@ -23,6 +23,7 @@ const SUMMARY_COLUMNS = {
   order_status: orders.order_status,
   total_amount: orders.total_amount,
   currency: orders.currency,
+  priority: orders.priority,
   created_at: orders.created_at,
   paid_at: orders.paid_at,
   completed_at: orders.completed_at,
@@ -44,6 +45,7 @@ export function toOrderSummary(row: SummaryRow): OrderSummary {
     order_status: row.order_status,
     total_amount: row.total_amount,
     currency: row.currency,
+    priority: row.priority,
     created_at: row.created_at,
     paid_at: row.paid_at,
     completed_at: row.completed_at,
@@ -61,6 +63,8 @@ export async function listPaidOrders(db: DbOrTx, rawInput: ListPaidOrdersInput):
   const input = ListPaidOrdersInput.parse(rawInput);
   const where: SQL[] = [eq(orders.payment_status, 'paid')];
   if (input.status) where.push(eq(orders.order_status, input.status));
+  // VIP orders are few: the filter rides on the list's index (no index of its own).
+  if (input.priority) where.push(eq(orders.priority, input.priority));
   if (input.cursor) {
     const after = decodeTimeIdCursor(input.cursor);
     where.push(

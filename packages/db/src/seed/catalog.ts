@@ -165,6 +165,11 @@ export const EMAIL_DOMAINS = [
  * The email of demo customer number `index`: distinct for every index, so that several orders
  * share a customer only when they share the index.
  */
+/** One customer in twelve is a VIP: every order of theirs goes before the normal ones. */
+export function customerPriority(index: number): 'normal' | 'vip' {
+  return index % 12 === 5 ? 'vip' : 'normal';
+}
+
 export function customerEmail(index: number): string {
   const first = FIRST_NAMES[index % FIRST_NAMES.length]!;
   const rest = Math.floor(index / FIRST_NAMES.length);

@@ -4,7 +4,7 @@ import { isDuplicateKeyError } from '../errors.ts';
 import { appendAuditEvents } from '../queries/audit.ts';
 import { insertTasks } from '../queries/tasks.ts';
 import { orders } from '../schema.ts';
-import { COURSE_CATALOG, customerEmail } from './catalog.ts';
+import { COURSE_CATALOG, customerEmail, customerPriority } from './catalog.ts';
 
 /**
  * Places a new pending order, as the shop's checkout would: a customer buys one to four courses
@@ -20,10 +20,12 @@ export async function placeDemoOrder(
   return db.transaction(async (tx) => {
     for (let attempt = 0; ; attempt++) {
       const orderCode = `DH${randomInt(10_000_000, 100_000_000)}`;
+      const customer = randomInt(0, 5_000);
       try {
         const [result] = await tx.insert(orders).values({
           order_code: orderCode,
-          user_email: customerEmail(randomInt(0, 5_000)),
+          user_email: customerEmail(customer),
+          priority: customerPriority(customer),
           total_amount: total,
         });
         const orderId = result.insertId;

@@ -1,4 +1,4 @@
-import type { OrderStatus } from '@paidflow/contracts';
+import type { OrderPriority, OrderStatus } from '@paidflow/contracts';
 import { counterOf } from '../queries/tasks.ts';
 import { COURSE_CATALOG, type Course, GATEWAYS } from './catalog.ts';
 import type { Random } from './random.ts';
@@ -14,6 +14,8 @@ export interface OrderStoryInput {
   /** The id of the order's first task; the others follow. */
   firstTaskId: number;
   email: string;
+  /** The customer's priority: a VIP customer's orders are VIP. */
+  priority: OrderPriority;
   createdAt: number;
   /** Nothing in the story happens after this instant. */
   now: number;
@@ -70,6 +72,7 @@ export function buildOrderStory(input: OrderStoryInput): SeedOrder {
     order_status: status,
     total_amount: total,
     currency: 'VND',
+    priority: input.priority,
     total_tasks: taskCount,
     completed_tasks: 0,
     failed_tasks: 0,

@@ -1,6 +1,7 @@
 import type {
   AuditEventType,
   ErrorType,
+  OrderPriority,
   OrderStatus,
   PaymentStatus,
   Severity,
@@ -17,6 +18,7 @@ export interface SeedOrderRow {
   order_status: OrderStatus;
   total_amount: number;
   currency: string;
+  priority: OrderPriority;
   total_tasks: number;
   completed_tasks: number;
   failed_tasks: number;

@@ -1,6 +1,6 @@
 import type { OrderStatus } from '@paidflow/contracts';
 import type { Pool, PoolConnection } from 'mysql2/promise';
-import { customerEmail } from './catalog.ts';
+import { customerEmail, customerPriority } from './catalog.ts';
 import { buildOrderStory } from './order-story.ts';
 import { createRandom } from './random.ts';
 import type { SeedOrder } from './rows.ts';
@@ -76,11 +76,13 @@ export async function seedDatabase(target: SeedTarget, options: SeedOptions): Pr
       for (let i = first; i < first + count; i++) {
         const createdAt = Math.floor(end - span + (i + rng.next() * 0.9) * step);
         const paid = rng.chance(paidShare);
+        const customer = rng.int(0, customers - 1);
         const story = buildOrderStory({
           rng,
           id: next.order++,
           firstTaskId: next.task,
-          email: customerEmail(rng.int(0, customers - 1)),
+          email: customerEmail(customer),
+          priority: customerPriority(customer),
           createdAt,
           now,
           courseBase,

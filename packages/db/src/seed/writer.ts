@@ -15,7 +15,7 @@ function timeOrNull(ms: number | null): string | null {
 }
 
 const ORDER_COLUMNS =
-  'id, order_code, user_email, payment_status, order_status, total_amount, currency, total_tasks, ' +
+  'id, order_code, user_email, payment_status, order_status, total_amount, currency, priority, total_tasks, ' +
   'completed_tasks, failed_tasks, cancelled_tasks, active_tasks, created_at, updated_at, paid_at, completed_at';
 const TASK_COLUMNS =
   'id, order_id, title, course_url, status, progress, current_file, error_log, drive_link, attempts, ' +
@@ -51,6 +51,7 @@ export async function writeBatch(
       order.order_status,
       order.total_amount,
       order.currency,
+      order.priority,
       order.total_tasks,
       order.completed_tasks,
       order.failed_tasks,

@@ -2,21 +2,31 @@ import {
   DashboardStats,
   ErrorSummary,
   ErrorSummaryInput,
+  TaskKpis,
   Throughput,
   ThroughputInput,
 } from '@paidflow/contracts';
-import { errorSummary, taskThroughput } from '@paidflow/db';
+import { errorSummary, taskKpis, taskThroughput } from '@paidflow/db';
 import { cachedDashboardStats } from '../../services/stats-cache.ts';
 import { router, viewerProcedure } from '../init.ts';
 
 export const dashboardRouter = router({
-  /** Counts of paid orders: all, processing, completed, failed. */
+  /** Counts of paid orders: all, processing, completed, partially completed, failed. */
   stats: viewerProcedure.output(DashboardStats).query(({ ctx }) => cachedDashboardStats(ctx.db)),
   /** Tasks completed and failed per minute, for the overview's chart. */
   throughput: viewerProcedure
     .input(ThroughputInput)
     .output(Throughput)
     .query(({ ctx, input }) => taskThroughput(ctx.db, { minutes: input.minutes })),
+  /** The design's KPIs for the last hour and the last day (targets in KPI_TARGETS). */
+  kpis: viewerProcedure.output(TaskKpis).query(async ({ ctx }) => {
+    const now = new Date();
+    const [lastHour, lastDay] = await Promise.all([
+      taskKpis(ctx.db, { hours: 1, now }),
+      taskKpis(ctx.db, { hours: 24, now }),
+    ]);
+    return { lastHour, lastDay };
+  }),
 });
 
 export const errorsRouter = router({

@@ -4,11 +4,14 @@ import {
   OrderDetailWithLive,
   OrderIdInput,
   PaidOrdersPage,
+  SetOrderPriorityInput,
 } from '@paidflow/contracts';
 import { listPaidOrders } from '@paidflow/db';
+import { z } from 'zod';
 import { orderDetailWithLive } from '../../realtime/order-detail.ts';
 import { retryOrderFailed } from '../../services/bulk-retry.ts';
-import { actorOf } from '../../services/operator-actions.ts';
+import { actorOf, requireDone } from '../../services/operator-actions.ts';
+import { setOrderPriority } from '../../services/order-priority.ts';
 import { operatorProcedure, router, viewerProcedure } from '../init.ts';
 
 export const ordersRouter = router({
@@ -29,4 +32,13 @@ export const ordersRouter = router({
     .mutation(({ ctx, input }) =>
       retryOrderFailed(ctx, { orderId: input.orderId, actor: actorOf(ctx.admin) }),
     ),
+  /** Sets an order's priority (operator); its waiting tasks move in the queue. NOT_FOUND for no order. */
+  setPriority: operatorProcedure
+    .input(SetOrderPriorityInput)
+    .output(z.object({ ok: z.literal(true), moved: z.int().nonnegative() }))
+    .mutation(async ({ ctx, input }) => {
+      const outcome = await setOrderPriority(ctx, { ...input, actor: actorOf(ctx.admin) });
+      requireDone(outcome);
+      return { ok: true as const, moved: outcome.moved ?? 0 };
+    }),
 });
