@@ -105,6 +105,10 @@ export async function startServer(env: ServerEnv, logger: Logger): Promise<Runni
     server.listen(env.PORT, env.HOST, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  // A development server on a port the system picked (tests) links customers to that port.
+  if (env.PORT === 0 && env.PUBLIC_BASE_URL === 'http://127.0.0.1:0') {
+    env.PUBLIC_BASE_URL = `http://127.0.0.1:${port}`;
+  }
   logger.info({ port }, 'server listening');
   drainer.start();
   reconciler.start();

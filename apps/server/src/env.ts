@@ -1,6 +1,9 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   DEV_WORKER_TOKEN,
   EnvDatabaseUrl,
+  EnvDurationSeconds,
   EnvList,
   EnvLogLevel,
   EnvNodeEnv,
@@ -13,6 +16,27 @@ import { z } from 'zod';
 
 /** The development secret of .env.example; refused in production (DEV_WORKER_TOKEN likewise). */
 export const DEV_WEBHOOK_SECRET = 'dev-webhook-secret-change-me';
+
+/** The development key of the customers' delivery links; refused in production. */
+export const DEV_DELIVERY_SECRET = 'dev-delivery-secret-change-me';
+
+// The repo root, so that a relative DELIVERY_DIR means what it means to the worker.
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** A list of signing secrets: the first signs, every one verifies (rotation). */
+function checkSecrets(
+  name: 'WEBHOOK_SECRETS' | 'DELIVERY_SECRETS',
+  secrets: string[],
+  devSecret: string,
+  ctx: z.RefinementCtx,
+): void {
+  if (secrets.length === 0 || secrets.includes(devSecret)) {
+    ctx.addIssue({ code: 'custom', path: [name], message: 'set real secrets in production' });
+  }
+  if (secrets.some((secret) => secret.length < 16)) {
+    ctx.addIssue({ code: 'custom', path: [name], message: 'each secret needs 16+ characters' });
+  }
+}
 
 const Env = z
   .object({
@@ -45,23 +69,52 @@ const Env = z
     WS_PING_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
     /** Where the built SPA is served from in production. */
     WEB_DIST_DIR: z.string().optional(),
+    /**
+     * The customers' delivered files (the worker's DELIVERY_DIR, on this machine or a shared
+     * volume): the download page serves them from here. Relative paths are from the repo root.
+     */
+    DELIVERY_DIR: z
+      .string()
+      .min(1)
+      .default('.paidflow/delivery')
+      .transform((value) => path.resolve(ROOT, value)),
+    /** Signs the customers' delivery links: the first signs, every one is accepted (rotation). */
+    DELIVERY_SECRETS: EnvList.default([DEV_DELIVERY_SECRET]),
+    /** How long a delivery link works: `30d`, `12h`, `15m`, `90s` or seconds. */
+    DELIVERY_LINK_TTL: EnvDurationSeconds.default(30 * 86_400),
+    /** Requests per minute per client address on /d/ (0: no limit). */
+    DELIVERY_RATE_LIMIT: z.coerce.number().int().min(0).max(100_000).default(120),
+    /**
+     * The address customers reach this server at (links in e-mails). Required in production;
+     * elsewhere http://127.0.0.1:<PORT>.
+     */
+    PUBLIC_BASE_URL: z
+      .url({ protocol: /^https?$/ })
+      .transform((value) => value.replace(/\/+$/, ''))
+      .optional(),
   })
   .superRefine((env, ctx) => {
+    if (env.DELIVERY_SECRETS.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['DELIVERY_SECRETS'], message: 'at least one secret' });
+    }
     if (env.NODE_ENV !== 'production') return;
-    if (env.WEBHOOK_SECRETS.length === 0 || env.WEBHOOK_SECRETS.includes(DEV_WEBHOOK_SECRET)) {
-      ctx.addIssue({ code: 'custom', path: ['WEBHOOK_SECRETS'], message: 'set real secrets in production' });
-    }
-    if (env.WEBHOOK_SECRETS.some((secret) => secret.length < 16)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['WEBHOOK_SECRETS'],
-        message: 'each secret needs 16+ characters',
-      });
-    }
+    checkSecrets('WEBHOOK_SECRETS', env.WEBHOOK_SECRETS, DEV_WEBHOOK_SECRET, ctx);
+    checkSecrets('DELIVERY_SECRETS', env.DELIVERY_SECRETS, DEV_DELIVERY_SECRET, ctx);
     if (env.WORKER_TOKEN === DEV_WORKER_TOKEN) {
       ctx.addIssue({ code: 'custom', path: ['WORKER_TOKEN'], message: 'set a real token in production' });
     }
-  });
+    if (!env.PUBLIC_BASE_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PUBLIC_BASE_URL'],
+        message: 'set the address customers reach the server at in production',
+      });
+    }
+  })
+  .transform((env) => ({
+    ...env,
+    PUBLIC_BASE_URL: env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${env.PORT}`,
+  }));
 
 export type ServerEnv = z.infer<typeof Env>;
 

@@ -9,8 +9,32 @@ export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promis
 
 export interface Route {
   method: 'GET' | 'POST';
+  /** The exact path, or with `prefix`, the start (ending in '/') of every path the route takes. */
   path: string;
+  /** Matches every path under `path`; metrics and logs name the route by `path` alone. */
+  prefix?: boolean;
+  /** A GET route that also answers HEAD (the handler sends the headers, Node drops any body). */
+  head?: boolean;
   handler: RouteHandler;
+}
+
+/** Finds the route of a request: exact paths first, then the longest matching prefix. */
+export function routeMatcher(routes: readonly Route[]) {
+  const exact = new Map<string, Route>();
+  for (const route of routes) {
+    if (route.prefix) continue;
+    exact.set(`${route.method} ${route.path}`, route);
+    if (route.head) exact.set(`HEAD ${route.path}`, route);
+  }
+  const prefixes = routes.filter((route) => route.prefix).sort((a, b) => b.path.length - a.path.length);
+  return (method: string | undefined, path: string): Route | undefined => {
+    const found = exact.get(`${method} ${path}`);
+    if (found) return found;
+    return prefixes.find(
+      (route) =>
+        (route.method === method || (route.head && method === 'HEAD')) && path.startsWith(route.path),
+    );
+  };
 }
 
 const SECURITY_HEADERS: Record<string, string> = {
@@ -68,12 +92,12 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
     basePath: '/trpc/',
     maxBodySize: MAX_BODY_BYTES,
   });
-  const table = new Map(routes.map((route) => [`${route.method} ${route.path}`, route.handler]));
+  const match = routeMatcher(routes);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const handler = table.get(`${req.method} ${path}`);
-    if (handler) return handler(req, res);
+    const route = match(req.method, path);
+    if (route) return route.handler(req, res);
     if (path === '/trpc' || path.startsWith('/trpc/')) return void trpcHandler(req, res);
     if (options.fallback && req.method === 'GET') return options.fallback(req, res);
     sendJson(res, 404, { success: false, message: 'not found' });
@@ -82,7 +106,8 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
   return http.createServer((req, res) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const route = path.startsWith('/trpc/') ? '/trpc' : table.has(`${req.method} ${path}`) ? path : 'other';
+    // A route's own path, never the request's: a prefix route's paths carry customers' tokens.
+    const route = path.startsWith('/trpc/') ? '/trpc' : (match(req.method, path)?.path ?? 'other');
     const stopTimer = metrics.httpDuration.startTimer({ route });
     res.on('finish', () => {
       stopTimer();

@@ -50,6 +50,7 @@ function progress(taskId: number, orderId: number, percent: number): TaskProgres
   return {
     taskId,
     orderId,
+    phase: 'download',
     percent,
     currentFile: 'lesson.mp4',
     bytesDone: percent * 10,

@@ -60,7 +60,7 @@ export async function signedInPage(
   await page.getByLabel('Email').fill(DEMO[role].email);
   await page.getByLabel('Password').fill(DEMO[role].password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+  await page.getByRole('status').filter({ hasText: /^Live/ }).waitFor();
   return { page, errors };
 }
 

@@ -97,7 +97,7 @@ test('an operator pays an order and watches it complete live, in the list and in
     const card = taskCard(detail.page, taskId);
     await card.locator('.badge', { hasText: 'completed' }).waitFor({ timeout: 30_000 });
     expect(await card.getByTestId('task-percent').textContent()).toBe('100%');
-    await card.getByText('Destination:').waitFor();
+    await card.getByRole('link', { name: 'Open the destination' }).waitFor();
   }
   await detail.page.locator('.summary .badge', { hasText: 'completed' }).waitFor({ timeout: 30_000 });
 

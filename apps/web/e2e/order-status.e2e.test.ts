@@ -24,12 +24,17 @@ afterAll(async () => {
 
 test('a partially completed order shows its status and the courses that are missing', async () => {
   const order = await stack.createOrder([
-    { title: 'Delivered course', url: stack.source.manifestUrl('delivered-course', { files: 1, size: 10_000 }) },
+    {
+      title: 'Delivered course',
+      url: stack.source.manifestUrl('delivered-course', { files: 1, size: 10_000 }),
+    },
     { title: 'Vanished course', url: stack.source.manifestUrl('missing-vanished-course') },
   ]);
   expect(await stack.pay(order.code, order.total)).toBe(200);
 
-  const { page, errors } = await signedInPage(browser, stack.url, 'viewer', { path: `/orders/${order.orderId}` });
+  const { page, errors } = await signedInPage(browser, stack.url, 'viewer', {
+    path: `/orders/${order.orderId}`,
+  });
   await page.getByRole('heading', { name: `Order ${order.code}` }).waitFor();
   const summary = page.getByRole('definition').filter({ hasText: 'partially completed' });
   await summary.waitFor({ timeout: 30_000 });

@@ -14,6 +14,7 @@ import { createLogger } from '@paidflow/runtime';
 import {
   deleteRedisPrefix,
   ensureDemoAdmins,
+  freePort,
   nextOrderCode,
   postWebhook,
   sepayTransaction,
@@ -76,9 +77,14 @@ export async function startStack(label: string): Promise<Stack> {
   // Ordinary courses unthrottled unless a test asks (?bps=); slow-* ones at 256 KB/s.
   const source = await startCourseSource({ bytesPerSecond: null });
   const logger = createLogger('silent');
+  // A port known before the server starts: the customers' links carry it (PUBLIC_BASE_URL).
+  const port = await freePort();
+  const deliveryDir = path.join(root, 'delivery');
   const env = serverTestEnv({
-    PORT: '0',
+    PORT: String(port),
     HOST: '127.0.0.1',
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    DELIVERY_DIR: deliveryDir,
     DATABASE_URL: db.url,
     REDIS_PREFIX: prefix,
     WEBHOOK_SECRETS: SECRET,
@@ -95,7 +101,7 @@ export async function startStack(label: string): Promise<Stack> {
       REDIS_PREFIX: prefix,
       SERVER_URL: server.url,
       STORAGE_DIR: path.join(root, 'storage'),
-      DELIVERY_DIR: path.join(root, 'delivery'),
+      DELIVERY_DIR: deliveryDir,
       HEALTH_HOST: '127.0.0.1',
       WORKER_ID: `e2e-worker-${label}`,
       WORKER_CONCURRENCY: '4',

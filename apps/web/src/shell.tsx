@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { ConnectionIndicator } from './components/connection-indicator.tsx';
 import { useFirehose } from './hooks/use-firehose.ts';
+import { usePaymentAttention } from './hooks/use-payments.ts';
 import { useSession } from './hooks/use-session.ts';
 import { useConnectionStatus } from './live/live-context.tsx';
 import { ErrorsPage } from './pages/errors-page.tsx';
@@ -8,6 +9,7 @@ import { NotFoundPage } from './pages/not-found-page.tsx';
 import { OrderDetailPage } from './pages/order-detail-page.tsx';
 import { OrdersPage } from './pages/orders-page.tsx';
 import { OverviewPage } from './pages/overview-page.tsx';
+import { PaymentsPage } from './pages/payments-page.tsx';
 import { QueuePage } from './pages/queue-page.tsx';
 import { useLocation } from './router/history.ts';
 import { Link, NavLink } from './router/link.tsx';
@@ -25,9 +27,27 @@ function Page({ route }: { route: Route }) {
       return <ErrorsPage />;
     case 'queue':
       return <QueuePage />;
+    case 'payments':
+      return <PaymentsPage />;
     case 'not-found':
       return <NotFoundPage />;
   }
+}
+
+/** The navigation's Payments link, with how many transfers wait for an operator. */
+function PaymentsNavLink() {
+  const waiting = usePaymentAttention().data?.total ?? 0;
+  return (
+    <NavLink to={paths.payments}>
+      Payments
+      {waiting > 0 ? (
+        <span className="nav__count" data-testid="nav-payments-attention">
+          <span className="visually-hidden">, needing attention: </span>
+          {waiting}
+        </span>
+      ) : null}
+    </NavLink>
+  );
 }
 
 /** The signed-in frame: navigation, connection state, who is signed in, and the current page. */
@@ -71,6 +91,7 @@ export function Shell() {
           <NavLink to={paths.orders}>Orders</NavLink>
           <NavLink to={paths.errors}>Errors</NavLink>
           <NavLink to={paths.queue}>Queue</NavLink>
+          <PaymentsNavLink />
         </nav>
         <div className="topbar__end">
           <ConnectionIndicator status={status} />

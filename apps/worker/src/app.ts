@@ -3,6 +3,7 @@ import type { Logger } from '@paidflow/runtime';
 import { createRedis, runAll } from '@paidflow/runtime';
 import { Queue, Worker } from 'bullmq';
 import { createCancellationListener } from './cancellation.ts';
+import { createDestination } from './destinations/index.ts';
 import type { WorkerEnv } from './env.ts';
 import { JobStopped } from './errors.ts';
 import { type HealthServer, startHealthServer } from './health.ts';
@@ -53,6 +54,7 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
     logger,
     client,
     progress,
+    destination: createDestination(env),
     cancellation,
     metrics,
     active,

@@ -13,8 +13,14 @@ test('defaults work on a developer machine', () => {
     WORKER_TOKEN: DEV_WORKER_TOKEN,
     WORKER_CONCURRENCY: 4,
     STORAGE_DIR: path.join(ROOT, '.paidflow/storage'),
+    DELIVERY_DESTINATION: 'local',
     DELIVERY_DIR: path.join(ROOT, '.paidflow/delivery'),
   });
+});
+
+test('the destination is chosen by DELIVERY_DESTINATION; an unknown one is refused by name', () => {
+  expect(testEnv({ DELIVERY_DESTINATION: 'local' }).DELIVERY_DESTINATION).toBe('local');
+  expect(() => testEnv({ DELIVERY_DESTINATION: 's3' })).toThrow(/DELIVERY_DESTINATION/);
 });
 
 test('relative directories are taken from the repo root, absolute ones as they are', () => {

@@ -36,7 +36,12 @@ const Env = z
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
     /** Where downloads are written while in progress (<dir>/<task id>/). */
     STORAGE_DIR: Directory('.paidflow/storage'),
-    /** The customers' destinations: <dir>/<order code>/<task id>-<slug>/, recorded as the task's link. */
+    /** Where customers' files go: `local` (DELIVERY_DIR, served by the server) is the one today. */
+    DELIVERY_DESTINATION: z.enum(['local']).default('local'),
+    /**
+     * The local destination: <dir>/<order code>/<task id>-<slug>/. The server serves the files from
+     * its own DELIVERY_DIR, which must be this directory (same machine or a shared volume).
+     */
     DELIVERY_DIR: Directory('.paidflow/delivery'),
     HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
     HEALTH_HOST: z.string().default('0.0.0.0'),

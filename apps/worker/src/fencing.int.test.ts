@@ -3,11 +3,11 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CourseManifest, redisNamespace, WorkerHeartbeat, workerHeartbeatKey } from '@paidflow/contracts';
-import { downloadTasks, orderAuditLogs } from '@paidflow/db';
+import { downloadTasks, orderAuditLogs, orders } from '@paidflow/db';
 import { type PrivateRedis, startPrivateRedis } from '@paidflow/server/testing';
 import { afterEach, expect, test } from 'vitest';
+import { localTaskDirectory } from './destinations/local.ts';
 import {
   createPaidOrder,
   type Pipeline,
@@ -50,9 +50,13 @@ async function sha256(file: string): Promise<string> {
 /** Every delivered file of every task is whole: its manifest's size and sha256, where the customer reads it. */
 async function expectDeliveredWhole(p: Pipeline, courses: Array<{ url: string }>, taskIds: number[]) {
   const tasks = await tasksOf(p, taskIds);
+  const codes = new Map(
+    (await p.t.tdb.db.select().from(orders)).map((order) => [order.id, order.order_code]),
+  );
   for (const [i, task] of tasks.entries()) {
     const manifest = CourseManifest.parse(await (await fetch(courses[i]!.url)).json());
-    const dir = fileURLToPath(task.drive_link!);
+    const orderCode = codes.get(task.order_id)!;
+    const dir = localTaskDirectory(p.deliveryDir, { orderCode, taskId: task.id, title: task.title });
     expect((await readdir(dir)).sort()).toEqual(manifest.files.map((file) => file.name).sort());
     for (const file of manifest.files) {
       const target = path.join(dir, file.name);

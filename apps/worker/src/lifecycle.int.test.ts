@@ -1,6 +1,5 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   CourseManifest,
   redisNamespace,
@@ -12,6 +11,7 @@ import { downloadTasks, orderAuditLogs } from '@paidflow/db';
 import { cancelTask } from '@paidflow/server/testing';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import type { RunningWorker } from './app.ts';
+import { localTaskDirectory } from './destinations/local.ts';
 import {
   createPaidOrder,
   type Pipeline,
@@ -150,7 +150,7 @@ test('a worker killed with SIGKILL mid-download: its task is picked up again and
   children.push(worker);
   const { child } = worker;
   const url = slowCourse('kill-me', 5);
-  const { taskIds } = await createPaidOrder(p, [{ title: 'Survivor', url }]);
+  const { taskIds, code } = await createPaidOrder(p, [{ title: 'Survivor', url }]);
   const taskId = taskIds[0]!;
   await waitForDownloading(taskId);
   // The child's heartbeat is in Redis while it lives.
@@ -165,7 +165,8 @@ test('a worker killed with SIGKILL mid-download: its task is picked up again and
   const task = await taskOf(taskId);
   const manifest = CourseManifest.parse(await (await fetch(url)).json());
   for (const file of manifest.files) {
-    expect((await stat(path.join(fileURLToPath(task.drive_link!), file.name))).size).toBe(file.size);
+    const dir = localTaskDirectory(p.deliveryDir, { orderCode: code, taskId, title: task.title });
+    expect((await stat(path.join(dir, file.name))).size).toBe(file.size);
   }
   const events = await eventsOf(taskId);
   expect(events).toContain('task_requeued');

@@ -1,10 +1,10 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CourseManifest, type TaskProgress, type TaskStatusEvent } from '@paidflow/contracts';
 import { downloadTasks, orderAuditLogs, orders, outbox } from '@paidflow/db';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import type { RunningWorker } from './app.ts';
+import { localTaskDirectory } from './destinations/local.ts';
 import { createPaidOrder, type Pipeline, startPipeline, waitFor } from './testing/fixtures.ts';
 
 let p: Pipeline;
@@ -85,8 +85,10 @@ test('a signed payment leads to every task downloaded, delivered and completed, 
   const tasks = await tasksOf(orderId);
   for (const [i, task] of tasks.entries()) {
     expect(task).toMatchObject({ status: 'completed', progress: 100, attempts: 1, error_log: null });
-    // The link is the delivered directory, with every file at its manifest size.
-    const dir = fileURLToPath(task.drive_link!);
+    // The link is the customer's page; the files are in the task's delivered directory, each at
+    // its manifest size, and listed in the task's manifest.
+    expect(task.drive_link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/d\/[\w.-]+#course-\d+$/);
+    const dir = localTaskDirectory(p.deliveryDir, { orderCode: code, taskId: task.id, title: task.title });
     expect(dir).toBe(
       path.join(p.deliveryDir, code, `${task.id}-course-${i + 1}-${courses[i]!.url.split('/')[4]}`),
     );

@@ -62,7 +62,7 @@ function messagesOf(channel: string): Array<{ payload: TaskProgress; at: number 
 
 test('task progress goes out at most every 250 ms, grows, and always ends with 100%', async () => {
   const publisher = createProgressPublisher({ redis, namespace, logger });
-  const tracker = publisher.track({ taskId: 101, orderId: 11, bytesTotal: 1_000_000 });
+  const tracker = publisher.track({ taskId: 101, orderId: 11, bytesTotal: 1_000_000, phase: 'upload' });
   await simulate(tracker, 1_000_000, 1_600);
   await sleep(100);
   const messages = messagesOf('task:101:progress');
@@ -92,26 +92,52 @@ test('task progress goes out at most every 250 ms, grows, and always ends with 1
 
 test('a quick task still gets its final 100%, spaced from the previous message', async () => {
   const publisher = createProgressPublisher({ redis, namespace, logger });
-  const tracker = publisher.track({ taskId: 102, orderId: 11, bytesTotal: 10 });
+  const tracker = publisher.track({ taskId: 102, orderId: 11, bytesTotal: 10, phase: 'upload' });
   tracker.update(5, 'a.bin');
   await tracker.finish('a.bin');
   await sleep(100);
   const messages = messagesOf('task:102:progress');
-  expect(messages.map((m) => m.payload.percent)).toEqual([50, 100]);
+  // Half of the upload band (90..100), then delivered.
+  expect(messages.map((m) => m.payload.percent)).toEqual([95, 100]);
   expect(messages[1]!.payload.timestamp - messages[0]!.payload.timestamp).toBeGreaterThanOrEqual(250);
+});
+
+test('the phases share one bar: enrol to 5, download to 90, upload to 100 (delivered), spaced across phases', async () => {
+  const publisher = createProgressPublisher({ redis, namespace, logger });
+  const task = { taskId: 501, orderId: 15 };
+  await publisher.track({ ...task, bytesTotal: 0, phase: 'enroll' }).finish(null);
+  const download = publisher.track({ ...task, bytesTotal: 1_000, phase: 'download' });
+  // Too soon after the enrolment's message: the throttle spans phases.
+  download.update(100, 'a.bin');
+  await sleep(300);
+  download.update(500, 'a.bin');
+  await download.finish('a.bin');
+  await publisher.track({ ...task, bytesTotal: 1_000, phase: 'upload' }).finish('a.bin');
+  await sleep(100);
+  const messages = messagesOf('task:501:progress');
+  expect(messages.map((m) => [m.payload.phase, m.payload.percent])).toEqual([
+    ['enroll', 5],
+    ['download', 47.5],
+    ['download', 90],
+    ['upload', 100],
+  ]);
+  for (let i = 1; i < messages.length; i++) {
+    expect(messages[i]!.payload.timestamp - messages[i - 1]!.payload.timestamp).toBeGreaterThanOrEqual(250);
+  }
 });
 
 test('each task message records its percent in the order hash; the worker publishes no order aggregate', async () => {
   const orderId = 12;
   const publisher = createProgressPublisher({ redis, namespace, logger });
-  const first = publisher.track({ taskId: 201, orderId, bytesTotal: 1_000 });
-  const second = publisher.track({ taskId: 202, orderId, bytesTotal: 1_000 });
+  const first = publisher.track({ taskId: 201, orderId, bytesTotal: 1_000, phase: 'download' });
+  const second = publisher.track({ taskId: 202, orderId, bytesTotal: 1_000, phase: 'download' });
   first.update(400, 'a.bin');
   await first.close();
   await simulate(second, 1_000, 300);
   await sleep(1_100);
   const key = namespace.key(orderTaskPercentsKey(orderId));
-  expect(await redis.hgetall(key)).toEqual({ '201': '40', '202': '100' });
+  // 40 % of the download band (5..90) is 39 % of the task; a finished download is at 90.
+  expect(await redis.hgetall(key)).toEqual({ '201': '39', '202': '90' });
   const ttl = await redis.ttl(key);
   expect(ttl).toBeGreaterThan(LATEST_TTL_SECONDS - 10);
   expect(ttl).toBeLessThanOrEqual(LATEST_TTL_SECONDS);
@@ -131,7 +157,7 @@ test('Redis being down never fails the download: progress is skipped and logged'
   const { pino } = await import('pino');
   const captured = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
   const publisher = createProgressPublisher({ redis: down, namespace, logger: captured });
-  const tracker = publisher.track({ taskId: 401, orderId: 14, bytesTotal: 100 });
+  const tracker = publisher.track({ taskId: 401, orderId: 14, bytesTotal: 100, phase: 'download' });
   tracker.update(10, 'a.bin');
   await expect(tracker.finish('a.bin')).resolves.toBeUndefined();
   expect(lines.join('')).toMatch(/progress not published/);

@@ -4,10 +4,15 @@ import {
   LATEST_TTL_SECONDS,
   orderTaskPercentsKey,
   orderTaskRatesKey,
+  PHASE_BANDS,
   publishCommands,
   type RedisNamespace,
+  TASK_PHASES,
   type TaskProgress,
 } from '@paidflow/contracts';
+
+type TaskPhase = (typeof TASK_PHASES)[number];
+
 import type { Logger } from '@paidflow/runtime';
 import type { Redis } from 'ioredis';
 
@@ -24,9 +29,12 @@ export interface ProgressPublisherOptions {
 }
 
 export interface TaskProgressTracker {
-  /** Records bytes done; publishes when the task's interval has passed since its last message. */
+  /** Records the phase's bytes done; publishes when the task's interval has passed since its last message. */
   update(bytesDone: number, currentFile: string | null): void;
-  /** Publishes the final 100% (waiting out the interval if needed) and flushes every message. */
+  /**
+   * Publishes the end of the phase (waiting out the interval if needed) and flushes every message:
+   * 100% only at the end of the last phase, the upload (delivered).
+   */
   finish(currentFile: string | null): Promise<void>;
   /** Waits for what was published so far, without a final message (an aborted download). */
   close(): Promise<void>;
@@ -46,6 +54,8 @@ function sleep(ms: number): Promise<void> {
 export function createProgressPublisher(options: ProgressPublisherOptions) {
   const { redis, namespace, logger } = options;
   const taskInterval = options.taskIntervalMs ?? TASK_PROGRESS_INTERVAL_MS;
+  /** When each running task's last message went out, across its phases' trackers. */
+  const lastSentOf = new Map<number, number>();
   let warned = false;
 
   function logFailure(error: unknown, channel: string): void {
@@ -66,8 +76,13 @@ export function createProgressPublisher(options: ProgressPublisherOptions) {
           ...publishCommands(channel, json, namespace),
           ['hset', percentsKey, field, String(payload.percent)],
           ['expire', percentsKey, LATEST_TTL_SECONDS],
-          ['hset', ratesKey, field, formatTaskRate(payload)],
-          ['expire', ratesKey, LATEST_TTL_SECONDS],
+          // The order's ETA counts the download's bytes and speed; the other phases are short.
+          ...(payload.phase === 'download'
+            ? ([
+                ['hset', ratesKey, field, formatTaskRate(payload)],
+                ['expire', ratesKey, LATEST_TTL_SECONDS],
+              ] as Array<[string, ...Array<string | number>]>)
+            : []),
         ])
         .exec();
       warned = false;
@@ -76,9 +91,20 @@ export function createProgressPublisher(options: ProgressPublisherOptions) {
     }
   }
 
-  function track(task: { taskId: number; orderId: number; bytesTotal: number }): TaskProgressTracker {
+  /**
+   * Follows one phase of a task (decision 048): its bytes map onto the phase's band of the task's
+   * percent (PHASE_BANDS), and the throttle spans the task's phases.
+   */
+  function track(task: {
+    taskId: number;
+    orderId: number;
+    bytesTotal: number;
+    phase: TaskPhase;
+  }): TaskProgressTracker {
     const samples: Array<[time: number, bytes: number]> = [];
-    let lastSent = 0;
+    const band = PHASE_BANDS[task.phase];
+    const last = task.phase === TASK_PHASES.at(-1);
+    const lastSent = () => lastSentOf.get(task.taskId) ?? 0;
     let chain: Promise<void> = Promise.resolve();
 
     function snapshot(bytesDone: number, currentFile: string | null, final: boolean): TaskProgress {
@@ -89,12 +115,14 @@ export function createProgressPublisher(options: ProgressPublisherOptions) {
       const elapsed = (now - firstTime) / 1000;
       const speed = elapsed > 0 ? Math.max(0, (bytesDone - firstBytes) / elapsed) : 0;
       const remaining = Math.max(0, task.bytesTotal - bytesDone);
-      const ratio = task.bytesTotal > 0 ? bytesDone / task.bytesTotal : 0;
+      const ratio = task.bytesTotal > 0 ? Math.min(1, bytesDone / task.bytesTotal) : 0;
+      const inBand = band.start + ratio * (band.end - band.start);
       return {
         taskId: task.taskId,
         orderId: task.orderId,
-        // 100 means done: only the final message says it.
-        percent: final ? 100 : Math.min(99.9, Math.floor(ratio * 1000) / 10),
+        phase: task.phase,
+        // 100 means delivered: only the last phase's final message says it.
+        percent: final ? (last ? 100 : band.end) : Math.min(99.9, Math.floor(inBand * 10) / 10),
         currentFile: currentFile?.slice(0, 512) ?? null,
         bytesDone: Math.min(bytesDone, task.bytesTotal),
         bytesTotal: task.bytesTotal,
@@ -105,25 +133,27 @@ export function createProgressPublisher(options: ProgressPublisherOptions) {
     }
 
     function enqueue(payload: TaskProgress): void {
-      lastSent = Date.now();
+      lastSentOf.set(task.taskId, Date.now());
       chain = chain.then(() => sendTask(payload));
     }
 
     return {
       update(bytesDone, currentFile) {
-        if (Date.now() - lastSent < taskInterval) return;
+        if (Date.now() - lastSent() < taskInterval) return;
         enqueue(snapshot(bytesDone, currentFile, false));
       },
       async finish(currentFile) {
         // A timer may fire a millisecond early: wait until the interval has really passed.
-        while (lastSent > 0 && Date.now() - lastSent < taskInterval) {
-          await sleep(taskInterval - (Date.now() - lastSent));
+        while (lastSent() > 0 && Date.now() - lastSent() < taskInterval) {
+          await sleep(taskInterval - (Date.now() - lastSent()));
         }
         enqueue(snapshot(task.bytesTotal, currentFile, true));
         await chain;
+        if (last) lastSentOf.delete(task.taskId);
       },
       async close() {
         await chain;
+        lastSentOf.delete(task.taskId);
       },
     };
   }

@@ -20,6 +20,7 @@ const NOW = 1_700_000_000_000;
 const taskProgress: TaskProgress = {
   taskId: 456,
   orderId: 123,
+  phase: 'download',
   percent: 42.5,
   currentFile: 'lesson-03.mp4',
   bytesDone: 4_250_000,
@@ -62,7 +63,7 @@ test('the glob matcher used below follows Redis semantics', () => {
 
 test('every channel formats and parses back to the same scope, id and type', () => {
   const pairs = allPairs();
-  expect(pairs).toHaveLength(5);
+  expect(pairs).toHaveLength(6);
   for (const { scope, type } of pairs) {
     for (const id of [1, 7, 456, Number.MAX_SAFE_INTEGER]) {
       const name = formatChannel(scope, id, type as never);
@@ -106,6 +107,9 @@ test('parseChannel rejects every name off the convention', () => {
     'task:1:hasOwnProperty',
     'task:99999999999999999:progress',
     'task:9007199254740993:progress',
+    'payment:1:progress',
+    'payment:1:complete',
+    'payment:0:status',
   ];
   for (const name of bad) expect(parseChannel(name), JSON.stringify(name)).toBeNull();
 });
@@ -219,7 +223,7 @@ test('publishCommands without a prefix uses the plain names', () => {
 });
 
 test('the psubscribe patterns are few and fixed', () => {
-  expect(CHANNEL_PATTERNS).toEqual(['task:?*:progress', 'task:?*:status', 'order:?*:*']);
+  expect(CHANNEL_PATTERNS).toEqual(['task:?*:progress', 'task:?*:status', 'order:?*:*', 'payment:?*:status']);
 });
 
 test('the psubscribe patterns catch every channel the convention formats', () => {
@@ -240,7 +244,13 @@ test("'task:?*:progress' matches 'task:7:progress' but not an empty id", () => {
 });
 
 test('what the patterns catch beyond the convention, parseChannel rejects', () => {
-  const caught = ['task:abc:progress', 'task:1:2:progress', 'order:1:unknown', 'order:0:status'];
+  const caught = [
+    'task:abc:progress',
+    'task:1:2:progress',
+    'order:1:unknown',
+    'order:0:status',
+    'payment:x:status',
+  ];
   for (const name of caught) {
     expect(
       CHANNEL_PATTERNS.some((pattern) => redisGlobMatch(pattern, name)),
@@ -256,4 +266,33 @@ test('prefixed patterns catch only the prefixed channels', () => {
   expect(redisGlobMatch(pattern, 'run1:task:7:progress')).toBe(true);
   expect(redisGlobMatch(pattern, 'task:7:progress')).toBe(false);
   expect(redisGlobMatch(pattern, 'run2:task:7:progress')).toBe(false);
+});
+
+test("a payment channel carries a transaction's status, checked against the transaction id", () => {
+  const event = {
+    transactionId: 31,
+    orderId: null,
+    previousStatus: null,
+    status: 'unmatched' as const,
+    amount: 150_000,
+    timestamp: NOW,
+  };
+  const [channel, json] = encodeChannelMessage('payment', 31, 'status', event);
+  expect(channel).toBe('payment:31:status');
+  expect(parseChannelMessage(channel, json)).toEqual({
+    ok: true,
+    message: { channel: { scope: 'payment', id: 31, type: 'status' }, payload: event },
+  });
+  // The order id (when matched) is not the channel's id.
+  const matched = JSON.stringify({ ...event, orderId: 32, status: 'applied' });
+  expect(parseChannelMessage('payment:32:status', matched)).toMatchObject({
+    ok: false,
+    reason: 'id_mismatch',
+  });
+  expect(
+    parseChannelMessage('payment:31:status', JSON.stringify({ ...event, status: 'paid' })),
+  ).toMatchObject({
+    ok: false,
+    reason: 'bad_payload',
+  });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PaymentStatusEvent } from './payments.ts';
 import { OrderComplete, OrderProgress, OrderStatusEvent, TaskProgress, TaskStatusEvent } from './progress.ts';
 
 /**
@@ -8,6 +9,8 @@ import { OrderComplete, OrderProgress, OrderStatusEvent, TaskProgress, TaskStatu
 export const CHANNEL_SCHEMAS = {
   task: { progress: TaskProgress, status: TaskStatusEvent },
   order: { progress: OrderProgress, complete: OrderComplete, status: OrderStatusEvent },
+  /** A payment transaction's id (the inbox's row), not the provider's. */
+  payment: { status: PaymentStatusEvent },
 } as const;
 
 type Schemas = typeof CHANNEL_SCHEMAS;
@@ -75,8 +78,10 @@ export function parseChannelMessage(channelName: string, raw: string): ParseMess
   if (!parsed.success) {
     return { ok: false, reason: 'bad_payload', detail: parsed.error.issues.map(formatIssue).join('; ') };
   }
-  const payload = parsed.data as { taskId?: number; orderId: number };
-  const payloadId = channel.scope === 'task' ? payload.taskId : payload.orderId;
+  const payload = parsed.data as { taskId?: number; orderId?: number | null; transactionId?: number };
+  const payloadId = { task: payload.taskId, order: payload.orderId, payment: payload.transactionId }[
+    channel.scope
+  ];
   if (payloadId !== channel.id) {
     return {
       ok: false,
@@ -107,7 +112,12 @@ export function encodeChannelMessage<S extends ChannelScope, T extends ChannelTy
  * The psubscribe patterns a server listens on: few and fixed, whatever the number of clients.
  * `?*` rather than `*` skips the empty id, and parseChannel rejects the rest of what they catch.
  */
-export const CHANNEL_PATTERNS = ['task:?*:progress', 'task:?*:status', 'order:?*:*'] as const;
+export const CHANNEL_PATTERNS = [
+  'task:?*:progress',
+  'task:?*:status',
+  'order:?*:*',
+  'payment:?*:status',
+] as const;
 
 /** How long the latest value of a channel is kept in Redis for newcomers. */
 export const LATEST_TTL_SECONDS = 3600;

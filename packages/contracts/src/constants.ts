@@ -56,6 +56,18 @@ export function isCancellableTaskStatus(status: TaskStatusValue): boolean {
   return isIn(CANCELLABLE_TASK_STATUSES, status);
 }
 
+/**
+ * The phases a task's progress goes through, each with a fixed share of its bar (decision 048):
+ * enrolment is short, the download is most of the time, the delivery (upload) the rest. 100 is
+ * reached only when the task is delivered.
+ */
+export const TASK_PHASES = ['enroll', 'download', 'upload'] as const;
+export const PHASE_BANDS = {
+  enroll: { start: 0, end: 5 },
+  download: { start: 5, end: 90 },
+  upload: { start: 90, end: 100 },
+} as const satisfies Record<(typeof TASK_PHASES)[number], { start: number; end: number }>;
+
 /** The pipeline steps a worker runs, each a status change. */
 export const PIPELINE_STEPS = ['enroll', 'download', 'upload', 'finalize'] as const;
 

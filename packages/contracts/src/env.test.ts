@@ -1,6 +1,13 @@
 import { expect, test } from 'vitest';
 import { z } from 'zod';
-import { EnvDatabaseUrl, EnvList, EnvRedisUrl, envErrors } from './env.ts';
+import {
+  EnvDatabaseUrl,
+  EnvDurationSeconds,
+  EnvList,
+  EnvRedisUrl,
+  envErrors,
+  parseDurationSeconds,
+} from './env.ts';
 
 const Schema = z.object({
   DATABASE_URL: EnvDatabaseUrl,
@@ -25,4 +32,21 @@ test('every bad variable is named, and no value is echoed', () => {
     'invalid environment variable REDIS_URL: must be a redis:// URL',
   ]);
   expect(lines.join('\n')).not.toContain('secret');
+});
+
+test('durations are read as 30d, 12h, 15m, 90s or plain seconds; anything else is refused', () => {
+  expect(parseDurationSeconds('30d')).toBe(30 * 86_400);
+  expect(parseDurationSeconds('12h')).toBe(12 * 3600);
+  expect(parseDurationSeconds('15m')).toBe(900);
+  expect(parseDurationSeconds(' 90s ')).toBe(90);
+  expect(parseDurationSeconds('3600')).toBe(3600);
+  expect(parseDurationSeconds('2D')).toBe(2 * 86_400);
+  for (const bad of ['', '0', '0d', '-1d', '1w', '1.5h', 'd', '30 days'])
+    expect(parseDurationSeconds(bad)).toBeNull();
+  const Ttl = z.object({ TTL: EnvDurationSeconds.default(60) });
+  expect(Ttl.parse({})).toEqual({ TTL: 60 });
+  expect(Ttl.parse({ TTL: '12h' })).toEqual({ TTL: 43_200 });
+  const bad = Ttl.safeParse({ TTL: 'forever' });
+  expect(bad.success).toBe(false);
+  expect(envErrors(bad.error!)[0]).toMatch(/TTL: a positive duration/);
 });

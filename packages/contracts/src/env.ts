@@ -60,3 +60,27 @@ export const EnvRedisPrefix = z
   .string()
   .regex(/^[A-Za-z0-9_-]*$/, 'letters, digits, _ and - only')
   .default('');
+
+const DURATION_UNITS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
+
+/**
+ * A duration in whole seconds from `30d`, `12h`, `15m`, `90s` or a plain number of seconds;
+ * null when the text is none of these (or zero).
+ */
+export function parseDurationSeconds(text: string): number | null {
+  const match = /^(\d{1,9})\s*([smhd]?)$/i.exec(text.trim());
+  if (!match) return null;
+  const unit = (match[2]?.toLowerCase() || 's') as keyof typeof DURATION_UNITS;
+  const seconds = Number(match[1]) * DURATION_UNITS[unit];
+  return seconds > 0 ? seconds : null;
+}
+
+/** A positive duration (`30d`, `12h`, `15m`, `90s` or seconds), parsed to seconds. */
+export const EnvDurationSeconds = z.string().transform((text, ctx) => {
+  const seconds = parseDurationSeconds(text);
+  if (seconds === null) {
+    ctx.addIssue({ code: 'custom', message: 'a positive duration such as 30d, 12h, 15m, 90s or seconds' });
+    return z.NEVER;
+  }
+  return seconds;
+});

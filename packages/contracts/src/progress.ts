@@ -1,13 +1,20 @@
 import { z } from 'zod';
 import { EpochMs, Id } from './common.ts';
+import { TASK_PHASES } from './constants.ts';
 import { ErrorType } from './errors.ts';
 import { OrderStatus, PaymentStatus } from './orders.ts';
 import { TaskStatus } from './tasks.ts';
 
-/** task:{id}:progress — ephemeral, at most every 250 ms per task, always ending at 100. */
+/**
+ * task:{id}:progress — ephemeral, at most every 250 ms per task, always ending at 100 (delivered).
+ * `percent` is the whole task's, across its phases (PHASE_BANDS); the bytes, speed and ETA are the
+ * current phase's.
+ */
 export const TaskProgress = z.object({
   taskId: Id,
   orderId: Id,
+  /** Absent from older messages and outside publishers: read as the download. */
+  phase: z.enum(TASK_PHASES).default('download'),
   percent: z.number().min(0).max(100),
   currentFile: z.string().max(512).nullable(),
   bytesDone: z.int().nonnegative(),

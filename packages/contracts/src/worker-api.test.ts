@@ -133,6 +133,28 @@ test('WorkerCompleteInput accepts a delivered task and rejects a missing link or
   expect(WorkerCompleteInput.safeParse({ ...complete, durationMs: -5 }).success).toBe(false);
 });
 
+test('WorkerCompleteInput carries the manifest of delivered files; the server builds the link', () => {
+  const { driveLink: _, ...base } = complete;
+  const delivered = {
+    ...base,
+    deliveredFiles: [
+      { path: 'lesson-01.mp4', size: 1000, contentType: 'video/mp4' },
+      { path: 'notes/slides.pdf', size: 20, contentType: 'application/pdf' },
+    ],
+  };
+  expect(WorkerCompleteInput.parse(delivered)).toEqual(delivered);
+  // Neither a manifest nor a (legacy) link: nothing says where the files are.
+  expect(WorkerCompleteInput.safeParse(base).success).toBe(false);
+  // Paths stay inside the task, and each is listed once.
+  for (const path of ['../x', '/etc/passwd', 'a//b', 'a/../b', '']) {
+    const files = [{ path, size: 1, contentType: 'text/plain' }];
+    expect(WorkerCompleteInput.safeParse({ ...base, deliveredFiles: files }).success, path).toBe(false);
+  }
+  const twice = [delivered.deliveredFiles[0], delivered.deliveredFiles[0]];
+  expect(WorkerCompleteInput.safeParse({ ...base, deliveredFiles: twice }).success).toBe(false);
+  expect(WorkerCompleteInput.safeParse({ ...base, deliveredFiles: [] }).success).toBe(true);
+});
+
 test('every report of a run carries its fencing token, a positive integer', () => {
   const transition = { taskId: 7, jobId: 'task-7-1', runToken: 2, to: 'enrolled' };
   for (const [schema, input] of [

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Id } from './common.ts';
 import { ErrorType } from './errors.ts';
 import { JobId, RunToken } from './jobs.ts';
-import { PipelineStep, TaskStatus } from './tasks.ts';
+import { DeliveredFile, PipelineStep, TaskStatus } from './tasks.ts';
 
 /**
  * The worker procedures: how a worker reports to the server, the one writer of order state.
@@ -83,16 +83,35 @@ export const WorkerFailureInput = z.object({
 });
 export type WorkerFailureInput = z.infer<typeof WorkerFailureInput>;
 
-/** worker.complete: finalize a task whose files are delivered. */
-export const WorkerCompleteInput = z.object({
-  taskId: Id,
-  jobId: JobId,
-  runToken: RunToken,
-  driveLink: z.string().min(1).max(2048),
-  files: z.int().nonnegative(),
-  bytes: z.int().nonnegative(),
-  durationMs: z.int().nonnegative(),
-});
+/** The most files one task may report as delivered (a course manifest's own limit). */
+export const MAX_DELIVERED_FILES = 10_000;
+
+/**
+ * worker.complete: finalize a task whose files are delivered. `deliveredFiles` is what the
+ * destination holds (paths relative to the task): the server keeps it, serves those files on the
+ * customer's page, and builds the public link itself. `driveLink` is the legacy form (a link the
+ * worker made, stored as it is) for a worker that reports no manifest; one of the two is needed.
+ */
+export const WorkerCompleteInput = z
+  .object({
+    taskId: Id,
+    jobId: JobId,
+    runToken: RunToken,
+    deliveredFiles: z.array(DeliveredFile).max(MAX_DELIVERED_FILES).optional(),
+    driveLink: z.string().min(1).max(2048).optional(),
+    files: z.int().nonnegative(),
+    bytes: z.int().nonnegative(),
+    durationMs: z.int().nonnegative(),
+  })
+  .refine((input) => input.deliveredFiles !== undefined || input.driveLink !== undefined, {
+    message: 'report the delivered files (or, from an older worker, a link)',
+    path: ['deliveredFiles'],
+  })
+  .refine(
+    (input) =>
+      new Set(input.deliveredFiles?.map((file) => file.path)).size === (input.deliveredFiles?.length ?? 0),
+    { message: 'each delivered path once', path: ['deliveredFiles'] },
+  );
 export type WorkerCompleteInput = z.infer<typeof WorkerCompleteInput>;
 
 export const WorkerAck = z.object({ ok: z.literal(true), duplicate: z.boolean() });

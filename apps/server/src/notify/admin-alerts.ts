@@ -1,5 +1,5 @@
-import type { ErrorType, PipelineStep } from '@paidflow/contracts';
-import { appendAuditEvents, type DbOrTx, findOrder } from '@paidflow/db';
+import { type ErrorType, PAYMENT_ATTENTION_STATUSES, type PipelineStep } from '@paidflow/contracts';
+import { appendAuditEvents, type DbOrTx, findOrder, findPaymentTransactionById } from '@paidflow/db';
 import type { DeliveryDeps, DeliveryOutcome } from './deliver.ts';
 import type { Mail } from './notifier.ts';
 import type { NotificationOf } from './payloads.ts';
@@ -71,15 +71,107 @@ export async function deliverAdminAlert(
   return 'sent';
 }
 
+/** A transfer no order took whole, as the admins' e-mail describes it. */
+export interface PaymentAlert {
+  transactionId: number;
+  status: string;
+  amount: number;
+  gateway: string | null;
+  referenceCode: string | null;
+  content: string | null;
+  receivedAt: Date;
+  /** Why (the webhook's reason: "no order with code DH00012345", "amount 100000 < total 500000"). */
+  reason: string | null;
+  order: { id: number; code: string; total: number } | null;
+  /** The inbox, absolute when PUBLIC_BASE_URL is known, else the path. */
+  inboxUrl: string;
+}
+
+/** 150000 -> "150,000 VND" (the inbox's currency). */
+function vnd(amount: number): string {
+  return `${amount.toLocaleString('en-US')} VND`;
+}
+
+export function paymentAlertMail(to: string, alert: PaymentAlert): Mail {
+  const what = alert.status === 'underpaid' ? 'underpaid' : 'unmatched';
+  return {
+    to,
+    priority: 'high',
+    subject: `[Paidflow] Payment of ${vnd(alert.amount)} ${what}${alert.order ? ` for order ${alert.order.code}` : ''}`,
+    text: [
+      alert.status === 'underpaid'
+        ? 'A transfer does not cover its order yet; the order waits for the rest.'
+        : 'A transfer matched no order; it waits in the payments inbox.',
+      '',
+      `Amount: ${vnd(alert.amount)}`,
+      `Reason: ${alert.reason ?? alert.status}`,
+      `Reference: ${alert.referenceCode ?? '(none)'}${alert.gateway ? ` (${alert.gateway})` : ''}`,
+      `Content: ${alert.content ?? '(none)'}`,
+      `Received: ${alert.receivedAt.toISOString()}`,
+      ...(alert.order
+        ? [`Order: ${alert.order.code} (#${alert.order.id}), total ${vnd(alert.order.total)}`]
+        : []),
+      `Transaction: #${alert.transactionId}`,
+      '',
+      'Match, refund or ignore it in the payments inbox:',
+      alert.inboxUrl,
+    ].join('\n'),
+  };
+}
+
+/** The inbox's address for one transaction (searched by its reference code when it has one). */
+function inboxUrl(base: string | undefined, referenceCode: string | null): string {
+  const query = referenceCode ? `?q=${encodeURIComponent(referenceCode)}` : '?outcome=attention';
+  return `${(base ?? '').replace(/\/+$/, '')}/payments${query}`;
+}
+
 /**
- * A transfer that no order took whole (unmatched or underpaid). Not built yet: the payments
- * inbox work fills it in (issue 11, part 2).
+ * A transfer that no order took whole (unmatched or underpaid), to ADMIN_ALERT_EMAIL, audited as
+ * admin_alert_sent on its order when it has one. Skipped when no admin address is set, or when
+ * an operator settled the transfer before the alert went out.
  */
 export async function deliverPaymentAlert(
-  _deps: DeliveryDeps,
-  _tx: DbOrTx,
-  _outboxId: number,
-  _payload: NotificationOf<'payment_attention'>,
+  deps: DeliveryDeps,
+  tx: DbOrTx,
+  outboxId: number,
+  payload: NotificationOf<'payment_attention'>,
 ): Promise<DeliveryOutcome> {
-  return 'skipped';
+  const transaction = await findPaymentTransactionById(tx, payload.transactionId);
+  if (!transaction || !deps.adminEmail) return 'skipped';
+  if (!(PAYMENT_ATTENTION_STATUSES as readonly string[]).includes(transaction.status)) return 'skipped';
+  const order = transaction.order_id === null ? undefined : await findOrder(tx, transaction.order_id);
+  await deps.notifier.send(
+    paymentAlertMail(deps.adminEmail, {
+      transactionId: transaction.id,
+      status: transaction.status,
+      amount: transaction.amount,
+      gateway: transaction.gateway,
+      referenceCode: transaction.reference_code,
+      content: transaction.content,
+      receivedAt: transaction.received_at,
+      reason: transaction.status_reason,
+      order: order ? { id: order.id, code: order.order_code, total: order.total_amount } : null,
+      inboxUrl: inboxUrl(deps.publicBaseUrl, transaction.reference_code),
+    }),
+  );
+  if (order) {
+    await appendAuditEvents(tx, [
+      {
+        order_id: order.id,
+        event_type: 'admin_alert_sent',
+        severity: 'warning',
+        message: `Admin alerted about ${transaction.status} transfer #${transaction.id} of ${transaction.amount}`,
+        details: {
+          channel: deps.notifier.kind,
+          kind: payload.kind,
+          paymentTransactionId: transaction.id,
+          status: transaction.status,
+          outboxId,
+        },
+        source: 'notifier',
+        dedupe_key: `admin_alert_sent:${outboxId}`,
+      },
+    ]);
+  }
+  return 'sent';
 }

@@ -2,6 +2,7 @@ import {
   CHANNEL_PATTERNS,
   type LiveUpdate,
   type ParseMessageResult,
+  type PaymentStatusEvent,
   parseChannelMessage,
   type RedisNamespace,
   SESSION_REVOKED_CHANNEL,
@@ -9,6 +10,7 @@ import {
 import type { Logger } from '@paidflow/runtime';
 import { Redis } from 'ioredis';
 import type { RealtimeMetrics } from './metrics.ts';
+import { createPaymentListeners, type PaymentListener } from './payment-listeners.ts';
 import { markPlainJson } from './plain-json.ts';
 import { createSessionRevocations } from './session-revocations.ts';
 import { createThrottledLog } from './throttled-log.ts';
@@ -43,6 +45,8 @@ export interface RealtimeHub {
    * the same subscriber connection); returns the unsubscribe function.
    */
   onSessionRevoked(listener: (tokenHash: string) => void): () => void;
+  /** Listens to payment:{id}:status (payments.live only; see payment-listeners.ts). */
+  onPayment(listener: PaymentListener<typeof RESYNC>): () => void;
   /** Open listeners per topic kind. */
   listenerCount(): { order: number; task: number; firehose: number };
   /** Open listeners of one topic. */
@@ -75,6 +79,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
   const byOrder = new Map<number, Set<HubListener>>();
   const byTask = new Map<number, Set<HubListener>>();
   const firehose = new Set<HubListener>();
+  const payments = createPaymentListeners<typeof RESYNC>({ logger, metrics });
   const logMalformed = createThrottledLog<MalformedReason>(logger);
   const revocations = createSessionRevocations({
     logger,
@@ -138,6 +143,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
 
   function broadcastResync(): void {
     for (const listeners of [...byOrder.values(), ...byTask.values(), firehose]) deliver(listeners, RESYNC);
+    payments.deliver(RESYNC);
   }
 
   function dropMalformed(reason: MalformedReason, channel: string, detail: string): void {
@@ -154,6 +160,12 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     const parsed = parseChannelMessage(channelName, raw);
     if (!parsed.ok) {
       dropMalformed(parsed.reason, channelName, parsed.detail);
+      return;
+    }
+    if (parsed.message.channel.scope === 'payment') {
+      metrics.messages.inc({ kind: 'payment.status' });
+      // The parser checked the payload against payment:{id}:status's own schema.
+      payments.deliver(parsed.message.payload as PaymentStatusEvent);
       return;
     }
     const { channel, payload } = parsed.message;
@@ -252,6 +264,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     byOrder.clear();
     byTask.clear();
     firehose.clear();
+    payments.clear();
     revocations.clear();
     try {
       await subscriber.quit();
@@ -278,6 +291,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     stop,
     subscribe,
     onSessionRevoked: revocations.on,
+    onPayment: payments.on,
     nextId,
     handleMessage,
     listenerCount,

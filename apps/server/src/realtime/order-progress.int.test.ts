@@ -117,6 +117,7 @@ test('a task status change keeps the order hash true: ended counts whole, re-que
 test('between status changes, ticks move the order at most once per interval, with its counters', async () => {
   await taskPercents(33, { '1': 100, '2': 0 });
   await publishOrderProgress(deps(), counters(33, 2, 1));
+  await sleep(50);
   const relayer = relay(200);
   const before = ofOrder(33).length;
   const started = Date.now();
@@ -127,9 +128,10 @@ test('between status changes, ticks move the order at most once per interval, wi
   }
   await sleep(300);
   const relayed = ofOrder(33).slice(before);
-  // 700 ms of ticks at one publish per 200 ms: 3 or 4 messages, not one per tick.
+  // About 70 ticks over 700 ms (and a trailing publish) at one publish per 200 ms: at most 5
+  // messages, not one per tick.
   expect(relayed.length).toBeGreaterThanOrEqual(2);
-  expect(relayed.length).toBeLessThanOrEqual(4);
+  expect(relayed.length).toBeLessThanOrEqual(5);
   for (let i = 1; i < relayed.length; i++) {
     expect(relayed[i]!.timestamp - relayed[i - 1]!.timestamp).toBeGreaterThanOrEqual(190);
     expect(relayed[i]!.percent).toBeGreaterThan(relayed[i - 1]!.percent);
@@ -141,6 +143,7 @@ test('between status changes, ticks move the order at most once per interval, wi
 test('two server processes hearing the same ticks publish one message per interval between them', async () => {
   await publishOrderProgress(deps(), counters(34, 2));
   await taskPercents(34, { '1': 10 });
+  await sleep(50);
   const [a, b] = [relay(300), relay(300)];
   const before = ofOrder(34).length;
   for (let i = 0; i < 5; i++) {

@@ -32,7 +32,11 @@ export function createNotificationDispatcher(deps: Pick<AppDeps, 'logger' | 'not
       // A savepoint: a failed delivery leaves no half-written audit event behind.
       await (tx as Db).transaction((inner) =>
         deliverNotification(
-          { notifier: deps.notifier, adminEmail: deps.env.ADMIN_ALERT_EMAIL },
+          {
+            notifier: deps.notifier,
+            adminEmail: deps.env.ADMIN_ALERT_EMAIL,
+            publicBaseUrl: deps.env.PUBLIC_BASE_URL,
+          },
           inner,
           row.id,
           parsed.data,

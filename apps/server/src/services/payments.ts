@@ -4,26 +4,27 @@ import {
   type DbOrTx,
   lockOrderByCode,
   lockPaymentTransaction,
+  lockUnderpaidTransactions,
+  markOrderPaymentStatus,
   type OrderRow,
-  queuePendingTasks,
+  type PaymentTransactionRow,
   recordPaymentTransaction,
   settlePaymentTransaction,
   withTransaction,
 } from '@paidflow/db';
 import type { AppDeps } from '../deps.ts';
-import { publishOrderProgress } from '../realtime/order-progress.ts';
-import { completeOrderIfDone, type OrderCompletion, publishOrderCompletion } from './order-completion.ts';
-import { publishOrderStatus, publishTaskStatus } from './pipeline-events.ts';
+import { type Applied, announceApplied, applyPayment, isPayable, sumAmounts } from './payment-apply.ts';
+import { type PaymentChange, publishPaymentChanges, writePaymentAlert } from './payment-events.ts';
 
 export const SEPAY_PROVIDER = 'sepay';
 const SOURCE = 'webhook:sepay';
 
 export type PaymentOutcome =
-  | { kind: 'applied'; orderId: number; queuedTasks: number }
+  | { kind: 'applied'; orderId: number; queuedTasks: number; paid: number; total: number }
   | { kind: 'duplicate'; status: string }
   | { kind: 'ignored'; reason: string }
   | { kind: 'unmatched'; reason: string }
-  | { kind: 'underpaid'; orderId: number; amount: number; total: number };
+  | { kind: 'underpaid'; orderId: number; amount: number; paid: number; total: number };
 
 type PaymentDeps = Pick<AppDeps, 'db' | 'redis' | 'logger' | 'env' | 'namespace' | 'kickOutbox'>;
 
@@ -38,21 +39,20 @@ export function matchOrderCode(transaction: Pick<SepayTransaction, 'code' | 'con
   return match ? match[0].toUpperCase() : null;
 }
 
-interface Applied {
-  kind: 'applied';
-  order: OrderRow;
-  queued: Array<{ taskId: number; orderId: number }>;
-  completion: OrderCompletion | null;
-}
-
-type Settled = Exclude<PaymentOutcome, { kind: 'applied' }> | Applied;
+/** What one settlement decided, and what to announce after its commit. */
+type Settled = {
+  outcome: Exclude<PaymentOutcome, { kind: 'applied' }> | (Applied & { paid: number; total: number });
+  changes: PaymentChange[];
+  alerted: boolean;
+};
 
 /**
  * Takes a verified SePay transaction. The raw payload is stored first, on its own; a repeated
  * delivery of a transaction already processed changes nothing. Then, in one MySQL transaction
- * that locks the stored row and the order row, the payment is matched and applied: the order
- * becomes paid and processing, its tasks queued, the audit log and the outbox written. Live
- * messages go out after commit.
+ * that locks the stored row and the order row, the payment is matched and added to what the
+ * order's earlier (underpaid) transfers paid: when they cover the total, the order becomes paid
+ * and processing, its tasks queued, the audit log and the outbox written. Live messages go out
+ * after commit.
  */
 export async function receivePayment(
   deps: PaymentDeps,
@@ -64,149 +64,146 @@ export async function receivePayment(
     providerTransactionId: String(transaction.id),
     amount: transaction.transferAmount,
     transferType: transaction.transferType,
+    gateway: transaction.gateway,
+    referenceCode: transaction.referenceCode,
+    content: transaction.content,
     rawPayload,
   });
   // A duplicate whose first delivery never got past 'received' (the process died, MySQL went
   // away) is processed now; the row lock below makes sure only one delivery ever applies it.
   if (!inserted && status !== 'received') return { kind: 'duplicate', status };
 
-  const settled = await withTransaction(deps.db, (tx) => settle(tx, id, transaction));
-  if (settled.kind !== 'applied') {
-    if (settled.kind !== 'duplicate') {
-      deps.logger.info({ transactionId: transaction.id, outcome: settled }, 'payment not applied');
-    }
-    return settled;
+  const settled = await withTransaction(deps.db, (tx) => settle(deps, tx, id, transaction));
+  const { outcome } = settled;
+  if (settled.alerted) deps.kickOutbox();
+  if (outcome.kind === 'applied') await announceApplied(deps, outcome);
+  else if (outcome.kind !== 'duplicate') {
+    deps.logger.info({ transactionId: transaction.id, outcome }, 'payment not applied');
   }
-  await announceApplied(deps, settled);
-  return { kind: 'applied', orderId: settled.order.id, queuedTasks: settled.queued.length };
+  await publishPaymentChanges(deps, settled.changes);
+  if (outcome.kind !== 'applied') return outcome;
+  return {
+    kind: 'applied',
+    orderId: outcome.order.id,
+    queuedTasks: outcome.queued.length,
+    paid: outcome.paid,
+    total: outcome.total,
+  };
 }
 
-async function settle(tx: DbOrTx, rowId: number, transaction: SepayTransaction): Promise<Settled> {
+async function settle(
+  deps: PaymentDeps,
+  tx: DbOrTx,
+  rowId: number,
+  transaction: SepayTransaction,
+): Promise<Settled> {
   const row = await lockPaymentTransaction(tx, rowId);
-  if (row?.status !== 'received') return { kind: 'duplicate', status: row?.status ?? 'missing' };
+  if (row?.status !== 'received') {
+    return { outcome: { kind: 'duplicate', status: row?.status ?? 'missing' }, changes: [], alerted: false };
+  }
+  const change = (status: PaymentChange['status'], orderId: number | null): PaymentChange => ({
+    transactionId: rowId,
+    orderId,
+    previousStatus: 'received',
+    status,
+    amount: row.amount,
+  });
+  const ignore = async (reason: string, orderId: number | null = null): Promise<Settled> => {
+    await settlePaymentTransaction(tx, rowId, { status: 'ignored', reason, orderId });
+    return { outcome: { kind: 'ignored', reason }, changes: [change('ignored', orderId)], alerted: false };
+  };
+  // Retrying cannot match a transfer: it is stored, answered 200, and waits in the inbox.
+  const unmatched = async (reason: string): Promise<Settled> => {
+    await settlePaymentTransaction(tx, rowId, { status: 'unmatched', reason });
+    const alerted = await writePaymentAlert(deps, tx, rowId, null);
+    return { outcome: { kind: 'unmatched', reason }, changes: [change('unmatched', null)], alerted };
+  };
 
-  if (transaction.transferType === 'out') {
-    const reason = 'outgoing transfer';
-    await settlePaymentTransaction(tx, rowId, { status: 'ignored', reason });
-    return { kind: 'ignored', reason };
-  }
+  if (transaction.transferType === 'out') return ignore('outgoing transfer');
   const code = matchOrderCode(transaction);
-  if (!code) {
-    const reason = 'no order code in code or content';
-    await settlePaymentTransaction(tx, rowId, { status: 'unmatched', reason });
-    return { kind: 'unmatched', reason };
-  }
+  if (!code) return unmatched('no order code in code or content');
   const order = await lockOrderByCode(tx, code);
-  if (!order) {
-    const reason = `no order with code ${code}`;
-    await settlePaymentTransaction(tx, rowId, { status: 'unmatched', reason });
-    return { kind: 'unmatched', reason };
-  }
-  if (order.payment_status === 'paid') {
-    const reason = `order ${code} is already paid`;
-    await settlePaymentTransaction(tx, rowId, { status: 'ignored', reason, orderId: order.id });
-    return { kind: 'ignored', reason };
-  }
-  if (!['pending', 'underpaid'].includes(order.payment_status) || order.order_status !== 'pending') {
-    const reason = `order ${code} is ${order.payment_status}/${order.order_status}`;
-    await settlePaymentTransaction(tx, rowId, { status: 'ignored', reason, orderId: order.id });
-    return { kind: 'ignored', reason };
-  }
+  if (!order) return unmatched(`no order with code ${code}`);
+  if (order.payment_status === 'paid') return ignore(`order ${code} is already paid`, order.id);
+  if (!isPayable(order))
+    return ignore(`order ${code} is ${order.payment_status}/${order.order_status}`, order.id);
+
+  // Only an order marked underpaid has earlier transfers to add up: the common case reads none.
+  const earlier = order.payment_status === 'underpaid' ? await lockUnderpaidTransactions(tx, order.id) : [];
+  const paid = sumAmounts(earlier) + row.amount;
   const details = {
     transactionId: transaction.id,
     amount: transaction.transferAmount,
     total: order.total_amount,
+    paid,
     gateway: transaction.gateway,
     referenceCode: transaction.referenceCode,
     transactionDate: transaction.transactionDate,
   };
-  if (transaction.transferAmount < order.total_amount) {
-    // The order stays pending: a later transfer covering the whole total still applies.
-    await appendAuditEvents(tx, [
-      {
-        order_id: order.id,
-        event_type: 'payment_underpaid',
-        severity: 'warning',
-        message: `Payment of ${transaction.transferAmount} is less than the order total ${order.total_amount}; no work started`,
-        details: { ...details, shortfall: order.total_amount - transaction.transferAmount },
-        source: SOURCE,
-        dedupe_key: `payment_underpaid:${SEPAY_PROVIDER}:${transaction.id}`,
-      },
-    ]);
-    await settlePaymentTransaction(tx, rowId, {
-      status: 'underpaid',
-      reason: `amount ${transaction.transferAmount} < total ${order.total_amount}`,
-      orderId: order.id,
-    });
-    return {
-      kind: 'underpaid',
-      orderId: order.id,
-      amount: transaction.transferAmount,
-      total: order.total_amount,
-    };
-  }
-  return applyPayment(tx, { rowId, order, details });
+  if (paid < order.total_amount) return underpaid(deps, tx, { row, order, paid, details });
+
+  const status = paid > order.total_amount ? 'overpaid' : 'applied';
+  const applied = await applyPayment(tx, {
+    order,
+    row,
+    status,
+    earlier,
+    paid,
+    details,
+    source: SOURCE,
+  });
+  await settlePaymentTransaction(tx, rowId, { status, orderId: order.id });
+  return {
+    outcome: { ...applied, paid, total: order.total_amount },
+    changes: [change(status, order.id), ...applied.changes],
+    alerted: false,
+  };
 }
 
 /**
- * The order becomes paid and processing and its pending tasks queued, with their outbox rows and
- * audit events. A handful of statements whatever the number of tasks: the transaction holds the
- * order's lock, so every extra round trip is time other writers of that order wait, and each one
- * costs the server CPU that bounds how many webhooks it takes per second.
+ * The order's transfers do not cover its total yet: this one is `underpaid`, the order stays
+ * payable (marked underpaid, so that the next transfer adds up), a warning is audited, no work
+ * starts, and the admins hear of it.
  */
-async function applyPayment(
+async function underpaid(
+  deps: PaymentDeps,
   tx: DbOrTx,
-  input: { rowId: number; order: OrderRow; details: Record<string, unknown> },
-): Promise<Applied> {
-  const { order, details } = input;
-  const { tasks, order: updated } = await queuePendingTasks(tx, {
-    order,
-    reason: 'payment',
-    orderPatch: { payment_status: 'paid', order_status: 'processing', paid_at: new Date() },
-  });
-  const queued = tasks.map(({ taskId, orderId }) => ({ taskId, orderId }));
+  input: { row: PaymentTransactionRow; order: OrderRow; paid: number; details: Record<string, unknown> },
+): Promise<Settled> {
+  const { row, order, paid } = input;
+  const total = order.total_amount;
   await appendAuditEvents(tx, [
     {
       order_id: order.id,
-      event_type: 'payment_received',
-      message: `Payment of ${details.amount} received via ${details.gateway}; ${queued.length} tasks queued`,
-      details: { ...details, paymentTransactionId: input.rowId },
-      previous_status: order.payment_status,
-      new_status: 'paid',
+      event_type: 'payment_underpaid',
+      severity: 'warning',
+      message:
+        paid === row.amount
+          ? `Payment of ${row.amount} is less than the order total ${total}; no work started`
+          : `Payment of ${row.amount} brings the order's transfers to ${paid} of ${total}; no work started`,
+      details: { ...input.details, shortfall: total - paid, paymentTransactionId: row.id },
       source: SOURCE,
-      dedupe_key: `payment_received:${SEPAY_PROVIDER}:${details.transactionId}`,
+      dedupe_key: `payment_underpaid:${SEPAY_PROVIDER}:${row.provider_transaction_id}`,
     },
-    ...queued.map((task) => ({
-      order_id: order.id,
-      task_id: task.taskId,
-      event_type: 'task_queued' as const,
-      message: 'Task queued after payment',
-      previous_status: 'pending',
-      new_status: 'queued',
-      source: SOURCE,
-    })),
   ]);
-  // An order without tasks left to wait for ends now. The counters were read under the order's
-  // lock and queuing changes none of the ended ones, so the check needs no second read.
-  const ended = updated.completed_tasks + updated.failed_tasks + updated.cancelled_tasks;
-  const completion = ended >= updated.total_tasks ? await completeOrderIfDone(tx, order.id, SOURCE) : null;
-  await settlePaymentTransaction(tx, input.rowId, { status: 'applied', orderId: order.id });
-  return { kind: 'applied', order: completion?.order ?? updated, queued, completion };
-}
-
-async function announceApplied(deps: PaymentDeps, applied: Applied): Promise<void> {
-  deps.kickOutbox();
-  const { order } = applied;
-  await publishOrderStatus(deps, {
+  await settlePaymentTransaction(tx, row.id, {
+    status: 'underpaid',
+    reason: `amount ${row.amount} < total ${total}${paid === row.amount ? '' : ` (${paid} paid in all)`}`,
     orderId: order.id,
-    orderCode: order.order_code,
-    paymentStatus: 'paid',
-    previousStatus: 'pending',
-    newStatus: 'processing',
   });
-  for (const task of applied.queued) {
-    await publishTaskStatus(deps, { ...task, previousStatus: 'pending', newStatus: 'queued' });
-  }
-  if (applied.completion) await publishOrderCompletion(deps, applied.completion);
-  else await publishOrderProgress(deps, order);
+  if (order.payment_status !== 'underpaid') await markOrderPaymentStatus(tx, order.id, 'underpaid');
+  const alerted = await writePaymentAlert(deps, tx, row.id, order.id);
+  return {
+    outcome: { kind: 'underpaid', orderId: order.id, amount: row.amount, paid, total },
+    changes: [
+      {
+        transactionId: row.id,
+        orderId: order.id,
+        previousStatus: 'received',
+        status: 'underpaid',
+        amount: row.amount,
+      },
+    ],
+    alerted,
+  };
 }

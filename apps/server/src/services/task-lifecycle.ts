@@ -10,7 +10,8 @@ import {
   type WorkerTransitionInput,
   type WorkerTransitionResult,
 } from '@paidflow/contracts';
-import { appendAuditEvents, startTaskRun, transitionTask } from '@paidflow/db';
+import { appendAuditEvents, type DbOrTx, startTaskRun, transitionTask } from '@paidflow/db';
+import { courseUrl, ensureDeliveryLink } from '../delivery/links.ts';
 import type { AppDeps } from '../deps.ts';
 import { alertIfCritical, moveAfterFailure, recordFailedAttempt } from './attempt-failure.ts';
 import { completeOrderIfDone, reopenOrder } from './order-completion.ts';
@@ -185,14 +186,31 @@ export function reportFailure(deps: TaskChangeDeps, input: WorkerFailureInput): 
 }
 
 /**
- * worker.complete: the task's files are delivered. The task becomes completed with its link, and
- * the order ends if this was its last task. A repeated call is a no-op.
+ * The order's delivery link, issued with its first delivered task (the order is locked): every
+ * completed task's drive_link is the order's page, and the e-mail carries it (decision 044).
+ */
+function deliveryLinkFor(deps: TaskChangeDeps, tx: DbOrTx, orderId: number) {
+  return ensureDeliveryLink(tx, deps.env, {
+    orderId,
+    createdBy: 'system',
+    source: 'delivery',
+    details: { reason: 'first delivered course' },
+  });
+}
+
+/**
+ * worker.complete: the task's files are delivered. The task becomes completed with its manifest
+ * and its public link (or, from a worker that sends no manifest, the link it reported), and the
+ * order ends if this was its last task. A repeated call is a no-op.
  */
 export function completeTask(deps: TaskChangeDeps, input: WorkerCompleteInput): Promise<WorkerAck> {
   return changeTask(deps, input.taskId, async (tx, { task, order }, news): Promise<WorkerAck> => {
     assertCurrentRun(task, input);
     // Completed already (a retried report), or cancelled or failed meanwhile: nothing to do.
     if (!PIPELINE.includes(task.status)) return { ok: true, duplicate: true };
+    const driveLink = input.deliveredFiles
+      ? courseUrl(deps.env, await deliveryLinkFor(deps, tx, order.id), task.id)
+      : (input.driveLink ?? null);
     const moved = await transitionTask(tx, {
       taskId: task.id,
       current: task,
@@ -200,7 +218,8 @@ export function completeTask(deps: TaskChangeDeps, input: WorkerCompleteInput): 
       from: [task.status],
       patch: {
         progress: 100,
-        drive_link: input.driveLink,
+        drive_link: driveLink,
+        delivered_files: input.deliveredFiles ?? null,
         completed_at: new Date(),
         current_file: null,
         run_attempt: null,
@@ -210,7 +229,8 @@ export function completeTask(deps: TaskChangeDeps, input: WorkerCompleteInput): 
     const details = {
       jobId: input.jobId,
       runToken: input.runToken,
-      driveLink: input.driveLink,
+      // The public link carries the customer's token: the audit log only says that there is one.
+      driveLink: input.deliveredFiles ? 'delivery page' : input.driveLink,
       files: input.files,
       bytes: input.bytes,
       durationMs: input.durationMs,

@@ -11,6 +11,7 @@ export { cookieWebSocket } from './live-client.ts';
 export { freePort } from './net.ts';
 export {
   createOrder,
+  decodeMail,
   nextOrderCode,
   postWebhook,
   sepayTransaction,
@@ -20,3 +21,4 @@ export {
 } from './pipeline-fixtures.ts';
 export { type PrivateRedis, startPrivateRedis } from './private-redis.ts';
 export { deleteRedisPrefix } from './redis-prefix.ts';
+export { type SmtpSink, startSmtpSink } from './smtp-sink.ts';

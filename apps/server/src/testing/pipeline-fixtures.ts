@@ -1,11 +1,16 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import type { SepayTransaction } from '@paidflow/contracts';
-import { type Db, insertTasks, orderAuditLogs, orders } from '@paidflow/db';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { localDeliveryPath, type SepayTransaction } from '@paidflow/contracts';
+import { type Db, downloadTasks, insertTasks, orderAuditLogs, orders } from '@paidflow/db';
 import { createTestDatabase, type TestDatabase } from '@paidflow/db/testing';
 import { createLogger } from '@paidflow/runtime';
 import { eq } from 'drizzle-orm';
 import { type RunningServer, startServer } from '../app.ts';
 import { type ServerEnv, testEnv } from '../env.ts';
+import { createContextInner } from '../trpc/context.ts';
+import { createCallerFactory } from '../trpc/init.ts';
+import { appRouter } from '../trpc/routers/_app.ts';
 import { signatureHeader } from '../webhooks/signature.ts';
 import { deleteRedisPrefix } from './redis-prefix.ts';
 
@@ -153,4 +158,108 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** A file a test delivers: its path in the task, its bytes and its media type. */
+export interface TestDeliveredFile {
+  path: string;
+  content: string | Buffer;
+  contentType?: string;
+}
+
+/**
+ * Delivers a paid task as the worker does (decision 044): claims it, moves it to uploading,
+ * writes its files under the server's DELIVERY_DIR in the local destination's layout, and
+ * completes it with their manifest. Returns the task's drive_link (the customer's page).
+ */
+export async function deliverTestTask(
+  server: RunningServer,
+  input: { taskId: number; files: TestDeliveredFile[]; generation?: number },
+): Promise<string> {
+  const { db, env } = server.deps;
+  const [row] = await db
+    .select({ title: downloadTasks.title, code: orders.order_code })
+    .from(downloadTasks)
+    .innerJoin(orders, eq(orders.id, downloadTasks.order_id))
+    .where(eq(downloadTasks.id, input.taskId));
+  if (!row) throw new Error(`task ${input.taskId} does not exist`);
+  const api = createCallerFactory(appRouter)(
+    await createContextInner(server.deps, { principal: { kind: 'worker' } }),
+  );
+  const jobId = `task-${input.taskId}-${input.generation ?? 1}`;
+  const claim = await api.worker.claim({ taskId: input.taskId, jobId, attempt: 1 });
+  if (!claim.proceed) throw new Error(`task ${input.taskId} not claimed: ${claim.reason}`);
+  const run = { taskId: input.taskId, jobId, runToken: claim.runToken };
+  await api.worker.transition({ ...run, to: 'uploading' });
+  const relative = localDeliveryPath({ orderCode: row.code, taskId: input.taskId, title: row.title });
+  const dir = path.join(env.DELIVERY_DIR, ...relative.split('/'));
+  let bytes = 0;
+  for (const file of input.files) {
+    const target = path.join(dir, ...file.path.split('/'));
+    await mkdir(path.dirname(target), { recursive: true });
+    await writeFile(target, file.content);
+    bytes += Buffer.byteLength(file.content);
+  }
+  await api.worker.complete({
+    ...run,
+    deliveredFiles: input.files.map((file) => ({
+      path: file.path,
+      size: Buffer.byteLength(file.content),
+      contentType: file.contentType ?? 'application/octet-stream',
+    })),
+    files: input.files.length,
+    bytes,
+    durationMs: 1,
+  });
+  const [task] = await db
+    .select({ link: downloadTasks.drive_link })
+    .from(downloadTasks)
+    .where(eq(downloadTasks.id, input.taskId));
+  return task!.link!;
+}
+
+/** A message as the SMTP sink received it, decoded: its headers, and its text and HTML parts. */
+export interface DecodedMail {
+  headers: string;
+  text: string | null;
+  html: string | null;
+}
+
+function decodePart(headers: string, body: string): string {
+  const encoding = /content-transfer-encoding:\s*([\w-]+)/i.exec(headers)?.[1]?.toLowerCase();
+  if (encoding === 'base64') return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+  if (encoding === 'quoted-printable') {
+    const joined = body.replace(/=\r?\n/g, '');
+    const bytes: number[] = [];
+    for (let i = 0; i < joined.length; i++) {
+      const hex = joined[i] === '=' ? /^[0-9A-F]{2}$/i.exec(joined.slice(i + 1, i + 3))?.[0] : undefined;
+      if (hex) {
+        bytes.push(Number.parseInt(hex, 16));
+        i += 2;
+      } else bytes.push(...Buffer.from(joined[i]!, 'utf8'));
+    }
+    return Buffer.from(bytes).toString('utf8');
+  }
+  return body;
+}
+
+/** Splits a raw message (as the sink keeps it, lines ending in \n) into its decoded parts. */
+export function decodeMail(raw: string): DecodedMail {
+  const split = (text: string) => {
+    const at = text.indexOf('\n\n');
+    return at < 0 ? { headers: text, body: '' } : { headers: text.slice(0, at), body: text.slice(at + 2) };
+  };
+  const top = split(raw);
+  const boundary = /boundary="?([^";\n]+)"?/i.exec(top.headers)?.[1];
+  const parts = boundary
+    ? top.body
+        .split(`--${boundary}`)
+        .slice(1, -1)
+        .map((part) => split(part.replace(/^\n/, '')))
+    : [top];
+  const find = (type: string) => {
+    const part = parts.find((p) => new RegExp(`content-type:\\s*${type}`, 'i').test(p.headers));
+    return part ? decodePart(part.headers, part.body.replace(/\n$/, '')) : null;
+  };
+  return { headers: top.headers, text: find('text/plain'), html: find('text/html') };
 }

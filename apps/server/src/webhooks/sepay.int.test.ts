@@ -78,7 +78,14 @@ test('a signed payment makes the order paid and processing, queues its tasks and
     transactionId: transaction.id,
   });
   const [stored] = await transactionsFor(transaction.id);
-  expect(stored).toMatchObject({ status: 'applied', order_id: orderId, provider: 'sepay' });
+  expect(stored).toMatchObject({
+    status: 'applied',
+    order_id: orderId,
+    provider: 'sepay',
+    gateway: 'Vietcombank',
+    reference_code: transaction.referenceCode,
+    content: transaction.content,
+  });
   expect(stored!.raw_payload).toEqual(transaction);
 
   // The drainer moves the outbox rows to BullMQ: one job per task, with the agreed options.
@@ -223,36 +230,153 @@ test('a huge body is refused before it is read', async () => {
   expect(response.json.success).toBe(false);
 });
 
-test('an unknown order answers 404 and the transaction is recorded as unmatched', async () => {
+test('an unknown order answers 200 and the transaction waits in the inbox as unmatched', async () => {
+  // Not 404 (decision 045): the delivery succeeded, and retrying cannot match it.
   const transaction = sepayTransaction('DH99999999999', 100_000);
   const response = await postWebhook(url, transaction);
-  expect(response.status).toBe(404);
+  expect(response).toEqual({
+    status: 200,
+    json: {
+      success: true,
+      message: 'recorded for review, no matching order: no order with code DH99999999999',
+    },
+  });
   const [stored] = await transactionsFor(transaction.id);
-  expect(stored).toMatchObject({ status: 'unmatched', order_id: null });
+  expect(stored).toMatchObject({
+    status: 'unmatched',
+    order_id: null,
+    status_reason: 'no order with code DH99999999999',
+    reference_code: transaction.referenceCode,
+    content: transaction.content,
+  });
 
   const noCode = sepayTransaction(null, 100_000, { content: 'no code here' });
-  expect((await postWebhook(url, noCode)).status).toBe(404);
+  const answer = await postWebhook(url, noCode);
+  expect(answer.status).toBe(200);
+  expect(answer.json.success).toBe(true);
   expect((await transactionsFor(noCode.id))[0]?.status).toBe('unmatched');
+
+  // A retry of it is a duplicate: nothing changes.
+  const again = await postWebhook(url, noCode);
+  expect(again.json).toEqual({ success: true, message: 'duplicate delivery (already unmatched)' });
+  expect(await transactionsFor(noCode.id)).toHaveLength(1);
 });
 
-test('an under-payment answers 422, records a warning and starts no work; a full payment later applies', async () => {
+test('an under-payment answers 200, records a warning, marks the order underpaid and starts no work', async () => {
   const { orderId, code, total } = await createOrder(t.tdb.db, { tasks: 2 });
   const short = sepayTransaction(code, total - 1000);
   const response = await postWebhook(url, short);
-  expect(response.status).toBe(422);
+  expect(response).toEqual({
+    status: 200,
+    json: {
+      success: true,
+      message: `recorded as underpaid: ${total - 1000} of the order total ${total} paid`,
+    },
+  });
   expect((await transactionsFor(short.id))[0]).toMatchObject({ status: 'underpaid', order_id: orderId });
   expect(await taskStatuses(orderId)).toEqual(['pending', 'pending']);
-  expect((await orderRow(t.tdb.db, orderId)).payment_status).toBe('pending');
+  // Still payable; marked underpaid so that the next transfer adds up.
+  expect(await orderRow(t.tdb.db, orderId)).toMatchObject({
+    payment_status: 'underpaid',
+    order_status: 'pending',
+  });
   const [warning] = await auditEventsOf(t.tdb.db, orderId);
   expect(warning).toMatchObject({
     event_type: 'payment_underpaid',
     severity: 'warning',
     event_category: 'payment',
   });
-  expect(warning!.details).toMatchObject({ amount: total - 1000, total, shortfall: 1000 });
+  expect(warning!.details).toMatchObject({
+    amount: total - 1000,
+    total,
+    paid: total - 1000,
+    shortfall: 1000,
+  });
+  // A retry of it is a duplicate and changes nothing.
+  expect((await postWebhook(url, short)).json.message).toBe('duplicate delivery (already underpaid)');
+  expect(await auditEventsOf(t.tdb.db, orderId)).toHaveLength(1);
+});
 
-  expect((await postWebhook(url, sepayTransaction(code, total))).status).toBe(200);
+test("a second transfer that brings the order's transfers to its total pays it, once", async () => {
+  const { orderId, code, total, taskIds } = await createOrder(t.tdb.db, { tasks: 2, total: 500_000 });
+  const first = sepayTransaction(code, 200_000);
+  const second = sepayTransaction(null, 300_000, { content: `con lai ${code.toLowerCase()}` });
+  expect((await postWebhook(url, first)).json.message).toMatch(/underpaid: 200000 of the order total 500000/);
+  const response = await postWebhook(url, second);
+  expect(response).toEqual({ status: 200, json: { success: true } });
+
+  expect(await orderRow(t.tdb.db, orderId)).toMatchObject({
+    payment_status: 'paid',
+    order_status: 'processing',
+  });
   expect(await taskStatuses(orderId)).toEqual(['queued', 'queued']);
+  expect((await transactionsFor(first.id))[0]).toMatchObject({ status: 'applied', order_id: orderId });
+  expect((await transactionsFor(second.id))[0]).toMatchObject({ status: 'applied', order_id: orderId });
+  const events = await auditEventsOf(t.tdb.db, orderId);
+  expect(events.map((event) => event.event_type)).toEqual([
+    'payment_underpaid',
+    'payment_received',
+    'task_queued',
+    'task_queued',
+  ]);
+  expect(events[1]!.details).toMatchObject({
+    paid: total,
+    total,
+    transfers: [{ amount: 200_000 }, { amount: 300_000 }],
+  });
+  expect(await downloadRowsFor(taskIds)).toHaveLength(2);
+  // A third transfer for the paid order is ignored as already paid.
+  const third = sepayTransaction(code, 100_000);
+  expect((await postWebhook(url, third)).json.message).toMatch(/already paid/);
+  expect((await transactionsFor(third.id))[0]).toMatchObject({ status: 'ignored', order_id: orderId });
+});
+
+test('two partial transfers sent at the same time add up and pay the order exactly once', async () => {
+  for (let round = 0; round < 3; round++) {
+    const { orderId, code, taskIds } = await createOrder(t.tdb.db, { tasks: 3, total: 600_000 });
+    const halves = [sepayTransaction(code, 300_000), sepayTransaction(code, 300_000)];
+    const responses = await Promise.all(halves.map((half) => postWebhook(url, half)));
+    expect(responses.map((response) => response.status)).toEqual([200, 200]);
+    // One of them was first (underpaid), the other paid the order.
+    expect(responses.map((response) => response.json.message ?? 'paid').sort()).toEqual([
+      'paid',
+      'recorded as underpaid: 300000 of the order total 600000 paid',
+    ]);
+    const order = await orderRow(t.tdb.db, orderId);
+    expect(order).toMatchObject({ payment_status: 'paid', order_status: 'processing', active_tasks: 3 });
+    const events = await auditEventsOf(t.tdb.db, orderId);
+    expect(events.filter((event) => event.event_type === 'payment_received')).toHaveLength(1);
+    expect(events.filter((event) => event.event_type === 'task_queued')).toHaveLength(3);
+    expect(await downloadRowsFor(taskIds)).toHaveLength(3);
+    for (const half of halves) expect((await transactionsFor(half.id))[0]?.status).toBe('applied');
+  }
+});
+
+test('an overpayment is applied, and flagged overpaid on the transaction and in the audit log', async () => {
+  const { orderId, code, total } = await createOrder(t.tdb.db, { tasks: 1, total: 400_000 });
+  const transaction = sepayTransaction(code, 450_000);
+  const response = await postWebhook(url, transaction);
+  expect(response).toEqual({ status: 200, json: { success: true, message: 'applied; overpaid by 50000' } });
+  expect(await orderRow(t.tdb.db, orderId)).toMatchObject({
+    payment_status: 'paid',
+    order_status: 'processing',
+  });
+  expect((await transactionsFor(transaction.id))[0]).toMatchObject({ status: 'overpaid', order_id: orderId });
+  const events = await auditEventsOf(t.tdb.db, orderId);
+  expect(events.map((event) => event.event_type)).toEqual([
+    'payment_received',
+    'task_queued',
+    'payment_overpaid',
+  ]);
+  expect(events[2]).toMatchObject({ severity: 'warning' });
+  expect(events[2]!.details).toMatchObject({ paid: 450_000, total, excess: 50_000 });
+
+  // A short transfer and then the full amount: the order is paid, overpaid by the first.
+  const second = await createOrder(t.tdb.db, { tasks: 1, total: 300_000 });
+  await postWebhook(url, sepayTransaction(second.code, 100_000));
+  const full = sepayTransaction(second.code, 300_000);
+  expect((await postWebhook(url, full)).json.message).toBe('applied; overpaid by 100000');
+  expect((await transactionsFor(full.id))[0]?.status).toBe('overpaid');
 });
 
 test('an outgoing transfer is stored and ignored', async () => {

@@ -36,33 +36,47 @@ function describeIssues(error: { issues: Array<{ path: PropertyKey[]; message: s
     .join('; ');
 }
 
-/** The status code and body for each outcome of a verified delivery. */
+/**
+ * The status code and body for each outcome of a verified delivery. Every stored transfer is a
+ * delivery that succeeded (200): an unmatched or underpaid one waits in the payments inbox, and a
+ * retry could not match it (decision 045).
+ */
 function outcomeResponse(outcome: PaymentOutcome): [number, WebhookResponse] {
   switch (outcome.kind) {
     case 'applied':
-      return [200, { success: true }];
+      return outcome.paid > outcome.total
+        ? [
+            200,
+            { success: true, message: `applied; overpaid by ${roundCents(outcome.paid - outcome.total)}` },
+          ]
+        : [200, { success: true }];
     case 'duplicate':
       return [200, { success: true, message: `duplicate delivery (already ${outcome.status})` }];
     case 'ignored':
       return [200, { success: true, message: `recorded and ignored: ${outcome.reason}` }];
     case 'unmatched':
-      return [404, { success: false, message: `recorded, no matching order: ${outcome.reason}` }];
+      return [200, { success: true, message: `recorded for review, no matching order: ${outcome.reason}` }];
     case 'underpaid':
       return [
-        422,
+        200,
         {
-          success: false,
-          message: `recorded as underpaid: amount ${outcome.amount} is less than the order total ${outcome.total}`,
+          success: true,
+          message: `recorded as underpaid: ${outcome.paid} of the order total ${outcome.total} paid`,
         },
       ];
   }
 }
 
+function roundCents(amount: number): number {
+  return Math.round(amount * 100) / 100;
+}
+
 /**
  * POST /webhooks/payment: SePay's transaction, authenticated by Paidflow's HMAC signature or by
- * SePay's API key. Answers 200 for success and for a repeated delivery, 400 for a malformed
- * body, 401 without valid authentication, 404/422 for an unknown order or a short amount (both
- * recorded), 503 when MySQL is unreachable so that the provider retries.
+ * SePay's API key. Answers 200 for every stored transfer (applied, repeated, ignored, and the
+ * unmatched or underpaid ones the payments inbox holds), 400 for a malformed body, 401 without
+ * valid authentication, 413 for a body too large, 503 when MySQL is unreachable so that the
+ * provider retries.
  */
 export function sepayWebhookRoute(deps: AppDeps): Route {
   const { logger, env } = deps;

@@ -15,6 +15,7 @@ const failedTask: TaskView = {
   courseUrl: 'http://127.0.0.1:4100/courses/react/manifest.json',
   status: 'failed',
   percent: 40,
+  phase: null,
   currentFile: 'lesson-02.bin',
   speed: null,
   etaSeconds: null,

@@ -68,6 +68,7 @@ test('a row follows live events on the next frame, without a refetch', () => {
       data: {
         taskId: 11,
         orderId: 1,
+        phase: 'download',
         percent: 50,
         currentFile: 'lesson-03.bin',
         bytesDone: 5,

@@ -12,9 +12,20 @@ const GLYPHS: Record<Tone, string> = {
   muted: '–',
 };
 
-function Badge({ tone, label, title }: { tone: Tone; label: string; title?: string }) {
+/** A status word with its tone's glyph; `data` adds data-* attributes for tests and styles. */
+export function Badge({
+  tone,
+  label,
+  title,
+  data,
+}: {
+  tone: Tone;
+  label: string;
+  title?: string | undefined;
+  data?: Record<`data-${string}`, string>;
+}) {
   return (
-    <span className={`badge badge--${tone}`} data-tone={tone} title={title}>
+    <span className={`badge badge--${tone}`} data-tone={tone} title={title} {...data}>
       <span className="badge__glyph" aria-hidden="true">
         {GLYPHS[tone]}
       </span>

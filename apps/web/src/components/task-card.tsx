@@ -39,6 +39,7 @@ export function TaskCard({ task, actions }: { task: TaskView; actions?: ReactNod
         label={`Task ${task.title}`}
         status={task.status}
         percent={task.percent}
+        phase={task.phase}
         currentFile={task.currentFile}
         speed={task.speed}
         etaSeconds={task.etaSeconds}

@@ -2,11 +2,17 @@ import { formatBytes, formatEta, formatPercent, formatSpeed } from '../lib/forma
 import { taskTone } from '../lib/labels.ts';
 import type { TaskView } from '../live/task-live.ts';
 
+const PHASE_LABELS: Record<NonNullable<TaskView['phase']>, string> = {
+  enroll: 'enrolling',
+  download: 'downloading',
+  upload: 'delivering',
+};
+
 /** The figures of a task as mergeTask gives them: percent within 0-100, no speed or ETA unless running. */
 export interface TaskProgressProps
   extends Pick<
     TaskView,
-    'status' | 'percent' | 'currentFile' | 'speed' | 'etaSeconds' | 'bytesDone' | 'bytesTotal'
+    'status' | 'percent' | 'phase' | 'currentFile' | 'speed' | 'etaSeconds' | 'bytesDone' | 'bytesTotal'
   > {
   label: string;
 }
@@ -36,6 +42,10 @@ export function TaskProgress(props: TaskProgressProps) {
         </span>
       </div>
       <dl className="task-progress__facts">
+        <div className="fact">
+          <dt>Phase</dt>
+          <dd data-testid="task-phase">{props.phase ? PHASE_LABELS[props.phase] : '—'}</dd>
+        </div>
         <div className="fact fact--file">
           <dt>File</dt>
           <dd className="truncate" title={props.currentFile ?? undefined}>

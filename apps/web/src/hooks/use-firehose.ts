@@ -5,6 +5,7 @@ import { unbatch } from '../live/events.ts';
 import { useLive } from '../live/live-context.tsx';
 import { orderIdOf, pruneOrderLive } from '../live/order-live.ts';
 import { trpc } from '../trpc.ts';
+import { usePaymentsLive } from './use-payments.ts';
 import { useSessionErrorHandler } from './use-session.ts';
 
 /** Lists and counters refetch at most this often while events pour in. */
@@ -23,6 +24,8 @@ export function useFirehose(): void {
   const live = useLive();
   const utils = trpc.useUtils();
   const onError = useSessionErrorHandler();
+  // The payments inbox and its attention count have a stream of their own (decision 045).
+  usePaymentsLive();
 
   const refresh = useMemo(
     () => ({

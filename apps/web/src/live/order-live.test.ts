@@ -121,6 +121,7 @@ test('the current file comes from task progress and goes when that task ends', (
     data: {
       taskId: 3,
       orderId: 9,
+      phase: 'download',
       percent: 40,
       currentFile: 'lesson-02.bin',
       bytesDone: 4,

@@ -6,6 +6,7 @@ function tick(percent: number, timestamp: number, currentFile = 'lesson-01.bin')
   return {
     taskId: 5,
     orderId: 1,
+    phase: 'download',
     percent,
     currentFile,
     bytesDone: percent * 100,

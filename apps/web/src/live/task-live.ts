@@ -60,6 +60,8 @@ export interface TaskView {
   courseUrl: string;
   status: TaskStatus;
   percent: number;
+  /** The running task's phase (enrol, download, upload); null when it is not running. */
+  phase: TaskProgress['phase'] | null;
   currentFile: string | null;
   speed: number | null;
   etaSeconds: number | null;
@@ -90,6 +92,7 @@ export function mergeTask(task: TaskWithLive, live: TaskLive | undefined): TaskV
     courseUrl: task.course_url,
     status,
     percent: Math.min(100, Math.max(0, percent)),
+    phase: running ? (progress?.phase ?? null) : null,
     currentFile: running
       ? (progress?.currentFile ?? task.current_file)
       : status === 'completed'

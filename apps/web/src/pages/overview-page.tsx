@@ -1,8 +1,10 @@
 import { errorMessage } from '../api/errors.ts';
 import { ErrorBox, Loading } from '../components/feedback.tsx';
+import { KpiPanel } from '../components/kpi-panel.tsx';
 import { MinuteChart } from '../components/minute-chart.tsx';
 import { StatCard } from '../components/stat-card.tsx';
 import { useDashboardStats, useQueueCounts, useThroughput, useWorkerHealth } from '../hooks/use-dashboard.ts';
+import { usePaymentAttention } from '../hooks/use-payments.ts';
 import { formatAgo, formatCount } from '../lib/format.ts';
 import { buildHref } from '../router/history.ts';
 import { Link } from '../router/link.tsx';
@@ -17,6 +19,7 @@ export function OverviewPage() {
   const queue = useQueueCounts();
   const workers = useWorkerHealth();
   const throughput = useThroughput();
+  const payments = usePaymentAttention();
   const up = workers.data?.workers.filter((worker) => worker.state === 'up').length;
   const late = workers.data?.workers.filter((worker) => worker.state === 'late').length ?? 0;
 
@@ -33,17 +36,51 @@ export function OverviewPage() {
         {stats.error ? (
           <ErrorBox title="Order counts unavailable">{errorMessage(stats.error)}</ErrorBox>
         ) : null}
-        <dl className="stats">
+        <dl className="stats stats--five">
           <StatCard label="Total paid" value={count(stats.data?.totalPaid)} tone="info" />
           <StatCard label="Processing" value={count(stats.data?.processing)} tone="active" />
           <StatCard label="Completed" value={count(stats.data?.completed)} tone="success" />
+          <StatCard
+            label="Partially completed"
+            value={count(stats.data?.partiallyCompleted)}
+            tone="warning"
+          />
           <StatCard label="Failed" value={count(stats.data?.failed)} tone="danger" />
         </dl>
         <p className="actions">
           <Link to={buildHref(paths.orders, { status: 'processing' })}>Processing orders</Link>
+          <Link to={buildHref(paths.orders, { status: 'partially_completed' })}>
+            Partially completed orders
+          </Link>
           <Link to={buildHref(paths.orders, { status: 'failed' })}>Failed orders</Link>
         </p>
       </section>
+
+      <section aria-labelledby="payments-heading" className="payments-attention">
+        <h2 id="payments-heading" className="visually-hidden">
+          Payments
+        </h2>
+        {payments.error ? (
+          <ErrorBox title="Payment counts unavailable">{errorMessage(payments.error)}</ErrorBox>
+        ) : null}
+        <dl className="stats payments-attention__stats">
+          <StatCard
+            label="Payments to review"
+            value={count(payments.data?.total)}
+            tone={payments.data?.total ? 'warning' : 'neutral'}
+            hint={
+              payments.data?.total
+                ? `${payments.data.unmatched} unmatched, ${payments.data.underpaid} underpaid`
+                : undefined
+            }
+          />
+        </dl>
+        <p className="actions">
+          <Link to={buildHref(paths.payments, { outcome: 'attention' })}>Payments needing attention</Link>
+        </p>
+      </section>
+
+      <KpiPanel />
 
       <div className="grid-2">
         <section className="section" aria-labelledby="chart-heading">

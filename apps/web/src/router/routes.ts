@@ -5,6 +5,7 @@ export type Route =
   | { name: 'order'; orderId: number }
   | { name: 'errors' }
   | { name: 'queue' }
+  | { name: 'payments' }
   | { name: 'not-found' };
 
 export const paths = {
@@ -13,6 +14,7 @@ export const paths = {
   order: (orderId: number) => `/orders/${orderId}`,
   errors: '/errors',
   queue: '/queue',
+  payments: '/payments',
 } as const;
 
 export function matchRoute(pathname: string): Route {
@@ -21,6 +23,7 @@ export function matchRoute(pathname: string): Route {
   if (path === '/orders') return { name: 'orders' };
   if (path === '/errors') return { name: 'errors' };
   if (path === '/queue') return { name: 'queue' };
+  if (path === '/payments') return { name: 'payments' };
   const order = /^\/orders\/([1-9][0-9]{0,15})$/.exec(path);
   if (order) return { name: 'order', orderId: Number(order[1]) };
   return { name: 'not-found' };

@@ -3,6 +3,7 @@ import type { Logger } from '@paidflow/runtime';
 import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import { z } from 'zod';
 import type { CancellationListener } from '../cancellation.ts';
+import type { Destination } from '../destinations/index.ts';
 import type { WorkerEnv } from '../env.ts';
 import { classify, describeError, JobStopped, stoppedReason } from '../errors.ts';
 import type { WorkerMetrics } from '../metrics.ts';
@@ -22,7 +23,7 @@ export const DownloadJobPayload = DownloadJobData.extend({ jobId: z.string().min
 export type DownloadJobPayload = z.infer<typeof DownloadJobPayload>;
 
 export type DownloadJobResult =
-  | { outcome: 'completed'; driveLink: string; files: number; bytes: number }
+  | { outcome: 'completed'; location: string; files: number; bytes: number }
   | { outcome: 'skipped'; reason: string }
   | { outcome: 'cancelled' }
   | { outcome: 'superseded'; reason: string };
@@ -41,6 +42,8 @@ export interface DownloadJobDeps {
   logger: Logger;
   client: ServerClient;
   progress: ProgressPublisher;
+  /** Where the customer's files go (DELIVERY_DESTINATION). */
+  destination: Destination;
   cancellation: CancellationListener;
   metrics: WorkerMetrics;
   /** The running jobs, by job id, so that shutdown can release them and the heartbeat list them. */
@@ -78,25 +81,40 @@ async function runSteps(
 ): Promise<DownloadJobResult> {
   const manifest = await timed(deps, 'enroll', () => enroll(ctx, claim.courseUrl));
   const downloaded = await timed(deps, 'download', () => download(ctx, manifest));
-  const destination = await timed(deps, 'upload', () =>
-    upload(ctx, {
-      sourceDir: downloaded.dir,
-      files: downloaded.verified,
-      orderCode: claim.orderCode,
-      title: claim.title,
-    }),
-  );
-  const driveLink = await timed(deps, 'finalize', () =>
-    finalize(ctx, {
-      destination,
-      verified: downloaded.verified,
-      bytes: downloaded.bytes,
-      startedAt,
-    }),
-  );
+  // The bar's last band (decision 048): 100 % once the files are delivered and verified.
+  const delivering = ctx.progress.track({
+    taskId: ctx.taskId,
+    orderId: ctx.orderId,
+    bytesTotal: downloaded.bytes,
+    phase: 'upload',
+  });
+  delivering.update(0, null);
+  let location: string;
+  try {
+    const delivered = await timed(deps, 'upload', () =>
+      upload(ctx, {
+        sourceDir: downloaded.dir,
+        files: downloaded.verified,
+        orderCode: claim.orderCode,
+        title: claim.title,
+      }),
+    );
+    location = await timed(deps, 'finalize', () =>
+      finalize(ctx, {
+        delivered,
+        verified: downloaded.verified,
+        bytes: downloaded.bytes,
+        startedAt,
+        progress: delivering,
+      }),
+    );
+  } catch (error) {
+    await delivering.close();
+    throw error;
+  }
   deps.metrics.jobsCompleted.inc();
-  ctx.logger.info({ driveLink, bytes: downloaded.bytes, ms: Date.now() - startedAt }, 'task completed');
-  return { outcome: 'completed', driveLink, files: downloaded.files, bytes: downloaded.bytes };
+  ctx.logger.info({ location, bytes: downloaded.bytes, ms: Date.now() - startedAt }, 'task completed');
+  return { outcome: 'completed', location, files: downloaded.files, bytes: downloaded.bytes };
 }
 
 /**
@@ -157,6 +175,7 @@ export function createDownloadProcessor(deps: DownloadJobDeps) {
         logger,
         client: deps.client,
         progress: deps.progress,
+        destination: deps.destination,
         taskId,
         orderId,
         jobId,

@@ -1,5 +1,6 @@
 import type { PipelineStep } from '@paidflow/contracts';
 import type { Logger } from '@paidflow/runtime';
+import type { Destination } from '../destinations/index.ts';
 import type { WorkerEnv } from '../env.ts';
 import type { ProgressPublisher } from '../progress.ts';
 import type { ServerClient } from '../server-client.ts';
@@ -10,6 +11,8 @@ export interface StepContext {
   logger: Logger;
   client: ServerClient;
   progress: ProgressPublisher;
+  /** Where the customer's files go (DELIVERY_DESTINATION). */
+  destination: Destination;
   taskId: number;
   orderId: number;
   jobId: string;

@@ -215,7 +215,12 @@ export async function download(
   const adopted = await adoptEarlierRuns(dir, names);
   if (adopted > 0) ctx.logger.info({ adopted }, 'kept files that an earlier run finished');
   const verified: VerifiedFile[] = [];
-  const tracker = ctx.progress.track({ taskId: ctx.taskId, orderId: ctx.orderId, bytesTotal });
+  const tracker = ctx.progress.track({
+    taskId: ctx.taskId,
+    orderId: ctx.orderId,
+    bytesTotal,
+    phase: 'download',
+  });
   try {
     const result = await downloadFiles({
       files: manifest.files,

@@ -81,5 +81,13 @@ export async function enroll(ctx: StepContext, courseUrl: string): Promise<Cours
     message: `enrolled in ${manifest.title}: ${manifest.files.length} files, ${bytes} bytes`,
     details: { title: manifest.title, files: manifest.files.length, bytes },
   });
+  // The bar's first band: enrolled (decision 048).
+  const tracker = ctx.progress.track({
+    taskId: ctx.taskId,
+    orderId: ctx.orderId,
+    bytesTotal: 0,
+    phase: 'enroll',
+  });
+  await tracker.finish(null);
   return manifest;
 }

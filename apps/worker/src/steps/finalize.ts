@@ -1,31 +1,35 @@
-import { pathToFileURL } from 'node:url';
+import type { DeliveredSet } from '../destinations/index.ts';
+import type { TaskProgressTracker } from '../progress.ts';
 import type { StepContext } from './context.ts';
 import { removeTaskScratch, type VerifiedFile } from './download.ts';
-import { verifyDelivered } from './upload.ts';
 
 /**
- * The finalize step: every delivered file is checked at the destination, then the server records
- * the destination as the task's link and completes it (or refuses, if the run was superseded).
- * No abort signal: once the files are delivered, finishing beats stopping half-way.
+ * The finalize step: the destination checks every delivered file where the customer reads it and
+ * says what it holds; the server records that manifest, builds the customer's link, and completes
+ * the task (or refuses, if the run was superseded). No abort signal: once the files are
+ * delivered, finishing beats stopping half-way.
  */
 export async function finalize(
   ctx: StepContext,
   input: {
-    destination: string;
+    delivered: DeliveredSet;
     verified: readonly VerifiedFile[];
     bytes: number;
     startedAt: number;
+    /** The delivery phase's progress: it reaches 100 % once the files are verified in place. */
+    progress?: TaskProgressTracker;
   },
 ): Promise<string> {
   ctx.state.step = 'finalize';
   ctx.state.file = null;
-  await verifyDelivered(input.destination, input.verified);
-  const driveLink = pathToFileURL(input.destination).href;
+  const deliveredFiles = await ctx.destination.verify(input.delivered, input.verified);
+  // Delivered: the bar says 100 % before the task's completed status goes out (decision 048).
+  await input.progress?.finish(null);
   await ctx.client.complete({
     taskId: ctx.taskId,
     jobId: ctx.jobId,
     runToken: ctx.runToken,
-    driveLink,
+    deliveredFiles,
     files: input.verified.length,
     bytes: input.bytes,
     durationMs: Math.max(0, Date.now() - input.startedAt),
@@ -35,5 +39,5 @@ export async function finalize(
   await removeTaskScratch(ctx.env.STORAGE_DIR, ctx.taskId).catch((error: unknown) =>
     ctx.logger.warn({ err: error, taskId: ctx.taskId }, 'could not clean the storage directory'),
   );
-  return driveLink;
+  return input.delivered.location;
 }

@@ -1,4 +1,5 @@
-import { and, eq } from 'drizzle-orm';
+import type { PaymentStatus } from '@paidflow/contracts';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { DbOrTx } from '../client.ts';
 import { isDuplicateKeyError } from '../errors.ts';
 import {
@@ -16,6 +17,10 @@ export interface NewPaymentTransaction {
   providerTransactionId: string;
   amount: number;
   transferType: string;
+  /** Copied out of the payload for the inbox's display and search (cut to their columns). */
+  gateway?: string | null;
+  referenceCode?: string | null;
+  content?: string | null;
   /** The provider's payload as received, kept for audits and disputes. */
   rawPayload: unknown;
 }
@@ -36,6 +41,9 @@ export async function recordPaymentTransaction(
       provider_transaction_id: input.providerTransactionId,
       amount: input.amount,
       transfer_type: input.transferType,
+      gateway: input.gateway?.slice(0, 100) ?? null,
+      reference_code: input.referenceCode?.slice(0, 100) ?? null,
+      content: input.content?.slice(0, 1000) ?? null,
       raw_payload: input.rawPayload,
     });
     return { inserted: true, id: result.insertId, status: 'received' };
@@ -78,6 +86,15 @@ export async function lockPaymentTransaction(
   return row;
 }
 
+/** A stored transaction by its own id (the inbox's row id). */
+export async function findPaymentTransactionById(
+  db: DbOrTx,
+  id: number,
+): Promise<PaymentTransactionRow | undefined> {
+  const [row] = await db.select().from(paymentTransactions).where(eq(paymentTransactions.id, id));
+  return row;
+}
+
 /** Records what became of a transaction: applied, underpaid, unmatched, ignored or rejected. */
 export async function settlePaymentTransaction(
   tx: DbOrTx,
@@ -99,4 +116,69 @@ export async function settlePaymentTransaction(
 export async function lockOrderByCode(tx: DbOrTx, orderCode: string): Promise<OrderRow | undefined> {
   const [row] = await tx.select().from(orders).where(eq(orders.order_code, orderCode)).for('update');
   return row;
+}
+
+/**
+ * The underpaid transfers matched to an order, locked (the ones that add up to its payment).
+ * Call it with the order locked: every writer of an order's underpaid transfers holds that lock
+ * (decision 045), so the set cannot change under the caller.
+ */
+export async function lockUnderpaidTransactions(
+  tx: DbOrTx,
+  orderId: number,
+): Promise<PaymentTransactionRow[]> {
+  return tx
+    .select()
+    .from(paymentTransactions)
+    .where(and(eq(paymentTransactions.order_id, orderId), eq(paymentTransactions.status, 'underpaid')))
+    .orderBy(paymentTransactions.id)
+    .for('update');
+}
+
+/** Transfers that together paid an order: each becomes `applied` (with the order locked). */
+export async function markTransactionsApplied(tx: DbOrTx, ids: number[], orderId: number): Promise<void> {
+  if (ids.length === 0) return;
+  await tx
+    .update(paymentTransactions)
+    .set({ status: 'applied', order_id: orderId, processed_at: new Date() })
+    .where(inArray(paymentTransactions.id, ids));
+}
+
+/**
+ * An operator's settlement of a transaction (match, refund, ignore): its new status and order,
+ * who did it, when, and their note. The provider's reason (status_reason) is kept as it was.
+ */
+export async function resolvePaymentTransaction(
+  tx: DbOrTx,
+  id: number,
+  resolution: {
+    status: PaymentTransactionStatus;
+    orderId: number | null;
+    resolvedBy: string;
+    note: string | null;
+  },
+): Promise<void> {
+  await tx
+    .update(paymentTransactions)
+    .set({
+      status: resolution.status,
+      order_id: resolution.orderId,
+      resolved_by: resolution.resolvedBy.slice(0, 255),
+      resolved_at: new Date(),
+      note: resolution.note?.slice(0, 1000) ?? null,
+      processed_at: new Date(),
+    })
+    .where(eq(paymentTransactions.id, id));
+}
+
+/**
+ * An unpaid order's payment status: `underpaid` while underpaid transfers are matched to it,
+ * `pending` when none is left. With the order locked; paying it is queuePendingTasks' patch.
+ */
+export async function markOrderPaymentStatus(
+  tx: DbOrTx,
+  orderId: number,
+  status: Extract<PaymentStatus, 'pending' | 'underpaid'>,
+): Promise<void> {
+  await tx.update(orders).set({ payment_status: status }).where(eq(orders.id, orderId));
 }

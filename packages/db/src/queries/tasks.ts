@@ -32,6 +32,7 @@ export type TaskPatch = Partial<
     | 'progress'
     | 'current_file'
     | 'drive_link'
+    | 'delivered_files'
     | 'error_log'
     | 'attempts'
     | 'started_at'

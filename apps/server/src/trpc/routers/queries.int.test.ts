@@ -68,6 +68,7 @@ test('orders.detail gives each task its latest progress and status from Redis; g
   await publishLive(t.server.deps, 'task', running, 'progress', {
     taskId: running,
     orderId,
+    phase: 'download',
     percent: 42.5,
     currentFile: 'lesson-3.mp4',
     bytesDone: 425,
