@@ -44,6 +44,7 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
     token: env.WORKER_TOKEN,
     logger,
     deadlineMs: env.SERVER_REPORT_DEADLINE_MS,
+    workerId: env.WORKER_ID,
   });
   const progress = createProgressPublisher({ redis, namespace, logger });
   const cancellation = createCancellationListener({ redisUrl: env.REDIS_URL, namespace, logger });

@@ -212,10 +212,14 @@ test('a 404 source fails at once: one attempt, one failure event, the task faile
     retryable: false,
     attempt: 1,
     step: 'enroll',
+    // The worker that ran the attempt, and where it failed (issue 11, part 7).
+    workerId: expect.stringMatching(/^test-worker-/),
+    stack: expect.stringContaining('at '),
   });
   const events = await auditOf(orderId);
   const failures = events.filter((e) => e.severity === 'error' && e.task_id === taskIds[0]);
   expect(failures.map((e) => e.event_type)).toEqual(['enrollment_failed', 'task_failed']);
+  expect(failures[0]!.details).toMatchObject({ workerId: expect.stringMatching(/^test-worker-/) });
   expect(events.some((e) => e.event_type === 'download_retry_scheduled')).toBe(false);
   const job = await jobOf(taskIds[0]!);
   await waitFor(async () => (await job!.getState()) === 'failed', 5_000, 'job in the failed set');

@@ -45,6 +45,8 @@ export interface ServerClientOptions {
   deadlineMs: number;
   /** One HTTP attempt's own limit. */
   requestTimeoutMs?: number;
+  /** This worker's WORKER_ID, sent with every report (the audit names the worker of each attempt). */
+  workerId?: string;
 }
 
 const TRANSIENT_STATUS = new Set([408, 429, 502, 503, 504]);
@@ -95,6 +97,7 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
     ],
   });
   const requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
+  const who = options.workerId ? { workerId: options.workerId.slice(0, 100) } : {};
 
   async function call<T>(
     procedure: string,
@@ -124,12 +127,17 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
   }
 
   return {
-    claim: (input, signal) => call('claim', (s) => trpc.worker.claim.mutate(input, { signal: s }), signal),
+    claim: (input, signal) =>
+      call('claim', (s) => trpc.worker.claim.mutate({ ...input, ...who }, { signal: s }), signal),
     transition: (input, signal) =>
-      call('transition', (s) => trpc.worker.transition.mutate(input, { signal: s }), signal),
+      call('transition', (s) => trpc.worker.transition.mutate({ ...input, ...who }, { signal: s }), signal),
     reportFailure: (input, signal) =>
-      call('reportFailure', (s) => trpc.worker.reportFailure.mutate(input, { signal: s }), signal),
+      call(
+        'reportFailure',
+        (s) => trpc.worker.reportFailure.mutate({ ...input, ...who }, { signal: s }),
+        signal,
+      ),
     complete: (input, signal) =>
-      call('complete', (s) => trpc.worker.complete.mutate(input, { signal: s }), signal),
+      call('complete', (s) => trpc.worker.complete.mutate({ ...input, ...who }, { signal: s }), signal),
   };
 }

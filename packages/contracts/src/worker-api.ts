@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Id } from './common.ts';
 import { ErrorType } from './errors.ts';
 import { JobId, RunToken } from './jobs.ts';
-import { DeliveredFile, PipelineStep, TaskStatus } from './tasks.ts';
+import { DeliveredFile, PipelineStep, TASK_ERROR_STACK_MAX, TaskStatus } from './tasks.ts';
 
 /**
  * The worker procedures: how a worker reports to the server, the one writer of order state.
@@ -16,12 +16,16 @@ import { DeliveredFile, PipelineStep, TaskStatus } from './tasks.ts';
 /** The HTTP status (tRPC CONFLICT) of a report refused because its run was superseded. */
 export const WORKER_RUN_SUPERSEDED_STATUS = 409;
 
+/** The reporting worker's WORKER_ID: each attempt's audit events name the worker that ran it. */
+const ReportingWorker = z.string().min(1).max(100).optional();
+
 /** worker.claim: a worker starts (or resumes) a job. */
 export const WorkerClaimInput = z.object({
   taskId: Id,
   jobId: JobId,
   /** 1-based attempt number (BullMQ's attemptsMade + 1). */
   attempt: z.int().positive(),
+  workerId: ReportingWorker,
 });
 export type WorkerClaimInput = z.infer<typeof WorkerClaimInput>;
 
@@ -52,6 +56,7 @@ export const WorkerTransitionInput = z.object({
   to: z.enum(['enrolled', 'downloading', 'uploading']),
   message: z.string().max(1000).optional(),
   details: z.record(z.string(), z.unknown()).optional(),
+  workerId: ReportingWorker,
 });
 export type WorkerTransitionInput = z.infer<typeof WorkerTransitionInput>;
 
@@ -75,7 +80,10 @@ export const WorkerFailureInput = z.object({
     message: z.string().max(2000),
     retryable: z.boolean(),
     file: z.string().max(512).nullable(),
+    /** The failure's stack trace, cut to TASK_ERROR_STACK_MAX characters. */
+    stack: z.string().max(TASK_ERROR_STACK_MAX).optional(),
   }),
+  workerId: ReportingWorker,
   /** True when no attempt follows: the task fails for good (dead letter). */
   final: z.boolean(),
   /** When the attempt failed (ISO); the record keeps the worker's time, not the report's. */
@@ -102,6 +110,7 @@ export const WorkerCompleteInput = z
     files: z.int().nonnegative(),
     bytes: z.int().nonnegative(),
     durationMs: z.int().nonnegative(),
+    workerId: ReportingWorker,
   })
   .refine((input) => input.deliveredFiles !== undefined || input.driveLink !== undefined, {
     message: 'report the delivered files (or, from an older worker, a link)',

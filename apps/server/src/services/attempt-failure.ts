@@ -4,6 +4,7 @@ import {
   type ErrorType,
   type NewAuditEvent,
   type PipelineStep,
+  TASK_ERROR_STACK_MAX,
   type TaskAttemptError,
   type TaskErrorLog,
   type TaskStatus,
@@ -57,6 +58,8 @@ function detailsOf(failure: AttemptFailure) {
     final: failure.final,
     jobId: failure.jobId,
     at: failure.at,
+    ...(failure.workerId ? { workerId: failure.workerId } : {}),
+    ...(failure.error.stack ? { stack: failure.error.stack.slice(0, TASK_ERROR_STACK_MAX) } : {}),
   };
 }
 
@@ -109,6 +112,8 @@ export async function recordFailedAttempt(
     step: failure.step,
     file: failure.error.file,
     at: failure.at,
+    ...(failure.workerId ? { workerId: failure.workerId } : {}),
+    ...(failure.error.stack ? { stack: failure.error.stack.slice(0, TASK_ERROR_STACK_MAX) } : {}),
   };
   await recordTaskFailure(tx, task.id, {
     errorLog: appendAttempt(task.error_log, attempt),

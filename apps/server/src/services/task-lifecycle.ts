@@ -74,7 +74,13 @@ function startRun(deps: TaskChangeDeps, input: WorkerClaimInput): Promise<Worker
             message: resumed
               ? `Failed task taken up again by job ${input.jobId} (attempt ${input.attempt})`
               : `Task taken up again after an interrupted run (was ${status}), attempt ${input.attempt}`,
-            details: { jobId: input.jobId, attempt: input.attempt, previousStatus: status, runToken },
+            details: {
+              jobId: input.jobId,
+              attempt: input.attempt,
+              previousStatus: status,
+              runToken,
+              ...(input.workerId ? { workerId: input.workerId } : {}),
+            },
             previous_status: status,
             new_status: 'queued',
             source: SOURCE,
@@ -148,7 +154,12 @@ export function transitionByWorker(
           task_id: task.id,
           event_type: step.type,
           message: (i === steps.length - 1 && input.message) || step.message,
-          details: { jobId: input.jobId, runToken: input.runToken, ...input.details },
+          details: {
+            jobId: input.jobId,
+            runToken: input.runToken,
+            ...input.details,
+            ...(input.workerId ? { workerId: input.workerId } : {}),
+          },
           previous_status: task.status,
           new_status: input.to,
           source: SOURCE,
@@ -234,6 +245,7 @@ export function completeTask(deps: TaskChangeDeps, input: WorkerCompleteInput): 
       files: input.files,
       bytes: input.bytes,
       durationMs: input.durationMs,
+      ...(input.workerId ? { workerId: input.workerId } : {}),
     };
     await appendAuditEvents(tx, [
       {

@@ -1,7 +1,7 @@
 import type { AuditCategory, AuditLogPage, Severity } from '@paidflow/contracts';
 import { AUDIT_CATEGORIES, SEVERITIES } from '@paidflow/contracts/constants';
 import { useId } from 'react';
-import { type AuditFilters, actorOf, toggle } from '../lib/audit-filters.ts';
+import { type AuditFilters, actorOf, stackOf, toggle, workerOf } from '../lib/audit-filters.ts';
 import { formatDateTime } from '../lib/format.ts';
 import { CATEGORY_LABELS, ERROR_TYPE_LABELS, humanize } from '../lib/labels.ts';
 import { JsonDetails } from './json-details.tsx';
@@ -99,6 +99,8 @@ export function AuditTimeline(props: AuditTimelineProps) {
         <ol className="timeline" aria-label="Audit events, newest first">
           {events.map((event) => {
             const actor = actorOf(event.details);
+            const worker = workerOf(event.details);
+            const stack = stackOf(event.details);
             return (
               <li
                 key={event.id}
@@ -119,6 +121,7 @@ export function AuditTimeline(props: AuditTimelineProps) {
                     </span>
                   ) : null}
                   {actor ? <span className="actor">by {actor}</span> : null}
+                  {worker ? <span className="muted">on worker {worker}</span> : null}
                 </div>
                 <p className="timeline__message">
                   {event.error_type ? (
@@ -132,6 +135,12 @@ export function AuditTimeline(props: AuditTimelineProps) {
                   <p className="muted num">
                     {event.previous_status ?? '—'} → {event.new_status ?? '—'}
                   </p>
+                ) : null}
+                {stack ? (
+                  <details className="stack-trace">
+                    <summary>Stack trace</summary>
+                    <pre>{stack}</pre>
+                  </details>
                 ) : null}
                 {event.details ? <JsonDetails value={event.details} /> : null}
               </li>

@@ -1,6 +1,6 @@
 import { SEVERITIES } from '@paidflow/contracts/constants';
 import { expect, test } from 'vitest';
-import { actorOf, auditFilterParams, readAuditFilters, toggle } from './audit-filters.ts';
+import { actorOf, auditFilterParams, readAuditFilters, stackOf, toggle, workerOf } from './audit-filters.ts';
 
 test('filters round-trip through the URL in a canonical order', () => {
   const filters = readAuditFilters(new URLSearchParams('sev=critical,error,bogus&cat=download&task=12'));
@@ -24,4 +24,12 @@ test('the actor is the admin e-mail, or the id, or nothing', () => {
   expect(actorOf({ actor: 'ops-bot' })).toBe('ops-bot');
   expect(actorOf({ amount: 1 })).toBeNull();
   expect(actorOf(null)).toBeNull();
+});
+
+test('the worker and the stack trace of an attempt read from its details, when there', () => {
+  expect(workerOf({ workerId: 'host-1-123' })).toBe('host-1-123');
+  expect(workerOf({ workerId: 7 })).toBeNull();
+  expect(workerOf(null)).toBeNull();
+  expect(stackOf({ stack: 'Error: boom\n    at x' })).toBe('Error: boom\n    at x');
+  expect(stackOf({})).toBeNull();
 });

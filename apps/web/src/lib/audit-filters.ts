@@ -55,3 +55,15 @@ export function actorOf(details: Record<string, unknown> | null): string | null 
   }
   return null;
 }
+
+/** The worker that ran the attempt an event belongs to (details.workerId), if it says. */
+export function workerOf(details: unknown): string | null {
+  const value = (details as { workerId?: unknown } | null)?.workerId;
+  return typeof value === 'string' && value.length > 0 ? value : null;
+}
+
+/** A failure event's stack trace (details.stack), if it carries one. */
+export function stackOf(details: unknown): string | null {
+  const value = (details as { stack?: unknown } | null)?.stack;
+  return typeof value === 'string' && value.length > 0 ? value : null;
+}

@@ -1,4 +1,4 @@
-import { DownloadJobData, type PipelineStep } from '@paidflow/contracts';
+import { DownloadJobData, type PipelineStep, TASK_ERROR_STACK_MAX } from '@paidflow/contracts';
 import type { Logger } from '@paidflow/runtime';
 import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import { z } from 'zod';
@@ -273,6 +273,9 @@ async function reportFailure(
           message,
           retryable: classification.retryable,
           file: ctx.state.file?.slice(0, 512) ?? null,
+          ...(error instanceof Error && error.stack
+            ? { stack: error.stack.slice(0, TASK_ERROR_STACK_MAX) }
+            : {}),
         },
         final,
         at: new Date().toISOString(),
