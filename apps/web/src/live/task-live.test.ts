@@ -123,3 +123,15 @@ test('a failed task shows the last error from its error log', () => {
   expect(view.lastError).toEqual({ type: 'NOT_FOUND', message: 'HTTP 404', attempt: 3 });
   expect(view.speed).toBeNull();
 });
+
+test('the view names the running phase; a tick without one is a download, an idle task has none', () => {
+  const uploading = reduceTaskLive(undefined, {
+    kind: 'task.progress',
+    data: { ...tick(95, 5), phase: 'upload' },
+  });
+  expect(mergeTask(task(), uploading).phase).toBe('upload');
+  const { phase: _, ...older } = tick(40, 6);
+  const legacy = reduceTaskLive(undefined, { kind: 'task.progress', data: older });
+  expect(mergeTask(task(), legacy).phase).toBe('download');
+  expect(mergeTask(task({ status: 'queued' }), undefined).phase).toBeNull();
+});

@@ -61,7 +61,7 @@ export interface TaskView {
   status: TaskStatus;
   percent: number;
   /** The running task's phase (enrol, download, upload); null when it is not running. */
-  phase: TaskProgress['phase'] | null;
+  phase: NonNullable<TaskProgress['phase']> | null;
   currentFile: string | null;
   speed: number | null;
   etaSeconds: number | null;
@@ -92,7 +92,8 @@ export function mergeTask(task: TaskWithLive, live: TaskLive | undefined): TaskV
     courseUrl: task.course_url,
     status,
     percent: Math.min(100, Math.max(0, percent)),
-    phase: running ? (progress?.phase ?? null) : null,
+    // A tick without a phase is a download's (older workers, outside publishers).
+    phase: running && progress ? (progress.phase ?? 'download') : null,
     currentFile: running
       ? (progress?.currentFile ?? task.current_file)
       : status === 'completed'
