@@ -72,35 +72,45 @@ async function aggregate(
       endedTasks: ended,
       taskPercents: Object.values(hashes.percents ?? {}).map(Number),
     }),
+    // No running task measured a speed: no ETA, and no need to count the workers' slots.
     etaSeconds:
-      ended >= counts.totalTasks
+      ended >= counts.totalTasks || running.length === 0
         ? null
         : orderEtaSeconds({ running, waitingTasks: waiting, concurrency: await slots(deps) }),
     timestamp,
   };
 }
 
-/** After a committed change: the order's percent and ETA from its counters and its tasks' ticks. */
-export async function publishOrderProgress(deps: ProgressDeps, order: OrderCounters): Promise<void> {
+/**
+ * After a committed change: the order's percent and ETA from its counters and its tasks' ticks.
+ * `noTicksYet`: every task was only just queued (a payment), so there is nothing to read.
+ */
+export async function publishOrderProgress(
+  deps: ProgressDeps,
+  order: OrderCounters,
+  options: { noTicksYet?: boolean } = {},
+): Promise<void> {
   const timestamp = Date.now();
   let hashes: { percents?: Record<string, string>; rates?: Record<string, string> } = {};
-  try {
-    const replies = await deps.redis
-      .pipeline()
-      .hgetall(deps.namespace.key(orderTaskPercentsKey(order.id)))
-      .hgetall(deps.namespace.key(orderTaskRatesKey(order.id)))
-      .exec();
-    const failed = replies?.find(([error]) => error)?.[0];
-    if (failed) throw failed;
-    hashes = {
-      percents: replies?.[0]?.[1] as Record<string, string> | undefined,
-      rates: replies?.[1]?.[1] as Record<string, string> | undefined,
-    };
-  } catch (error) {
-    deps.logger.warn(
-      { err: error, orderId: order.id },
-      'task percents unreadable; order progress from counters',
-    );
+  if (!options.noTicksYet) {
+    try {
+      const replies = await deps.redis
+        .pipeline()
+        .hgetall(deps.namespace.key(orderTaskPercentsKey(order.id)))
+        .hgetall(deps.namespace.key(orderTaskRatesKey(order.id)))
+        .exec();
+      const failed = replies?.find(([error]) => error)?.[0];
+      if (failed) throw failed;
+      hashes = {
+        percents: replies?.[0]?.[1] as Record<string, string> | undefined,
+        rates: replies?.[1]?.[1] as Record<string, string> | undefined,
+      };
+    } catch (error) {
+      deps.logger.warn(
+        { err: error, orderId: order.id },
+        'task percents unreadable; order progress from counters',
+      );
+    }
   }
   const counts = {
     completedTasks: order.completed_tasks,

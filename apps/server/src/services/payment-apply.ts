@@ -138,16 +138,22 @@ export async function announceApplied(
 ): Promise<void> {
   deps.kickOutbox();
   const { order } = applied;
-  await publishOrderStatus(deps, {
-    orderId: order.id,
-    orderCode: order.order_code,
-    paymentStatus: 'paid',
-    previousStatus: 'pending',
-    newStatus: 'processing',
-  });
-  for (const task of applied.queued) {
-    await publishTaskStatus(deps, { ...task, previousStatus: 'pending', newStatus: 'queued' });
-  }
-  if (applied.completion) await publishOrderCompletion(deps, applied.completion);
-  else await publishOrderProgress(deps, order);
+  // Sent without waiting for each reply: one connection keeps the commands in this order, and
+  // the webhook's answer waits for one round trip instead of one per message.
+  const sent = [
+    publishOrderStatus(deps, {
+      orderId: order.id,
+      orderCode: order.order_code,
+      paymentStatus: 'paid',
+      previousStatus: 'pending',
+      newStatus: 'processing',
+    }),
+    ...applied.queued.map((task) =>
+      publishTaskStatus(deps, { ...task, previousStatus: 'pending', newStatus: 'queued' }),
+    ),
+    applied.completion
+      ? publishOrderCompletion(deps, applied.completion)
+      : publishOrderProgress(deps, order, { noTicksYet: true }),
+  ];
+  await Promise.all(sent);
 }
