@@ -13,6 +13,7 @@ import {
 import type { Logger } from '@paidflow/runtime';
 import type { Redis } from 'ioredis';
 import { liveConcurrency } from '../services/worker-health.ts';
+import { parseLatest } from './latest.ts';
 import { publishLive } from './publisher.ts';
 
 // order:{id}:progress has one writer, the server, and one formula each for its percent and its
@@ -49,6 +50,24 @@ async function slots(deps: ProgressDeps): Promise<number> {
   return value;
 }
 
+type Hashes = { percents?: Record<string, string>; rates?: Record<string, string> };
+type Pipeline = ReturnType<Redis['pipeline']>;
+
+/** Queues the reads of the order's task percents and rates on a pipeline. */
+function readHashes(pipeline: Pipeline, namespace: RedisNamespace, orderId: number): Pipeline {
+  return pipeline
+    .hgetall(namespace.key(orderTaskPercentsKey(orderId)))
+    .hgetall(namespace.key(orderTaskRatesKey(orderId)));
+}
+
+/** A pipeline's replies, or its first command's error thrown (a pipeline resolves with them). */
+async function run(pipeline: Pipeline): Promise<unknown[]> {
+  const replies = await pipeline.exec();
+  const failed = replies?.find(([error]) => error)?.[0];
+  if (!replies || failed) throw failed ?? new Error('no reply from Redis');
+  return replies.map(([, value]) => value);
+}
+
 function ratesOf(hash: Record<string, string> | null | undefined): TaskRate[] {
   return Object.values(hash ?? {}).flatMap((value) => parseTaskRate(value) ?? []);
 }
@@ -58,7 +77,7 @@ async function aggregate(
   deps: ProgressDeps,
   orderId: number,
   counts: Counts,
-  hashes: { percents?: Record<string, string> | null; rates?: Record<string, string> | null },
+  hashes: Hashes,
   timestamp: number,
 ): Promise<OrderProgress> {
   const ended = counts.completedTasks + counts.failedTasks + counts.cancelledTasks;
@@ -91,20 +110,11 @@ export async function publishOrderProgress(
   options: { noTicksYet?: boolean } = {},
 ): Promise<void> {
   const timestamp = Date.now();
-  let hashes: { percents?: Record<string, string>; rates?: Record<string, string> } = {};
+  let hashes: Hashes = {};
   if (!options.noTicksYet) {
     try {
-      const replies = await deps.redis
-        .pipeline()
-        .hgetall(deps.namespace.key(orderTaskPercentsKey(order.id)))
-        .hgetall(deps.namespace.key(orderTaskRatesKey(order.id)))
-        .exec();
-      const failed = replies?.find(([error]) => error)?.[0];
-      if (failed) throw failed;
-      hashes = {
-        percents: replies?.[0]?.[1] as Record<string, string> | undefined,
-        rates: replies?.[1]?.[1] as Record<string, string> | undefined,
-      };
+      const [percents, rates] = await run(readHashes(deps.redis.pipeline(), deps.namespace, order.id));
+      hashes = { percents: percents as Hashes['percents'], rates: rates as Hashes['rates'] };
     } catch (error) {
       deps.logger.warn(
         { err: error, orderId: order.id },
@@ -160,37 +170,30 @@ export function createOrderProgressRelay(
     const timestamp = Date.now();
     const channel = formatChannel('order', orderId, 'progress');
     try {
-      const replies = await redis
-        .pipeline()
-        .set(namespace.key(`${orderTaskPercentsKey(orderId)}:relay`), '1', 'PX', intervalMs, 'NX')
-        .get(namespace.key(latestKey(channel)))
-        .hgetall(namespace.key(orderTaskPercentsKey(orderId)))
-        .hgetall(namespace.key(orderTaskRatesKey(orderId)))
-        .exec();
-      // A pipeline resolves with each command's error instead of rejecting.
-      const failed = replies?.find(([error]) => error)?.[0];
-      if (!replies || failed) throw failed ?? new Error('no reply from Redis');
+      const [lease, latestRaw, percents, rates] = await run(
+        readHashes(
+          redis
+            .pipeline()
+            .set(namespace.key(`${orderTaskPercentsKey(orderId)}:relay`), '1', 'PX', intervalMs, 'NX')
+            .get(namespace.key(latestKey(channel))),
+          namespace,
+          orderId,
+        ),
+      );
       warned = false;
       // Another server process publishes this order in this interval.
-      if (replies?.[0]?.[1] !== 'OK') return;
-      const latestRaw = replies[1]?.[1];
-      const latest =
-        typeof latestRaw === 'string'
-          ? OrderProgress.safeParse(safeJson(latestRaw))
-          : { success: false as const };
-      if (!latest.success) {
+      if (lease !== 'OK') return;
+      const latest = parseLatest(OrderProgress, latestRaw as string | null);
+      if (!latest) {
         skipUntil.set(orderId, Date.now() + UNKNOWN_ORDER_BACKOFF_MS);
         return;
       }
-      const { completedTasks, failedTasks, cancelledTasks, totalTasks } = latest.data;
+      const { completedTasks, failedTasks, cancelledTasks, totalTasks } = latest;
       const message = await aggregate(
         deps,
         orderId,
         { completedTasks, failedTasks, cancelledTasks, totalTasks },
-        {
-          percents: replies[2]?.[1] as Record<string, string> | undefined,
-          rates: replies[3]?.[1] as Record<string, string> | undefined,
-        },
+        { percents: percents as Hashes['percents'], rates: rates as Hashes['rates'] },
         timestamp,
       );
       await publishLive(deps, 'order', orderId, 'progress', message);
@@ -222,12 +225,4 @@ export function createOrderProgressRelay(
       skipUntil.clear();
     },
   };
-}
-
-function safeJson(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return null;
-  }
 }

@@ -27,6 +27,31 @@ export interface PaymentFilterValues {
 }
 
 /** The filters, read from the URL (the one place they live); anything unknown is left out. */
+/** A labelled day of the filter bar's date range ('' for none). */
+function DateField(props: {
+  label: string;
+  value: string;
+  min?: string;
+  max?: string;
+  onChange: (value: string) => void;
+}) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{props.label}</label>
+      <input
+        id={id}
+        className="input"
+        type="date"
+        value={props.value}
+        min={props.min || undefined}
+        max={props.max || undefined}
+        onChange={(event) => props.onChange(event.target.value)}
+      />
+    </div>
+  );
+}
+
 export function readPaymentFilters(search: URLSearchParams): PaymentFilterValues {
   const outcome = search.get('outcome') ?? '';
   return {
@@ -80,8 +105,6 @@ export interface PaymentFiltersProps {
 /** The inbox's filters bar: one search box, the outcome, a date range and the page size. */
 export function PaymentFilters({ filters, draft, onDraft, onSubmit, onChange }: PaymentFiltersProps) {
   const searchId = useId();
-  const fromId = useId();
-  const toId = useId();
   function submit(event: FormEvent) {
     event.preventDefault();
     onSubmit();
@@ -107,28 +130,13 @@ export function PaymentFilters({ filters, draft, onDraft, onSubmit, onChange }: 
           options={OUTCOME_OPTIONS}
           onChange={(outcome) => onChange({ outcome })}
         />
-        <div className="field">
-          <label htmlFor={fromId}>From</label>
-          <input
-            id={fromId}
-            className="input"
-            type="date"
-            value={filters.from}
-            max={filters.to || undefined}
-            onChange={(event) => onChange({ from: event.target.value })}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor={toId}>To</label>
-          <input
-            id={toId}
-            className="input"
-            type="date"
-            value={filters.to}
-            min={filters.from || undefined}
-            onChange={(event) => onChange({ to: event.target.value })}
-          />
-        </div>
+        <DateField
+          label="From"
+          value={filters.from}
+          max={filters.to}
+          onChange={(from) => onChange({ from })}
+        />
+        <DateField label="To" value={filters.to} min={filters.from} onChange={(to) => onChange({ to })} />
         <SelectField
           label="Per page"
           value={filters.size}

@@ -8,11 +8,11 @@ import {
   type PaidOrdersPage,
   TaskErrorLog,
 } from '@paidflow/contracts';
-import { and, asc, desc, eq, lt, or, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { DbOrTx } from '../client.ts';
 import { type DownloadTaskRow, downloadTasks, type OrderRow, orders } from '../schema.ts';
-import { decodeTimeIdCursor, encodeTimeIdCursor } from './cursor.ts';
+import { afterTimeId, timeIdPage } from './keyset.ts';
 import { planOrderSearch } from './order-search.ts';
 
 const SUMMARY_COLUMNS = {
@@ -65,15 +65,7 @@ export async function listPaidOrders(db: DbOrTx, rawInput: ListPaidOrdersInput):
   if (input.status) where.push(eq(orders.order_status, input.status));
   // VIP orders are few: the filter rides on the list's index (no index of its own).
   if (input.priority) where.push(eq(orders.priority, input.priority));
-  if (input.cursor) {
-    const after = decodeTimeIdCursor(input.cursor);
-    where.push(
-      or(
-        lt(orders.created_at, after.createdAt),
-        and(eq(orders.created_at, after.createdAt), lt(orders.id, after.id)),
-      )!,
-    );
-  }
+  if (input.cursor) where.push(afterTimeId(orders.created_at, orders.id, input.cursor));
   // The newest-first list index serves the order without a sort; a narrow search reads its
   // own index instead and sorts its few matches.
   let index = input.status ? 'idx_orders_payment_status_created' : 'idx_orders_payment_created';
@@ -88,15 +80,8 @@ export async function listPaidOrders(db: DbOrTx, rawInput: ListPaidOrdersInput):
     .where(and(...where))
     .orderBy(desc(orders.created_at), desc(orders.id))
     .limit(input.limit + 1);
-  const page = rows.slice(0, input.limit);
-  const last = page[page.length - 1];
-  return {
-    items: page.map(toOrderSummary),
-    nextCursor:
-      rows.length > input.limit && last
-        ? encodeTimeIdCursor({ createdAt: last.created_at, id: last.id })
-        : null,
-  };
+  const { page, nextCursor } = timeIdPage(rows, input.limit, (row) => row.created_at);
+  return { items: page.map(toOrderSummary), nextCursor };
 }
 
 /** Reads a JSON column: MariaDB returns JSON as text, MySQL as a parsed value. */

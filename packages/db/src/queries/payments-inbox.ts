@@ -8,7 +8,7 @@ import {
 import { and, count, desc, eq, gte, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.ts';
 import { orders, paymentTransactions as pt } from '../schema.ts';
-import { decodeTimeIdCursor, encodeTimeIdCursor } from './cursor.ts';
+import { afterTimeId, timeIdPage } from './keyset.ts';
 import { prefixPattern } from './order-search.ts';
 
 // The payments inbox's reads (decision 045): every stored transaction, newest first.
@@ -133,25 +133,13 @@ export async function listPaymentTransactions(
   if (input.from) where.push(gte(pt.received_at, input.from));
   if (input.to) where.push(lt(pt.received_at, input.to));
   if (input.search) where.push(paymentSearchCondition(input.search));
-  if (input.cursor) {
-    const after = decodeTimeIdCursor(input.cursor);
-    where.push(
-      or(lt(pt.received_at, after.createdAt), and(eq(pt.received_at, after.createdAt), lt(pt.id, after.id)))!,
-    );
-  }
+  if (input.cursor) where.push(afterTimeId(pt.received_at, pt.id, input.cursor));
   const rows = await selectViews(db)
     .where(where.length > 0 ? and(...where) : undefined)
     .orderBy(desc(pt.received_at), desc(pt.id))
     .limit(input.limit + 1);
-  const page = rows.slice(0, input.limit);
-  const last = page[page.length - 1];
-  return {
-    items: page.map(toPaymentView),
-    nextCursor:
-      rows.length > input.limit && last
-        ? encodeTimeIdCursor({ createdAt: last.received_at, id: last.id })
-        : null,
-  };
+  const { page, nextCursor } = timeIdPage(rows, input.limit, (row) => row.received_at);
+  return { items: page.map(toPaymentView), nextCursor };
 }
 
 /** One transaction as the inbox shows it; null when there is none. */
