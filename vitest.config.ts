@@ -13,6 +13,7 @@ export default defineConfig({
             '{apps,packages,tools}/*/src/**/*.test.{ts,tsx}',
             'bench/**/*.test.ts',
             'scripts/**/*.test.ts',
+            'deploy/**/*.test.ts',
           ],
           exclude: ['**/*.int.test.*', '**/node_modules/**'],
           setupFiles: ['./scripts/test-setup.ts'],
@@ -22,7 +23,12 @@ export default defineConfig({
         test: {
           name: 'integration',
           sequence: { groupOrder: 1 },
-          include: ['{apps,packages,tools}/*/src/**/*.int.test.{ts,tsx}', 'bench/**/*.int.test.ts'],
+          include: [
+            '{apps,packages,tools}/*/src/**/*.int.test.{ts,tsx}',
+            'bench/**/*.int.test.ts',
+            'scripts/**/*.int.test.ts',
+            'deploy/**/*.int.test.ts',
+          ],
           exclude: ['**/node_modules/**'],
           setupFiles: ['./scripts/test-setup.ts'],
           testTimeout: 60_000,

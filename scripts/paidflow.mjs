@@ -152,17 +152,31 @@ function runForeground(command, args) {
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
-/** Browser tests drive Debian's Chromium; install it when missing (never a downloaded browser). */
-function ensureChromium() {
-  if (existsSync(CHROMIUM) || process.env.SKIP_BROWSER_TESTS === '1') return;
-  log("Chromium is missing: installing Debian's chromium package for the browser tests");
+/**
+ * Real programs the tests start, from Debian's packages: installed with apt-get when missing
+ * (never a downloaded binary). One entry per program; `skip` names the variable that opts out.
+ */
+const DEBIAN_TOOLS = [
+  { binary: CHROMIUM, pkg: 'chromium', purpose: 'the browser tests', skip: 'SKIP_BROWSER_TESTS' },
+];
+
+function ensureDebianTools() {
+  const missing = DEBIAN_TOOLS.filter((tool) => !existsSync(tool.binary) && process.env[tool.skip] !== '1');
+  if (missing.length === 0) return;
+  const packages = missing.map((tool) => tool.pkg);
+  log(`missing for the tests: ${missing.map((t) => `${t.binary} (${t.purpose})`).join(', ')}`);
+  log(`installing Debian's packages: ${packages.join(' ')}`);
   const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
   const run = (args) =>
     spawnSync(sudo[0] ?? args[0], sudo.length ? args : args.slice(1), { stdio: 'inherit' });
   run(['apt-get', 'update', '-qq']);
-  const result = run(['apt-get', 'install', '-y', '-qq', 'chromium']);
-  if (result.status !== 0 || !existsSync(CHROMIUM)) {
-    fail('could not install chromium (apt-get install -y chromium); install it, or set SKIP_BROWSER_TESTS=1');
+  run(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...packages]);
+  for (const tool of missing) {
+    if (!existsSync(tool.binary)) {
+      fail(
+        `could not install ${tool.pkg} (apt-get install -y ${tool.pkg}); install it, or set ${tool.skip}=1`,
+      );
+    }
   }
 }
 
@@ -306,7 +320,7 @@ const [command = 'help', ...rest] = process.argv.slice(2);
 switch (command) {
   case 'test': {
     await prepare();
-    ensureChromium();
+    ensureDebianTools();
     pnpm(['run', 'typecheck']);
     pnpm(['run', 'lint']);
     runTests(rest);
