@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
 import {
+  MAX_TRANSFER_AMOUNT,
   SepayTransaction,
   SIGNATURE_HEADER,
   SIGNATURE_TOLERANCE_SECONDS,
@@ -38,6 +39,23 @@ test('SepayTransaction rejects amounts sent as strings or below zero', () => {
   expect(SepayTransaction.safeParse({ ...sample(), accumulated: '19077000' }).success).toBe(false);
   expect(SepayTransaction.safeParse({ ...sample(), transferAmount: -1 }).success).toBe(false);
   expect(SepayTransaction.safeParse({ ...sample(), id: '92704' }).success).toBe(false);
+});
+
+test('SepayTransaction rejects amounts a payment row cannot hold: fractions, too large, not finite', () => {
+  for (const transferAmount of [
+    100.5,
+    0.01,
+    MAX_TRANSFER_AMOUNT + 1,
+    1e300,
+    Number.POSITIVE_INFINITY,
+    Number.NaN,
+  ]) {
+    expect(SepayTransaction.safeParse({ ...sample(), transferAmount }).success, String(transferAmount)).toBe(
+      false,
+    );
+  }
+  expect(SepayTransaction.safeParse({ ...sample(), transferAmount: MAX_TRANSFER_AMOUNT }).success).toBe(true);
+  expect(SepayTransaction.safeParse({ ...sample(), transferAmount: 0 }).success).toBe(true);
 });
 
 test('SepayTransaction rejects dates that are not YYYY-MM-DD HH:mm:ss', () => {

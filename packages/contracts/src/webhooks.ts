@@ -1,6 +1,12 @@
 import { z } from 'zod';
 
 /**
+ * The largest transfer amount a payment row holds (DECIMAL(15,2): 13 digits before the point).
+ * An amount beyond it, negative, or not a whole number of VND is refused: never applied.
+ */
+export const MAX_TRANSFER_AMOUNT = 9_999_999_999_999;
+
+/**
  * The body SePay posts for each bank transaction.
  * See SePay's webhook documentation; amounts are in VND (integers).
  */
@@ -16,7 +22,7 @@ export const SepayTransaction = z.object({
   code: z.string().max(100).nullable(),
   content: z.string().max(2000),
   transferType: z.enum(['in', 'out']),
-  transferAmount: z.number().nonnegative(),
+  transferAmount: z.int().nonnegative().max(MAX_TRANSFER_AMOUNT),
   accumulated: z.number(),
   subAccount: z.string().max(100).nullable(),
   referenceCode: z.string().max(100),

@@ -1,4 +1,4 @@
-import { ORDER_CODE_IN_TEXT, OrderCode, type SepayTransaction } from '@paidflow/contracts';
+import { ORDER_CODE_IN_TEXT, OrderCode, SepayTransaction } from '@paidflow/contracts';
 import {
   appendAuditEvents,
   type DbOrTx,
@@ -22,6 +22,7 @@ const SOURCE = 'webhook:sepay';
 export type PaymentOutcome =
   | { kind: 'applied'; orderId: number; queuedTasks: number; paid: number; total: number }
   | { kind: 'duplicate'; status: string }
+  | { kind: 'rejected'; reason: string }
   | { kind: 'ignored'; reason: string }
   | { kind: 'unmatched'; reason: string }
   | { kind: 'underpaid'; orderId: number; amount: number; paid: number; total: number };
@@ -37,6 +38,50 @@ export function matchOrderCode(transaction: Pick<SepayTransaction, 'code' | 'con
   if (fromCode && OrderCode.safeParse(fromCode).success) return fromCode;
   const match = ORDER_CODE_IN_TEXT.exec(transaction.content);
   return match ? match[0].toUpperCase() : null;
+}
+
+/** What the webhook stores of a body: raw_payload, and the exact bytes when it needs them. */
+export interface StoredBody {
+  payload: unknown;
+  rawBody: Buffer | null;
+}
+
+/**
+ * A signed body that is no valid transaction (not JSON, a field out of the contract, an
+ * ambiguous repeated field) is stored all the same, settled `rejected` with its reason under
+ * `key` (its hash: it may have no usable id), and the admins hear of it. It never pays: the
+ * amount column shows the body's transferAmount only when the contract accepts that field.
+ */
+export async function rejectPayment(
+  deps: PaymentDeps,
+  input: StoredBody & { key: string; reason: string; value: unknown },
+): Promise<PaymentOutcome> {
+  const fields = (typeof input.value === 'object' && input.value !== null ? input.value : {}) as Record<
+    string,
+    unknown
+  >;
+  const text = (name: string) => (typeof fields[name] === 'string' ? (fields[name] as string) : null);
+  const amount = SepayTransaction.shape.transferAmount.safeParse(fields.transferAmount);
+  const transferType = SepayTransaction.shape.transferType.safeParse(fields.transferType);
+  const { inserted, id, status } = await recordPaymentTransaction(deps.db, {
+    provider: SEPAY_PROVIDER,
+    providerTransactionId: input.key,
+    amount: amount.success ? amount.data : 0,
+    transferType: transferType.success ? transferType.data : 'unknown',
+    gateway: text('gateway'),
+    referenceCode: text('referenceCode'),
+    content: text('content'),
+    rawPayload: input.payload,
+    rawBody: input.rawBody,
+    rejected: { reason: input.reason },
+  });
+  if (!inserted) return { kind: 'duplicate', status };
+  deps.logger.warn({ paymentTransactionId: id, reason: input.reason }, 'payment body stored as rejected');
+  if (await writePaymentAlert(deps, deps.db, id, null)) deps.kickOutbox();
+  await publishPaymentChanges(deps, [
+    { transactionId: id, orderId: null, previousStatus: null, status: 'rejected', amount: amount.data ?? 0 },
+  ]);
+  return { kind: 'rejected', reason: input.reason };
 }
 
 /** What one settlement decided, and what to announce after its commit. */
@@ -57,7 +102,7 @@ type Settled = {
 export async function receivePayment(
   deps: PaymentDeps,
   transaction: SepayTransaction,
-  rawPayload: unknown,
+  stored: StoredBody,
 ): Promise<PaymentOutcome> {
   const { inserted, id, status } = await recordPaymentTransaction(deps.db, {
     provider: SEPAY_PROVIDER,
@@ -67,7 +112,8 @@ export async function receivePayment(
     gateway: transaction.gateway,
     referenceCode: transaction.referenceCode,
     content: transaction.content,
-    rawPayload,
+    rawPayload: stored.payload,
+    rawBody: stored.rawBody,
   });
   // A duplicate whose first delivery never got past 'received' (the process died, MySQL went
   // away) is processed now; the row lock below makes sure only one delivery ever applies it.

@@ -1,5 +1,5 @@
 import { latestKey, redisNamespace } from '@paidflow/contracts';
-import { downloadTasks, outbox, paymentTransactions } from '@paidflow/db';
+import { downloadTasks, outbox } from '@paidflow/db';
 import { createLogger } from '@paidflow/runtime';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -12,6 +12,7 @@ import {
   postWebhook,
   sepayTransaction,
   startTestServer,
+  storedPayments,
   TEST_SECRET,
   type TestServer,
   waitFor,
@@ -36,11 +37,8 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function transactionsFor(providerId: number) {
-  return t.tdb.db
-    .select()
-    .from(paymentTransactions)
-    .where(eq(paymentTransactions.provider_transaction_id, String(providerId)));
+function transactionsFor(providerId: number) {
+  return storedPayments(t.tdb.db, providerId);
 }
 
 async function taskStatuses(orderId: number) {
@@ -200,27 +198,6 @@ test('20 concurrent duplicates give one payment, one set of queued tasks and one
   expect(order).toMatchObject({ payment_status: 'paid', active_tasks: 4, total_tasks: 4 });
   const tasks = await t.tdb.db.select().from(downloadTasks).where(eq(downloadTasks.order_id, orderId));
   expect(tasks.map((task) => task.queue_generation)).toEqual([1, 1, 1, 1]);
-});
-
-test('malformed bodies are refused with 400 and a reason naming the fields', async () => {
-  const notJson = await postWebhook(url, '{"id": 1,');
-  expect(notJson.status).toBe(400);
-  expect(notJson.json.message).toMatch(/not valid JSON/);
-
-  const missing = await postWebhook(url, { id: 5, gateway: 'VCB' });
-  expect(missing.status).toBe(400);
-  expect(missing.json.message).toMatch(/transferAmount/);
-  expect(missing.json.message).toMatch(/transferType/);
-
-  const stringAmount = await postWebhook(url, {
-    ...sepayTransaction('DH12345678', 1),
-    transferAmount: '100000',
-  });
-  expect(stringAmount.status).toBe(400);
-  expect(stringAmount.json.message).toMatch(/transferAmount/);
-
-  const array = await postWebhook(url, [1, 2, 3]);
-  expect(array.status).toBe(400);
 });
 
 test('a huge body is refused before it is read', async () => {
@@ -440,8 +417,8 @@ test('MySQL unreachable answers 503 so that the provider retries', async () => {
     const response = await postWebhook(down.url, sepayTransaction('DH12345678', 100_000));
     expect(response.status).toBe(503);
     expect(response.json).toEqual({ success: false, message: 'database unavailable; retry later' });
-    // Bad input still gets its own answer, database or not.
-    expect((await postWebhook(down.url, '{')).status).toBe(400);
+    // A body that is no transaction is stored too, so without MySQL it waits for a retry as well.
+    expect((await postWebhook(down.url, '{')).status).toBe(503);
     // The worker's reports get SERVICE_UNAVAILABLE, which it retries.
     const api = await callerFor(down.deps, { kind: 'worker' });
     await expect(api.worker.claim({ taskId: 1, jobId: 'task-1-1', attempt: 1 })).rejects.toMatchObject({

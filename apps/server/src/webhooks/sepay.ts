@@ -8,7 +8,8 @@ import {
 import type { AppDeps } from '../deps.ts';
 import { AppError, HTTP_STATUS, toAppError } from '../errors.ts';
 import { type Route, readBody, sendJson } from '../http.ts';
-import { type PaymentOutcome, receivePayment } from '../services/payments.ts';
+import { type PaymentOutcome, receivePayment, rejectPayment } from '../services/payments.ts';
+import { bodyKey, readWebhookBody } from './body.ts';
 import { authenticateWebhook } from './signature.ts';
 
 export const WEBHOOK_PATH = '/webhooks/payment';
@@ -50,8 +51,15 @@ function outcomeResponse(outcome: PaymentOutcome): [number, WebhookResponse] {
             { success: true, message: `applied; overpaid by ${roundCents(outcome.paid - outcome.total)}` },
           ]
         : [200, { success: true }];
+    case 'rejected':
+      // Stored, and the same bytes can never become valid: a 2xx stops the provider's retries.
+      return [200, { success: false, message: `recorded as rejected: ${outcome.reason}` }];
     case 'duplicate':
-      return [200, { success: true, message: `duplicate delivery (already ${outcome.status})` }];
+      // A rejected body stays rejected, however often it comes.
+      return [
+        200,
+        { success: outcome.status !== 'rejected', message: `duplicate delivery (already ${outcome.status})` },
+      ];
     case 'ignored':
       return [200, { success: true, message: `recorded and ignored: ${outcome.reason}` }];
     case 'unmatched':
@@ -67,16 +75,46 @@ function outcomeResponse(outcome: PaymentOutcome): [number, WebhookResponse] {
   }
 }
 
+/**
+ * Stores a verified body, whatever it holds (docs/webhooks.md): a valid transaction is received
+ * and settled; anything else is stored as rejected under the hash of its bytes.
+ */
+async function storeBody(deps: AppDeps, raw: Buffer): Promise<PaymentOutcome> {
+  const body = readWebhookBody(raw);
+  const reject = (reason: string) =>
+    rejectPayment(deps, {
+      key: bodyKey(raw),
+      reason,
+      value: body.kind === 'json' ? body.value : null,
+      payload: body.payload,
+      rawBody: body.rawBody,
+    });
+  if (body.kind === 'unparsed') return reject(body.reason);
+  const parsed = SepayTransaction.safeParse(body.value);
+  if (!parsed.success) return reject(`invalid transaction: ${describeIssues(parsed.error)}`);
+  // Two values for one field of the contract: parsers disagree on which counts, so neither does.
+  const repeated = body.repeatedTopLevelKeys.filter((key) => Object.hasOwn(SepayTransaction.shape, key));
+  if (repeated.length > 0)
+    return reject(`ambiguous transaction: ${repeated.join(', ')} given more than once`);
+  if (body.rawBody) {
+    deps.logger.info(
+      { transactionId: parsed.data.id, issues: body.issues },
+      'webhook body kept as raw bytes',
+    );
+  }
+  return receivePayment(deps, parsed.data, body);
+}
+
 function roundCents(amount: number): number {
   return Math.round(amount * 100) / 100;
 }
 
 /**
  * POST /webhooks/payment: SePay's transaction, authenticated by Paidflow's HMAC signature or by
- * SePay's API key. Answers 200 for every stored transfer (applied, repeated, ignored, and the
- * unmatched or underpaid ones the payments inbox holds), 400 for a malformed body, 401 without
- * valid authentication, 413 for a body too large, 503 when MySQL is unreachable so that the
- * provider retries.
+ * SePay's API key. Every authenticated body is stored, whatever its bytes, and answered 200:
+ * applied, repeated, ignored, the unmatched or underpaid ones the payments inbox holds, and the
+ * rejected ones (`success: false`, with the reason). 401 without valid authentication, 413 for a
+ * body too large, 503 when MySQL is unreachable so that the provider retries.
  */
 export function sepayWebhookRoute(deps: AppDeps): Route {
   const { logger, env } = deps;
@@ -108,27 +146,13 @@ export function sepayWebhookRoute(deps: AppDeps): Route {
         );
         return sendJson(res, 401, { success: false, message: AUTH_MESSAGES[auth.reason] });
       }
-      let json: unknown;
       try {
-        json = JSON.parse(raw.toString('utf8'));
-      } catch (error) {
-        const message = `body is not valid JSON: ${(error as Error).message}`;
-        logger.info({ message }, 'webhook rejected: malformed body');
-        return sendJson(res, 400, { success: false, message });
-      }
-      const parsed = SepayTransaction.safeParse(json);
-      if (!parsed.success) {
-        const message = `invalid transaction: ${describeIssues(parsed.error)}`;
-        logger.info({ message }, 'webhook rejected: malformed body');
-        return sendJson(res, 400, { success: false, message });
-      }
-      try {
-        const [status, body] = outcomeResponse(await receivePayment(deps, parsed.data, json));
+        const [status, body] = outcomeResponse(await storeBody(deps, raw));
         return sendJson(res, status, body);
       } catch (error) {
         const mapped = toAppError(error);
         if (mapped?.code !== 'UNAVAILABLE') throw error;
-        logger.warn({ err: error, transactionId: parsed.data.id }, 'webhook deferred: MySQL unavailable');
+        logger.warn({ err: error }, 'webhook deferred: MySQL unavailable');
         // The provider retries a 503 until the database is back.
         return sendJson(res, HTTP_STATUS.UNAVAILABLE, {
           success: false,

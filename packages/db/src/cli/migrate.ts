@@ -3,9 +3,9 @@ import { migrateDatabase } from '../migrate.ts';
 import { loadCliEnv } from './env.ts';
 
 const env = loadCliEnv();
-const { database } = splitDatabaseUrl(env.DATABASE_URL);
+const { database } = splitDatabaseUrl(env.ownerUrl);
 try {
-  await migrateDatabase(env.DATABASE_URL);
+  await migrateDatabase(env.ownerUrl);
   console.log(`migrate: database "${database}" is up to date`);
 } catch (error) {
   console.error(`migrate: failed on database "${database}": ${(error as Error).message}`);

@@ -38,8 +38,8 @@ if (options.help) {
 }
 
 const env = loadCliEnv();
-const { database } = splitDatabaseUrl(env.DATABASE_URL);
-const handle = createDb({ url: env.DATABASE_URL, connectionLimit: 2 });
+const { database } = splitDatabaseUrl(env.ownerUrl);
+const handle = createDb({ url: env.ownerUrl, connectionLimit: 2 });
 try {
   if (options.ifEmpty && !(await isDatabaseEmpty(handle))) {
     console.log(`seed: database "${database}" already has orders; nothing to do (--if-empty)`);

@@ -21,12 +21,19 @@ export interface NewPaymentTransaction {
   gateway?: string | null;
   referenceCode?: string | null;
   content?: string | null;
-  /** The provider's payload as received, kept for audits and disputes. */
+  /**
+   * The provider's payload, kept for audits and disputes: the parsed body when MySQL's JSON type
+   * takes it as it is, else the webhook's stand-in (apps/server/src/webhooks/body.ts).
+   */
   rawPayload: unknown;
+  /** The exact signed bytes, when rawPayload is not the body's own value. */
+  rawBody?: Buffer | null;
+  /** 'rejected' stores a body that failed validation, settled at once with its reason. */
+  rejected?: { reason: string };
 }
 
 /**
- * Stores a provider transaction with status 'received', in a statement of its own, before anything
+ * Stores a provider transaction with status 'received' (or 'rejected'), in a statement of its own, before anything
  * is done with it. The (provider, provider_transaction_id) pair is unique: a repeated delivery
  * inserts nothing and returns the id and status of the row already stored, with `inserted: false`.
  * A new row costs one statement (its id comes from the INSERT): this is the webhook's hot path.
@@ -45,8 +52,12 @@ export async function recordPaymentTransaction(
       reference_code: input.referenceCode?.slice(0, 100) ?? null,
       content: input.content?.slice(0, 1000) ?? null,
       raw_payload: input.rawPayload,
+      raw_body: input.rawBody ?? null,
+      ...(input.rejected
+        ? { status: 'rejected', status_reason: input.rejected.reason.slice(0, 255), processed_at: new Date() }
+        : {}),
     });
-    return { inserted: true, id: result.insertId, status: 'received' };
+    return { inserted: true, id: result.insertId, status: input.rejected ? 'rejected' : 'received' };
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
     const row = await findPaymentTransaction(db, input.provider, input.providerTransactionId);

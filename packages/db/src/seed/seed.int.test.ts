@@ -1,6 +1,7 @@
 import { ACTIVE_TASK_STATUSES, OrderCode, TaskErrorLog, type TaskStatus } from '@paidflow/contracts';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../testing.ts';
+import { placeDemoOrder } from './demo-order.ts';
 import { isDatabaseEmpty, seedDatabase } from './seed.ts';
 
 const NOW = new Date('2026-05-01T08:00:00.000Z');
@@ -9,8 +10,8 @@ let tdb: TestDatabase;
 let wasEmpty: boolean;
 
 type Row = Record<string, unknown>;
-async function rows(sql: string, params: unknown[] = []): Promise<Row[]> {
-  const [result] = await tdb.pool.query(sql, params);
+async function rows(sql: string, params: unknown[] = [], pool = tdb.pool): Promise<Row[]> {
+  const [result] = await pool.query(sql, params);
   return result as Row[];
 }
 
@@ -23,8 +24,9 @@ afterAll(async () => {
   await tdb?.[Symbol.asyncDispose]();
 });
 
-async function expectCountersMatchTasks() {
-  const mismatches = await rows(`
+async function expectCountersMatchTasks(pool = tdb.pool) {
+  const mismatches = await rows(
+    `
     SELECT o.id, o.total_tasks, o.completed_tasks, o.failed_tasks, o.cancelled_tasks, o.active_tasks, t.*
     FROM orders o LEFT JOIN (
       SELECT order_id, COUNT(*) AS n, SUM(status = 'completed') AS c, SUM(status = 'failed') AS f,
@@ -32,7 +34,10 @@ async function expectCountersMatchTasks() {
       FROM download_tasks GROUP BY order_id) t ON t.order_id = o.id
     WHERE NOT (o.total_tasks <=> COALESCE(t.n, 0) AND o.completed_tasks <=> COALESCE(t.c, 0)
       AND o.failed_tasks <=> COALESCE(t.f, 0) AND o.cancelled_tasks <=> COALESCE(t.x, 0)
-      AND o.active_tasks <=> COALESCE(t.a, 0))`);
+      AND o.active_tasks <=> COALESCE(t.a, 0))`,
+    [],
+    pool,
+  );
   expect(mismatches).toEqual([]);
 }
 
@@ -177,3 +182,48 @@ test('the same seed and clock give the same data', async () => {
   expect(theirs.orders).toEqual(ours.orders);
   expect(theirs.events).toEqual(ours.events);
 });
+
+test('seeding a database in use works: live inserts take ids from the same tables all along', async () => {
+  await using live = await createTestDatabase('seed_live');
+  let placed = 0;
+  let seeded = 0;
+  for (let round = 0; round < 4; round++) {
+    let stop = false;
+    // Two shop checkouts place orders (each with tasks and an audit event) without a pause.
+    const shops = Array.from({ length: 2 }, async () => {
+      while (!stop) {
+        await placeDemoOrder(live.db, { courseBase: BASE });
+        placed++;
+      }
+    });
+    try {
+      const progress = await seedDatabase(live, { orders: 300, seed: 20 + round, batchSize: 25 });
+      expect(progress).toMatchObject({ orders: 300, total: 300 });
+      seeded += 300;
+    } finally {
+      stop = true;
+      await Promise.all(shops);
+    }
+  }
+  expect(placed).toBeGreaterThan(20);
+  const [count] = await rows(
+    "SELECT COUNT(*) AS n, COUNT(DISTINCT order_code) AS codes, SUM(order_code NOT LIKE 'DH%') AS odd FROM orders",
+    [],
+    live.pool,
+  );
+  expect(count).toMatchObject({ n: seeded + placed, codes: seeded + placed, odd: 0 });
+  await expectCountersMatchTasks(live.pool);
+  // Every seeded event names a task of its own order.
+  const strays = await rows(
+    `SELECT a.id FROM order_audit_logs a JOIN download_tasks t ON t.id = a.task_id WHERE t.order_id <> a.order_id`,
+    [],
+    live.pool,
+  );
+  expect(strays).toEqual([]);
+  const [missing] = await rows(
+    "SELECT COUNT(*) AS n FROM order_audit_logs WHERE task_id IS NULL AND event_type LIKE 'task%'",
+    [],
+    live.pool,
+  );
+  expect(missing).toMatchObject({ n: 0 });
+}, 120_000);

@@ -1,6 +1,7 @@
 import type { OrderStatus } from '@paidflow/contracts';
-import type { Pool, PoolConnection } from 'mysql2/promise';
+import type { Pool } from 'mysql2/promise';
 import { customerEmail, customerPriority } from './catalog.ts';
+import { reserveOrderIds } from './ids.ts';
 import { buildOrderStory } from './order-story.ts';
 import { createRandom } from './random.ts';
 import type { SeedOrder } from './rows.ts';
@@ -38,12 +39,14 @@ export interface SeedProgress {
   elapsedMs: number;
 }
 
-/** A mysql2 pool, or a handle that holds one (createDb's DbHandle). */
+/** A mysql2 pool, or a handle that holds one (createDb's DbHandle), of two connections at least. */
 export type SeedTarget = Pool | { pool: Pool };
 
 /**
- * Adds realistic demo orders with their tasks and audit trails, in bulk: explicit ids after the
- * current MAX(id), multi-row INSERTs, one transaction per batch, key checks off for the session.
+ * Adds realistic demo orders with their tasks and audit trails, in bulk: multi-row INSERTs, one
+ * transaction per batch, order ids reserved from MySQL's auto-increment (so that a database in
+ * use, whose live inserts take ids from the same counters, can be seeded), foreign key checks
+ * off for the session.
  * Orders are spread over the past (7 to 365 days, newest a few minutes ago), several per customer.
  * Order counters equal their tasks' statuses by construction.
  */
@@ -63,24 +66,32 @@ export async function seedDatabase(target: SeedTarget, options: SeedOptions): Pr
   const started = Date.now();
   const progress: SeedProgress = { orders: 0, total, tasks: 0, events: 0, elapsedMs: 0 };
 
+  // One connection writes a batch while the other reserves the next one's ids.
   const connection = await pool.getConnection();
+  const reserver = await pool.getConnection().catch((error: unknown) => {
+    connection.release();
+    throw error;
+  });
   try {
-    // Ids and codes are computed, so the bulk session skips per-row key checks.
-    await connection.query('SET SESSION unique_checks = 0, foreign_key_checks = 0');
-    const next = await nextIds(connection);
+    // Our rows reference only our rows, written parents first: the bulk session skips FK checks.
+    // Unique checks stay on: a live order may hold a code at any moment.
+    await connection.query('SET SESSION foreign_key_checks = 0');
     let inflight: Promise<number> | null = null;
     let reported = 0;
     for (let first = 0; first < total; first += batchSize) {
       const count = Math.min(batchSize, total - first);
+      const ids = await reserveOrderIds(reserver, count);
       const batch: SeedOrder[] = [];
+      // Task ids are the batch's own until MySQL gives them (writeBatch).
+      let storyTaskId = 1;
       for (let i = first; i < first + count; i++) {
         const createdAt = Math.floor(end - span + (i + rng.next() * 0.9) * step);
         const paid = rng.chance(paidShare);
         const customer = rng.int(0, customers - 1);
         const story = buildOrderStory({
           rng,
-          id: next.order++,
-          firstTaskId: next.task,
+          id: ids[i - first]!,
+          firstTaskId: storyTaskId,
           email: customerEmail(customer),
           priority: customerPriority(customer),
           createdAt,
@@ -88,17 +99,16 @@ export async function seedDatabase(target: SeedTarget, options: SeedOptions): Pr
           courseBase,
           ...statusAndTasks(paid ? pickPaidStatus(rng.next(), now - createdAt) : 'pending', rng.int(1, 5)),
         });
-        next.task += story.tasks.length;
+        storyTaskId += story.tasks.length;
         progress.tasks += story.tasks.length;
         batch.push(story);
         // Let the previous batch's statements reach the server while this one is built.
         if (i % 250 === 0) await new Promise((resolve) => setImmediate(resolve));
       }
       if (inflight) progress.events += await inflight;
-      inflight = writeBatch(connection, batch, { firstEventId: next.event });
+      inflight = writeBatch(connection, batch);
       // Awaited on the next turn; until then a failure must not count as unhandled.
       inflight.catch(() => {});
-      next.event += batch.reduce((sum, story) => sum + story.events.length, 0);
       progress.orders += count;
       if (progress.orders - reported >= progressEvery) {
         reported = progress.orders;
@@ -107,8 +117,9 @@ export async function seedDatabase(target: SeedTarget, options: SeedOptions): Pr
     }
     if (inflight) progress.events += await inflight;
   } finally {
-    await connection.query('SET SESSION unique_checks = 1, foreign_key_checks = 1').catch(() => {});
+    await connection.query('SET SESSION foreign_key_checks = 1').catch(() => {});
     connection.release();
+    reserver.release();
   }
   progress.elapsedMs = Date.now() - started;
   options.onProgress?.({ ...progress });
@@ -118,16 +129,6 @@ export async function seedDatabase(target: SeedTarget, options: SeedOptions): Pr
 function poolOf(target: SeedTarget): Pool {
   // A mysql2 promise pool also has a `pool` property (its callback pool): test for the method.
   return 'getConnection' in target ? target : target.pool;
-}
-
-async function nextIds(connection: PoolConnection): Promise<{ order: number; task: number; event: number }> {
-  const [rows] = await connection.query(
-    `SELECT (SELECT COALESCE(MAX(id), 0) FROM orders) AS o,
-            (SELECT COALESCE(MAX(id), 0) FROM download_tasks) AS t,
-            (SELECT COALESCE(MAX(id), 0) FROM order_audit_logs) AS a`,
-  );
-  const row = (rows as Array<{ o: number | string; t: number | string; a: number | string }>)[0]!;
-  return { order: Number(row.o) + 1, task: Number(row.t) + 1, event: Number(row.a) + 1 };
 }
 
 /** A partially completed order has a delivered task and a failed one: two tasks at least. */

@@ -158,7 +158,7 @@ export function buildTaskStory(input: TaskStoryInput): { task: SeedTaskRow; even
   if (failure) return failTask(input, task, events, event, failure, doneAt);
 
   task.progress = 100;
-  task.drive_link = `https://drive.google.com/drive/folders/${input.orderCode}-${id.toString(36)}`;
+  task.drive_link = `https://drive.google.com/drive/folders/${input.orderCode}-${input.course.slug}`;
   task.completed_at = doneAt;
   event(doneAt, 'task_completed', {
     message: 'Uploaded to the customer folder',

@@ -18,31 +18,24 @@ const ORDER_COLUMNS =
   'id, order_code, user_email, payment_status, order_status, total_amount, currency, priority, total_tasks, ' +
   'completed_tasks, failed_tasks, cancelled_tasks, active_tasks, created_at, updated_at, paid_at, completed_at';
 const TASK_COLUMNS =
-  'id, order_id, title, course_url, status, progress, current_file, error_log, drive_link, attempts, ' +
+  'order_id, title, course_url, status, progress, current_file, error_log, drive_link, attempts, ' +
   'queue_generation, created_at, updated_at, started_at, completed_at';
 const EVENT_COLUMNS =
-  'id, order_id, task_id, event_type, event_category, severity, message, details, previous_status, ' +
+  'order_id, task_id, event_type, event_category, severity, message, details, previous_status, ' +
   'new_status, source, error_type, created_at';
 
-export interface WriteBatchOptions {
-  /** The first free audit id; events get consecutive ids in story order. */
-  firstEventId: number;
-}
-
 /**
- * Writes a batch of orders, their tasks and events in one transaction with multi-row INSERTs
- * and explicit ids. Returns how many events were written.
+ * Writes a batch of orders, their tasks and events in one transaction with multi-row INSERTs.
+ * The orders carry their reserved ids (reserveOrderIds); tasks and events take theirs from
+ * MySQL, since live writers take ids from the same tables: each task's is read back by its
+ * order and course (distinct within an order) and put on its events. Events go in story order.
+ * Returns how many events were written.
  */
-export async function writeBatch(
-  connection: PoolConnection,
-  batch: SeedOrder[],
-  options: WriteBatchOptions,
-): Promise<number> {
+export async function writeBatch(connection: PoolConnection, batch: SeedOrder[]): Promise<number> {
   const orderRows: unknown[][] = [];
   const taskRows: unknown[][] = [];
-  const eventRows: unknown[][] = [];
-  let eventId = options.firstEventId;
-  for (const { order, tasks, events } of batch) {
+  const storyTaskKeys = new Map<number, string>();
+  for (const { order, tasks } of batch) {
     orderRows.push([
       order.id,
       order.order_code,
@@ -63,8 +56,8 @@ export async function writeBatch(
       timeOrNull(order.completed_at),
     ]);
     for (const task of tasks) {
+      storyTaskKeys.set(task.id, taskKey(task.order_id, task.course_url));
       taskRows.push([
-        task.id,
         task.order_id,
         task.title,
         task.course_url,
@@ -81,11 +74,12 @@ export async function writeBatch(
         timeOrNull(task.completed_at),
       ]);
     }
-    for (const event of events) {
-      eventRows.push([
-        eventId++,
+  }
+  const eventRows = (taskIds: Map<string, number>) =>
+    batch.flatMap(({ events }) =>
+      events.map((event) => [
         event.order_id,
-        event.task_id,
+        event.task_id === null ? null : (taskIds.get(storyTaskKeys.get(event.task_id) ?? '') ?? null),
         event.event_type,
         categoryOf(event.event_type),
         event.severity,
@@ -96,22 +90,34 @@ export async function writeBatch(
         event.source,
         event.error_type,
         time(event.created_at),
-      ]);
-    }
-  }
+      ]),
+    );
   await connection.beginTransaction();
   try {
     await connection.query(`INSERT INTO orders (${ORDER_COLUMNS}) VALUES ?`, [orderRows]);
-    if (taskRows.length > 0)
+    const taskIds = new Map<string, number>();
+    if (taskRows.length > 0) {
       await connection.query(`INSERT INTO download_tasks (${TASK_COLUMNS}) VALUES ?`, [taskRows]);
-    for (let start = 0; start < eventRows.length; start += EVENT_CHUNK) {
-      const chunk = eventRows.slice(start, start + EVENT_CHUNK);
+      const [stored] = await connection.query(
+        'SELECT id, order_id, course_url FROM download_tasks WHERE order_id IN (?)',
+        [batch.map(({ order }) => order.id)],
+      );
+      for (const row of stored as Array<{ id: number; order_id: number; course_url: string }>)
+        taskIds.set(taskKey(row.order_id, row.course_url), row.id);
+    }
+    const events = eventRows(taskIds);
+    for (let start = 0; start < events.length; start += EVENT_CHUNK) {
+      const chunk = events.slice(start, start + EVENT_CHUNK);
       await connection.query(`INSERT INTO order_audit_logs (${EVENT_COLUMNS}) VALUES ?`, [chunk]);
     }
     await connection.commit();
+    return events.length;
   } catch (error) {
     await connection.rollback().catch(() => {});
     throw error;
   }
-  return eventRows.length;
+}
+
+function taskKey(orderId: number, courseUrl: string): string {
+  return `${orderId} ${courseUrl}`;
 }
