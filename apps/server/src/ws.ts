@@ -6,8 +6,11 @@ import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { AdminSession } from './auth/admin-session.ts';
 import type { AppDeps } from './deps.ts';
+import type { RateDecision } from './limits/limiter.ts';
+import { allowedOrigins, checkOrigin } from './limits/origin.ts';
+import type { SocketLease } from './limits/socket-leases.ts';
 import type { RealtimeMetrics } from './realtime/metrics.ts';
-import { contextFactory, isWorkerRequest, type SessionResolver } from './trpc/context.ts';
+import { clientIpOf, contextFactory, isWorkerRequest, type SessionResolver } from './trpc/context.ts';
 
 /** The largest message a client may send over the WebSocket (subscriptions and calls are small). */
 export const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -31,8 +34,9 @@ export interface LiveSocketServer {
   close(graceMs?: number): Promise<void>;
 }
 
-function refuse(socket: Duplex, status: number, reason: string): void {
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+function refuse(socket: Duplex, status: number, reason: string, retryAfterSeconds?: number): void {
+  const retry = retryAfterSeconds === undefined ? '' : `Retry-After: ${retryAfterSeconds}\r\n`;
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\n${retry}Connection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
 /**
@@ -69,9 +73,23 @@ export function attachWebSocketServer(options: WebSocketOptions): LiveSocketServ
   const { track, closeSession } = deps.sessionSockets;
   const stopRevocations = deps.realtime.hub.onSessionRevoked(closeSession);
 
-  async function authenticate(req: IncomingMessage): Promise<AdminSession | 'worker' | null> {
+  /**
+   * The upgrade's principal, or the refusal to answer: the worker token is let in unlimited; any
+   * other client is counted per address (WS_CONNECT_RATE_LIMIT_PER_IP) before MySQL is read.
+   */
+  async function authenticate(req: IncomingMessage): Promise<AdminSession | 'worker' | null | RateDecision> {
     if (isWorkerRequest(req.headers, deps.env.WORKER_TOKEN)) return 'worker';
+    const attempt = await deps.limits.wsConnectIp.take(clientIpOf(req, deps.env.TRUST_PROXY) ?? 'unknown');
+    if (!attempt.allowed) return attempt;
     return options.resolveSession(deps, req.headers);
+  }
+
+  /** A refusal for being over a limit: 429 with Retry-After, before the upgrade. */
+  function limited(socket: Duplex, decision: RateDecision): boolean {
+    if (decision.allowed) return false;
+    metrics.rejectedUpgrades.inc({ reason: 'rate_limited' });
+    refuse(socket, 429, 'Too Many Requests', decision.retryAfterSeconds);
+    return true;
   }
 
   function expireWith(ws: WebSocket, session: AdminSession): void {
@@ -91,6 +109,11 @@ export function attachWebSocketServer(options: WebSocketOptions): LiveSocketServ
       return refuse(socket, 404, 'Not Found');
     }
     if (closing) return refuse(socket, 503, 'Service Unavailable');
+    if (checkOrigin(req.headers, allowedOrigins(deps.env)) === 'refused') {
+      metrics.rejectedUpgrades.inc({ reason: 'origin' });
+      deps.logger.warn({ origin: req.headers.origin }, 'websocket upgrade refused: origin not allowed');
+      return refuse(socket, 403, 'Forbidden');
+    }
     let principal: Awaited<ReturnType<typeof authenticate>>;
     try {
       principal = await authenticate(req);
@@ -103,6 +126,18 @@ export function attachWebSocketServer(options: WebSocketOptions): LiveSocketServ
       metrics.rejectedUpgrades.inc({ reason: 'unauthenticated' });
       deps.logger.info('websocket upgrade refused: no valid session');
       return refuse(socket, 401, 'Unauthorized');
+    }
+    if (principal !== 'worker' && 'allowed' in principal) return void limited(socket, principal);
+    let lease: SocketLease | null = null;
+    if (principal !== 'worker') {
+      const taken = await deps.limits.wsSockets.acquire(principal.tokenHash);
+      if (limited(socket, taken.decision)) return;
+      lease = taken.lease;
+    }
+    if (lease) {
+      // The slot is the TCP connection's: given back when it ends, upgraded or not.
+      if (socket.destroyed) return lease.release();
+      socket.once('close', lease.release);
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       metrics.connections.inc();

@@ -10,7 +10,6 @@ import { callerFor, createTestAdmin } from '../testing/live-fixtures.ts';
 import { startTestServer, type TestServer } from '../testing/pipeline-fixtures.ts';
 import { createAdmin, ensureDemoAdmins } from './admins.ts';
 import { SESSION_COOKIE } from './cookies.ts';
-import { LOGIN_LIMITS } from './rate-limit.ts';
 import { hashToken, resolveSession } from './session.ts';
 
 let t: TestServer;
@@ -80,7 +79,7 @@ test('login attempts are limited per e-mail: past the limit even the right passw
     setCookie: () => {},
     clientIp: `10.1.${Math.floor(Math.random() * 250)}.1`,
   });
-  for (let i = 0; i < LOGIN_LIMITS.perEmail; i++) {
+  for (let i = 0; i < t.server.deps.env.LOGIN_RATE_LIMIT_PER_EMAIL; i++) {
     await expectCode(caller.auth.login({ email, password: `guess ${i}` }), 'UNAUTHORIZED');
   }
   await expectCode(caller.auth.login({ email, password: 'a good password' }), 'TOO_MANY_REQUESTS');
@@ -95,7 +94,7 @@ test('login attempts are limited per e-mail: past the limit even the right passw
 
 test('login attempts are limited per client address across e-mails', async () => {
   const caller = await callerFor(t.server.deps, null, { setCookie: () => {}, clientIp: '10.3.0.1' });
-  for (let i = 0; i < LOGIN_LIMITS.perIp; i++) {
+  for (let i = 0; i < t.server.deps.env.LOGIN_RATE_LIMIT_PER_IP; i++) {
     await expectCode(caller.auth.login({ email: uniqueEmail(`ip${i}`), password: 'x' }), 'UNAUTHORIZED');
   }
   await expectCode(caller.auth.login({ email: uniqueEmail('ipmore'), password: 'x' }), 'TOO_MANY_REQUESTS');

@@ -18,7 +18,7 @@ export interface LoginOptions {
  * password get the same answer, in about the same time.
  */
 export async function login(
-  deps: Pick<AppDeps, 'db' | 'redis' | 'env' | 'namespace' | 'logger'>,
+  deps: Pick<AppDeps, 'db' | 'limits' | 'logger'>,
   options: LoginOptions,
 ): Promise<{ token: string; session: AdminSession }> {
   const email = options.email.trim().toLowerCase();

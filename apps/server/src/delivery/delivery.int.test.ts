@@ -15,6 +15,7 @@ import {
 import { createLogger, createRedis } from '@paidflow/runtime';
 import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { createLimits } from '../limits/limits.ts';
 import { callerFor } from '../testing/live-fixtures.ts';
 import {
   auditEventsOf,
@@ -422,8 +423,12 @@ test('the endpoint is rate-limited per client (429 with Retry-After), and serves
 
   const deadRedis = createRedis('redis://127.0.0.1:1', createLogger('silent'), { connectTimeout: 200 });
   try {
-    const decision = await takeDeliveryRequest({ ...t.server.deps, redis: deadRedis }, '10.9.9.9');
-    expect(decision).toEqual({ allowed: true });
+    const limits = createLimits({ ...t.server.deps, redis: deadRedis });
+    try {
+      expect(await takeDeliveryRequest({ limits }, '10.9.9.9')).toEqual({ allowed: true });
+    } finally {
+      limits.close();
+    }
   } finally {
     deadRedis.disconnect();
   }

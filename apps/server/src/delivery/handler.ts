@@ -21,7 +21,7 @@ import { takeDeliveryRequest } from './rate-limit.ts';
 import { type ArchiveFile, sendFile, sendZip } from './serve.ts';
 import { sameNonce, verifyDeliveryToken } from './tokens.ts';
 
-export type DeliveryRouteDeps = Pick<AppDeps, 'env' | 'db' | 'redis' | 'namespace' | 'logger'>;
+export type DeliveryRouteDeps = Pick<AppDeps, 'env' | 'db' | 'redis' | 'namespace' | 'logger' | 'limits'>;
 
 export type DeliveryTarget =
   | { kind: 'page' }
