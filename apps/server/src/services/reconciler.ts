@@ -2,6 +2,7 @@ import { downloadJobId, WORKER_HEARTBEAT_TTL_SECONDS } from '@paidflow/contracts
 import { pendingDownloadTaskIds, staleActiveTasks } from '@paidflow/db';
 import type { AppDeps } from '../deps.ts';
 import { bringLostRun, type Candidate } from './lost-runs.ts';
+import { periodic } from './periodic.ts';
 import { liveWorkerRuns } from './worker-health.ts';
 
 type ReconcilerDeps = Pick<
@@ -112,8 +113,6 @@ export function createReconciler(
   deps: ReconcilerDeps,
   options: { intervalMs: number; staleSeconds: number; lostAfterMs?: number },
 ): Reconciler {
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<unknown> | null = null;
   let failing = false;
   const suspects = new Map<string, number>();
 
@@ -134,25 +133,5 @@ export function createReconciler(
     }
   }
 
-  function tick(): void {
-    if (running) return;
-    running = runOnce().finally(() => {
-      running = null;
-    });
-  }
-
-  return {
-    start() {
-      if (timer) return;
-      tick();
-      timer = setInterval(tick, options.intervalMs);
-      timer.unref();
-    },
-    async stop() {
-      if (timer) clearInterval(timer);
-      timer = null;
-      await running;
-    },
-    runOnce,
-  };
+  return { ...periodic(runOnce, options.intervalMs), runOnce };
 }

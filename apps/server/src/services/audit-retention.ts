@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import type { RedisNamespace } from '@paidflow/contracts';
+import type { Db } from '@paidflow/db';
+import type { Logger } from '@paidflow/runtime';
+import type { Redis } from 'ioredis';
+import type { ServerEnv } from '../env.ts';
+import { type ArchivePassResult, archiveAuditOnce } from './audit-archiver.ts';
+import { periodic } from './periodic.ts';
+
+type RetentionDeps = { db: Db; redis: Redis; logger: Logger; namespace: RedisNamespace; env: ServerEnv };
+
+const DAY_MS = 86_400_000;
+/** The lease outlives a stalled holder by this much at most; it is renewed between batches. */
+const LEASE_MS = 60_000;
+const RENEW =
+  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
+const RELEASE =
+  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+
+export interface AuditRetention {
+  start(): void;
+  stop(): Promise<void>;
+  /** One pass now, if this process gets the lease; null when another server holds it or it failed. */
+  runOnce(): Promise<ArchivePassResult | null>;
+}
+
+/**
+ * The audit retention job (AUDIT_RETENTION_DAYS; decision 055): every AUDIT_ARCHIVE_INTERVAL_MS,
+ * the server that takes the Redis lease (SET NX PX, renewed between batches, like the other
+ * singletons) archives audit rows older than the retention to ARCHIVE_DIR, then deletes them in
+ * small batches. A server that loses the lease stops between two batches; the next holder resumes.
+ */
+export function createAuditRetention(deps: RetentionDeps): AuditRetention {
+  const { env } = deps;
+  const key = deps.namespace.key('audit-retention:lease');
+  let stopping = false;
+
+  async function runOnce(): Promise<ArchivePassResult | null> {
+    const days = env.AUDIT_RETENTION_DAYS;
+    if (days === undefined) return null;
+    const token = randomUUID();
+    try {
+      const taken = await deps.redis.set(key, token, 'PX', LEASE_MS, 'NX');
+      if (taken !== 'OK') return null;
+    } catch (error) {
+      deps.logger.warn({ err: error }, 'audit retention: no lease (Redis unavailable?); will retry');
+      return null;
+    }
+    let renewedAt = Date.now();
+    const keepGoing = async () => {
+      if (stopping) return false;
+      if (Date.now() - renewedAt < LEASE_MS / 3) return true;
+      const renewed = await deps.redis.eval(RENEW, 1, key, token, String(LEASE_MS)).catch(() => 0);
+      if (renewed !== 1) {
+        deps.logger.warn('audit retention: lease lost; stopping between batches');
+        return false;
+      }
+      renewedAt = Date.now();
+      return true;
+    };
+    const started = Date.now();
+    try {
+      const result = await archiveAuditOnce(deps, {
+        dir: env.ARCHIVE_DIR,
+        cutoff: new Date(started - days * DAY_MS),
+        batch: env.AUDIT_ARCHIVE_BATCH,
+        pauseMs: env.AUDIT_ARCHIVE_PAUSE_MS,
+        fileRows: env.AUDIT_ARCHIVE_FILE_ROWS,
+        keepGoing,
+      });
+      if (result.files.length > 0 || result.deleted > 0) {
+        deps.logger.info(
+          { files: result.files, deleted: result.deleted, resumed: result.resumed, ms: Date.now() - started },
+          'audit retention: archived audit rows',
+        );
+      }
+      return result;
+    } catch (error) {
+      deps.logger.error({ err: error }, 'audit retention: pass failed; the next one resumes it');
+      return null;
+    } finally {
+      await deps.redis.eval(RELEASE, 1, key, token).catch(() => {});
+    }
+  }
+
+  const job = periodic(runOnce, env.AUDIT_ARCHIVE_INTERVAL_MS);
+  return {
+    start() {
+      if (env.AUDIT_RETENTION_DAYS !== undefined) job.start();
+    },
+    async stop() {
+      stopping = true;
+      await job.stop();
+    },
+    runOnce,
+  };
+}
