@@ -33,7 +33,10 @@ const PAGE = 20;
 
 function benchUrl(): string {
   if (process.env.BENCH_DATABASE_URL) return process.env.BENCH_DATABASE_URL;
-  const url = new URL(process.env.DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/paidflow');
+  // As the owner: the benchmark creates its database, seeds and analyzes (docs/security.md).
+  const url = new URL(
+    process.env.MIGRATION_DATABASE_URL || process.env.DATABASE_URL || 'mysql://root@127.0.0.1:3306/paidflow',
+  );
   url.pathname = '/paidflow_bench';
   return url.toString();
 }

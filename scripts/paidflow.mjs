@@ -158,6 +158,18 @@ function runForeground(command, args) {
  */
 const DEBIAN_TOOLS = [
   { binary: CHROMIUM, pkg: 'chromium', purpose: 'the browser tests', skip: 'SKIP_BROWSER_TESTS' },
+  {
+    binary: '/usr/bin/promtool',
+    pkg: 'prometheus',
+    purpose: 'the Prometheus config tests',
+    skip: 'SKIP_PROMETHEUS_TESTS',
+  },
+  {
+    binary: '/usr/bin/systemd-analyze',
+    pkg: 'systemd',
+    purpose: 'the systemd unit tests (deploy/systemd)',
+    skip: 'SKIP_SYSTEMD_TESTS',
+  },
 ];
 
 function ensureDebianTools() {
@@ -180,111 +192,9 @@ function ensureDebianTools() {
   }
 }
 
-/**
- * Children of `npm start`, each with a name for its log lines; stopping one stops all. Each child
- * leads its own process group, so a stop reaches tsx's own child process too.
- */
-function supervise(processes) {
-  const children = [];
-  let stopping = false;
-  const signalAll = (signal) => {
-    for (const child of children) {
-      try {
-        process.kill(-child.pid, signal);
-      } catch {
-        // already gone
-      }
-    }
-  };
-  const stopAll = (code) => {
-    if (stopping) return;
-    stopping = true;
-    signalAll('SIGTERM');
-    // Workers get their shutdown grace; past it, nothing is left behind.
-    setTimeout(() => {
-      signalAll('SIGKILL');
-      process.exit(code);
-    }, 25_000).unref();
-    void Promise.all(
-      children.map((child) => new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)))),
-    ).then(() => process.exit(code));
-  };
-  for (const { name, cwd, args, env } of processes) {
-    const child = spawn(path.join(ROOT, cwd, 'node_modules/.bin/tsx'), args, {
-      cwd: path.join(ROOT, cwd),
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    const prefix = `${name.padEnd(13)}|`;
-    for (const stream of [child.stdout, child.stderr]) {
-      let buffered = '';
-      stream.on('data', (chunk) => {
-        buffered += chunk;
-        const lines = buffered.split('\n');
-        buffered = lines.pop() ?? '';
-        for (const line of lines) console.log(`${prefix} ${line}`);
-      });
-    }
-    child.on('exit', (code, signal) => {
-      if (stopping) return;
-      log(`${name} exited (${code ?? signal}); stopping the rest`);
-      stopAll(code || 1);
-    });
-    children.push(child);
-  }
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => stopAll(0));
-  // If whoever started us is gone (npm killed without passing the signal on), stop too.
-  const parent = process.ppid;
-  setInterval(() => {
-    if (process.ppid !== parent) stopAll(0);
-  }, 1_000).unref();
-  process.on('exit', () => signalAll('SIGKILL'));
-}
-
-async function start(args) {
-  const port = process.env.PORT ?? '3000';
-  pnpm(['--filter', '@paidflow/db', 'run', 'migrate']);
-  pnpm(['--filter', '@paidflow/db', 'run', 'seed', '--if-empty', ...args]);
-  pnpm(['--filter', '@paidflow/server', 'exec', 'tsx', 'src/cli/create-admin.ts', '--demo']);
-  pnpm(['--filter', '@paidflow/web', 'run', 'build']);
-  log('database migrated and seeded, web app built');
-  supervise([
-    { name: 'course-source', cwd: 'tools/course-source', args: ['src/main.ts'] },
-    {
-      name: 'server',
-      cwd: 'apps/server',
-      args: ['src/main.ts'],
-      env: { PORT: port, WEB_DIST_DIR: path.join(ROOT, 'apps/web/dist') },
-    },
-    {
-      name: 'worker-1',
-      cwd: 'apps/worker',
-      args: ['src/main.ts'],
-      env: { HEALTH_PORT: '3001', WORKER_ID: 'worker-1' },
-    },
-    {
-      name: 'worker-2',
-      cwd: 'apps/worker',
-      args: ['src/main.ts'],
-      env: { HEALTH_PORT: '3002', WORKER_ID: 'worker-2' },
-    },
-    {
-      name: 'demo-sender',
-      cwd: 'apps/server',
-      args: ['src/cli/demo-sender.ts'],
-      env: { SERVER_URL: `http://127.0.0.1:${port}/webhooks/payment` },
-    },
-  ]);
-  await waitForPort('127.0.0.1', Number(port), 60);
-  console.log(`
-  Paidflow is up: http://localhost:${port}
-
-  Demo admins:   operator@paidflow.local / operator-demo   (may act)
-                 viewer@paidflow.local   / viewer-demo     (read only)
-  Workers:       http://localhost:3001/metrics, http://localhost:3002/metrics
-  A demo sender pays a seeded order every few seconds. Ctrl-C stops everything.
-`);
+/** What run-modes.mjs (`npm start`, `npm run build`, `npm run serve`) needs from here. */
+function runContext() {
+  return { log, fail, pnpm, ensurePnpm, installDependencies, loadDotEnv, ensureServices, waitForPort };
 }
 
 /** Runs vitest, then prints the plain closing line CI reads: `tests: N passed, N failed, N skipped`. */
@@ -351,6 +261,23 @@ switch (command) {
     ]);
     break;
   }
+  case 'create-db-user': {
+    // npm run create-db-user -- --user NAME [--host %] [--database NAME]   (docs/security.md;
+    // password: DB_USER_PASSWORD or stdin; as the owner: MIGRATION_DATABASE_URL, else DATABASE_URL)
+    await prepare();
+    pnpm(['--filter', '@paidflow/db', 'run', 'migrate']);
+    runForeground('pnpm', ['--filter', '@paidflow/db', 'exec', 'tsx', 'src/cli/create-db-user.ts', ...rest]);
+    break;
+  }
+  case 'backup':
+  case 'restore':
+  case 'check-db': {
+    // npm run backup | restore -- FILE --database NAME [--force] | check-db [-- --database NAME]
+    // (docs/backup.md); as the owner: MIGRATION_DATABASE_URL, else DATABASE_URL.
+    await prepare();
+    runForeground('pnpm', ['--filter', '@paidflow/db', 'exec', 'tsx', `src/cli/${command}.ts`, ...rest]);
+    break;
+  }
   case 'bench': {
     await prepare();
     const [name, ...args] = rest;
@@ -360,10 +287,23 @@ switch (command) {
   }
   case 'start': {
     await prepare();
-    await start(rest);
+    const { start } = await import('./run-modes.mjs');
+    await start(runContext(), rest);
+    break;
+  }
+  case 'build': {
+    const { build } = await import('./run-modes.mjs');
+    await build(runContext());
+    break;
+  }
+  case 'serve': {
+    const { serve } = await import('./run-modes.mjs');
+    await serve(runContext());
     break;
   }
   default:
-    console.log('usage: node scripts/paidflow.mjs <start|test|migrate|seed|create-admin|bench> [args]');
+    console.log(
+      'usage: node scripts/paidflow.mjs <start|build|serve|test|migrate|seed|create-admin|create-db-user|bench> [args]',
+    );
     process.exitCode = command === 'help' ? 0 : 1;
 }

@@ -25,6 +25,12 @@ export async function startServerProcess(
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts'], {
     cwd: SERVER_DIR,
     env: {
+      // A benchmark measures the server, not its rate limits: one address opens every socket and
+      // sends every webhook. A benchmark's own env may set them back.
+      WS_CONNECT_RATE_LIMIT_PER_IP: '0',
+      WEBHOOK_RATE_LIMIT_PER_IP: '0',
+      TRPC_RATE_LIMIT_PER_IP: '0',
+      TRPC_RATE_LIMIT_PER_SESSION: '0',
       ...process.env,
       ...env,
       PORT: String(port),

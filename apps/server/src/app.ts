@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { DOWNLOAD_QUEUE, type DownloadJobData, redisNamespace } from '@paidflow/contracts';
 import { createDb } from '@paidflow/db';
 import type { Logger } from '@paidflow/runtime';
-import { createRedis } from '@paidflow/runtime';
+import { createRedis, queueTelemetry } from '@paidflow/runtime';
 import { Queue } from 'bullmq';
+import { type AlertEvaluator, createAlertEvaluator } from './alerts/evaluator.ts';
 import { resolveSession } from './auth/session.ts';
 import { createSessionSockets } from './auth/session-sockets.ts';
 import { deliveryRoutes } from './delivery/routes.ts';
@@ -12,11 +13,17 @@ import type { AppDeps } from './deps.ts';
 import type { ServerEnv } from './env.ts';
 import { healthRoutes } from './health.ts';
 import { createHttpServer } from './http.ts';
+import { tracedRoute } from './http-tracing.ts';
+import { createLimits } from './limits/limits.ts';
+import { limitedByAddress } from './limits/routes.ts';
 import { createServerMetrics } from './metrics.ts';
+import { registerOpsGauges } from './monitoring/gauges.ts';
+import { timedWebhookRoute } from './monitoring/webhook-timing.ts';
 import { createNotifier } from './notify/create-notifier.ts';
 import { createRealtimeHub } from './realtime/hub.ts';
 import { createRealtimeMetrics } from './realtime/metrics.ts';
 import { createOrderProgressRelay } from './realtime/order-progress.ts';
+import { createAuditRetention } from './services/audit-retention.ts';
 import { createOutboxDrainer } from './services/outbox-drainer.ts';
 import { createReconciler } from './services/reconciler.ts';
 import { staticSpa } from './static.ts';
@@ -29,6 +36,8 @@ export interface RunningServer {
   port: number;
   url: string;
   deps: AppDeps;
+  /** The alert evaluator (started when ALERTS_ENABLED; tests run its checks one at a time). */
+  alerts: AlertEvaluator;
   /** Stops taking requests, tells WebSocket clients to reconnect, then closes every connection. */
   close(): Promise<void>;
 }
@@ -44,6 +53,8 @@ export async function startServer(env: ServerEnv, logger: Logger): Promise<Runni
   const queue = new Queue<DownloadJobData>(DOWNLOAD_QUEUE, {
     connection: { url: env.REDIS_URL, maxRetriesPerRequest: 1, enableOfflineQueue: false },
     prefix: namespace.queuePrefix,
+    // Tracing on: each job carries its producer span, and its worker continues the trace.
+    telemetry: queueTelemetry(),
   });
   queue.on('error', (error) => logger.warn({ err: error }, 'queue connection error'));
   const notifier = createNotifier(env, logger);
@@ -72,21 +83,38 @@ export async function startServer(env: ServerEnv, logger: Logger): Promise<Runni
     notifier,
     realtime: { hub, metrics: realtimeMetrics },
     sessionSockets: createSessionSockets(logger),
+    limits: createLimits({ env, redis, namespace, logger }),
     kickOutbox: () => outboxWritten.emit('kick'),
   };
+  // Read when /metrics is scraped: dependencies, Redis memory, the queue and the MySQL backlogs.
+  registerOpsGauges(deps);
   const drainer = createOutboxDrainer(deps, { intervalMs: env.OUTBOX_POLL_MS });
   outboxWritten.on('kick', () => drainer.kick());
   const reconciler = createReconciler(deps, {
     intervalMs: env.RECONCILE_INTERVAL_MS,
     staleSeconds: env.RECONCILE_STALE_SECONDS,
   });
+  // Alerts a person receives: one evaluator across the servers, by a lease (docs/alerts.md).
+  const alerts = createAlertEvaluator(deps);
+  // AUDIT_RETENTION_DAYS: archive, then delete, old audit rows (one server at a time; decision 055).
+  const auditRetention = createAuditRetention(deps);
 
+  // The payment webhook, limited per source address (429 + Retry-After: the provider retries).
+  const sepayRoute = limitedByAddress(
+    tracedRoute(sepayWebhookRoute(deps)),
+    deps.limits.webhookIp,
+    env.TRUST_PROXY,
+  );
   const server = createHttpServer({
     deps,
     metrics,
     router: appRouter,
     createContext: contextFactory(deps, resolveSession),
-    routes: [...healthRoutes(deps, metrics), sepayWebhookRoute(deps), ...deliveryRoutes(deps)],
+    routes: [
+      ...healthRoutes(deps, metrics),
+      timedWebhookRoute(sepayRoute, { provider: 'sepay', histogram: metrics.webhookDuration }),
+      ...deliveryRoutes(deps),
+    ],
     fallback: env.WEB_DIST_DIR ? staticSpa(env.WEB_DIST_DIR) : undefined,
   });
 
@@ -112,6 +140,8 @@ export async function startServer(env: ServerEnv, logger: Logger): Promise<Runni
   logger.info({ port }, 'server listening');
   drainer.start();
   reconciler.start();
+  if (env.ALERTS_ENABLED) alerts.start();
+  auditRetention.start();
 
   async function close(): Promise<void> {
     const steps: Array<[string, () => Promise<unknown>]> = [
@@ -120,9 +150,12 @@ export async function startServer(env: ServerEnv, logger: Logger): Promise<Runni
       ['websocket', () => live.close()],
       ['http', () => new Promise<void>((resolve) => server.close(() => resolve()))],
       ['realtime hub', () => hub.stop()],
+      ['rate limits', async () => deps.limits.close()],
       ['order progress relay', async () => orderProgress.close()],
       ['outbox drainer', () => drainer.stop()],
       ['reconciler', () => reconciler.stop()],
+      ['alert evaluator', () => alerts.stop()],
+      ['audit retention', () => auditRetention.stop()],
       ['notifier', () => notifier.close()],
       ['queue', () => queue.close()],
       ['redis', () => redis.quit()],
@@ -139,5 +172,5 @@ export async function startServer(env: ServerEnv, logger: Logger): Promise<Runni
     }
   }
 
-  return { port, url: `http://127.0.0.1:${port}`, deps, close };
+  return { port, url: `http://127.0.0.1:${port}`, deps, alerts, close };
 }

@@ -5,6 +5,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { SessionSockets } from './auth/session-sockets.ts';
 import type { ServerEnv } from './env.ts';
+import type { Limits } from './limits/limits.ts';
 import type { ServerMetrics } from './metrics.ts';
 import type { Notifier } from './notify/notifier.ts';
 import type { RealtimeHub } from './realtime/hub.ts';
@@ -33,4 +34,6 @@ export interface AppDeps {
   realtime: { hub: RealtimeHub; metrics: RealtimeMetrics };
   /** This process's WebSockets by session: sign-out closes the session's sockets. */
   sessionSockets: SessionSockets;
+  /** Every door's rate limit, kept in Redis and shared by the server processes (limits/). */
+  limits: Limits;
 }

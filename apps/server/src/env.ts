@@ -12,7 +12,11 @@ import {
   EnvWorkerToken,
   parseEnvOrExit,
 } from '@paidflow/contracts';
+import { TracingEnv } from '@paidflow/runtime';
 import { z } from 'zod';
+import { AlertEnv } from './alerts/env.ts';
+import { LimitsEnv } from './limits/env.ts';
+import { AuditRetentionEnv } from './services/audit-retention-env.ts';
 
 /** The development secret of .env.example; refused in production (DEV_WORKER_TOKEN likewise). */
 export const DEV_WEBHOOK_SECRET = 'dev-webhook-secret-change-me';
@@ -49,12 +53,13 @@ const Env = z
     REDIS_PREFIX: EnvRedisPrefix,
     WEBHOOK_SECRETS: EnvList.default([DEV_WEBHOOK_SECRET]),
     SEPAY_API_KEY: z.string().min(16).optional(),
+    /** The workers' tokens: every one is accepted (rotation; the worker sends the first of its own). */
     WORKER_TOKEN: EnvWorkerToken,
     SMTP_URL: z.string().url().optional(),
     NOTIFY_FROM: z.string().default('Paidflow <no-reply@paidflow.local>'),
     ADMIN_ALERT_EMAIL: z.string().email().optional(),
     LOG_LEVEL: EnvLogLevel,
-    /** Behind a reverse proxy: take the client's address from X-Forwarded-For (sign-in rate limit). */
+    /** Behind a reverse proxy: take the client's address from X-Forwarded-For (the rate limits). */
     TRUST_PROXY: z.stringbool().default(false),
     /** How often the outbox drainer polls MySQL for rows to deliver (it is also woken on commit). */
     OUTBOX_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
@@ -82,8 +87,6 @@ const Env = z
     DELIVERY_SECRETS: EnvList.default([DEV_DELIVERY_SECRET]),
     /** How long a delivery link works: `30d`, `12h`, `15m`, `90s` or seconds. */
     DELIVERY_LINK_TTL: EnvDurationSeconds.default(30 * 86_400),
-    /** Requests per minute per client address on /d/ (0: no limit). */
-    DELIVERY_RATE_LIMIT: z.coerce.number().int().min(0).max(100_000).default(120),
     /**
      * The address customers reach this server at (links in e-mails). Required in production;
      * elsewhere http://127.0.0.1:<PORT>.
@@ -92,6 +95,10 @@ const Env = z
       .url({ protocol: /^https?$/ })
       .transform((value) => value.replace(/\/+$/, ''))
       .optional(),
+    ...TracingEnv,
+    ...LimitsEnv,
+    ...AuditRetentionEnv,
+    ...AlertEnv,
   })
   .superRefine((env, ctx) => {
     if (env.DELIVERY_SECRETS.length === 0) {
@@ -100,7 +107,7 @@ const Env = z
     if (env.NODE_ENV !== 'production') return;
     checkSecrets('WEBHOOK_SECRETS', env.WEBHOOK_SECRETS, DEV_WEBHOOK_SECRET, ctx);
     checkSecrets('DELIVERY_SECRETS', env.DELIVERY_SECRETS, DEV_DELIVERY_SECRET, ctx);
-    if (env.WORKER_TOKEN === DEV_WORKER_TOKEN) {
+    if (env.WORKER_TOKEN.includes(DEV_WORKER_TOKEN)) {
       ctx.addIssue({ code: 'custom', path: ['WORKER_TOKEN'], message: 'set a real token in production' });
     }
     if (!env.PUBLIC_BASE_URL) {
@@ -125,5 +132,6 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): ServerEnv {
 
 /** The environment for tests: defaults plus overrides, no process.env. */
 export function testEnv(overrides: Partial<Record<keyof ServerEnv, string>> = {}): ServerEnv {
-  return Env.parse({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...overrides });
+  // Alerts off unless a test asks: an evaluator must not add e-mails to other tests' SMTP sinks.
+  return Env.parse({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ALERTS_ENABLED: 'false', ...overrides });
 }

@@ -3,6 +3,9 @@ import type { AnyRouter } from '@trpc/server';
 import { type CreateHTTPContextOptions, createHTTPHandler } from '@trpc/server/adapters/standalone';
 import type { AppDeps } from './deps.ts';
 import { AppError, HTTP_STATUS, toAppError } from './errors.ts';
+import { traceTrpcCall } from './http-tracing.ts';
+import { rateLimitResponseMeta } from './limits/errors.ts';
+import type { RateDecision } from './limits/limiter.ts';
 import type { ServerMetrics } from './metrics.ts';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -16,6 +19,11 @@ export interface Route {
   /** A GET route that also answers HEAD (the handler sends the headers, Node drops any body). */
   head?: boolean;
   handler: RouteHandler;
+  /**
+   * The route's rate limit, checked before its handler: a refused request is answered 429 with
+   * Retry-After (the payment provider retries it), logged by the limit and counted by status.
+   */
+  limit?: (req: IncomingMessage) => Promise<RateDecision>;
 }
 
 /** Finds the route of a request: exact paths first, then the longest matching prefix. */
@@ -91,14 +99,24 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
     createContext: options.createContext,
     basePath: '/trpc/',
     maxBodySize: MAX_BODY_BYTES,
+    // A rate-limited call (createContext's per-request limits, sign-in) carries its Retry-After.
+    responseMeta: rateLimitResponseMeta,
   });
   const match = routeMatcher(routes);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const route = match(req.method, path);
-    if (route) return route.handler(req, res);
-    if (path === '/trpc' || path.startsWith('/trpc/')) return void trpcHandler(req, res);
+    if (route) {
+      const decision = route.limit ? await route.limit(req) : null;
+      if (decision && !decision.allowed) {
+        res.setHeader('retry-after', String(decision.retryAfterSeconds));
+        return sendJson(res, 429, { success: false, message: 'too many requests; retry later' });
+      }
+      return route.handler(req, res);
+    }
+    if (path === '/trpc' || path.startsWith('/trpc/'))
+      return traceTrpcCall(req, res, () => trpcHandler(req, res));
     if (options.fallback && req.method === 'GET') return options.fallback(req, res);
     sendJson(res, 404, { success: false, message: 'not found' });
   }

@@ -19,6 +19,13 @@ export function createServerMetrics() {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
+    webhookDuration: new Histogram({
+      name: 'paidflow_webhook_duration_seconds',
+      help: 'Payment webhook handling time, from arrival to answer, by provider and status code',
+      labelNames: ['provider', 'status'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
     workerReportsRefused: new Counter({
       name: 'paidflow_worker_reports_refused_total',
       help: 'Worker reports refused because their run was superseded (fencing), by procedure',

@@ -17,6 +17,7 @@ import {
   freePort,
   nextOrderCode,
   postWebhook,
+  type ServerEnv,
   sepayTransaction,
   testEnv as serverTestEnv,
   startServer,
@@ -69,7 +70,11 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(label: string): Promise<Stack> {
+export async function startStack(
+  label: string,
+  /** Server settings a test needs (the alert thresholds, say). */
+  serverOverrides: Partial<Record<keyof ServerEnv, string>> = {},
+): Promise<Stack> {
   await buildWeb();
   const db = await createTestDatabase(`e2e_${label}`);
   const prefix = `test-${randomUUID()}`;
@@ -90,6 +95,7 @@ export async function startStack(label: string): Promise<Stack> {
     WEBHOOK_SECRETS: SECRET,
     WEB_DIST_DIR: WEB_DIST,
     OUTBOX_POLL_MS: '100',
+    ...serverOverrides,
   });
   let server = await startServer(env, logger);
   // Restarts reuse the port: the open page reconnects to the same address.

@@ -1,9 +1,11 @@
 import { useEffect, useRef } from 'react';
+import { AlertsBanner } from './components/alerts-banner.tsx';
 import { ConnectionIndicator } from './components/connection-indicator.tsx';
 import { useFirehose } from './hooks/use-firehose.ts';
 import { usePaymentAttention } from './hooks/use-payments.ts';
 import { useSession } from './hooks/use-session.ts';
 import { useConnectionStatus } from './live/live-context.tsx';
+import { AlertsPage } from './pages/alerts-page.tsx';
 import { ErrorsPage } from './pages/errors-page.tsx';
 import { NotFoundPage } from './pages/not-found-page.tsx';
 import { OrderDetailPage } from './pages/order-detail-page.tsx';
@@ -29,6 +31,8 @@ function Page({ route }: { route: Route }) {
       return <QueuePage />;
     case 'payments':
       return <PaymentsPage />;
+    case 'alerts':
+      return <AlertsPage />;
     case 'not-found':
       return <NotFoundPage />;
   }
@@ -92,6 +96,7 @@ export function Shell() {
           <NavLink to={paths.errors}>Errors</NavLink>
           <NavLink to={paths.queue}>Queue</NavLink>
           <PaymentsNavLink />
+          <NavLink to={paths.alerts}>Alerts</NavLink>
         </nav>
         <div className="topbar__end">
           <ConnectionIndicator status={status} />
@@ -107,6 +112,7 @@ export function Shell() {
         </div>
       </header>
       <main id="main" ref={main}>
+        <AlertsBanner />
         <Page route={route} />
       </main>
     </div>

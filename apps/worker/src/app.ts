@@ -1,6 +1,6 @@
 import { DOWNLOAD_QUEUE, redisNamespace } from '@paidflow/contracts';
 import type { Logger } from '@paidflow/runtime';
-import { createRedis, runAll } from '@paidflow/runtime';
+import { createRedis, queueTelemetry, runAll } from '@paidflow/runtime';
 import { Queue, Worker } from 'bullmq';
 import { createCancellationListener } from './cancellation.ts';
 import { createDestination } from './destinations/index.ts';
@@ -9,6 +9,7 @@ import { JobStopped } from './errors.ts';
 import { type HealthServer, startHealthServer } from './health.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import { type ActiveRun, createDownloadProcessor } from './jobs/download.ts';
+import { observeJobs } from './jobs/observe.ts';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.ts';
 import { createProgressPublisher } from './progress.ts';
 import { createServerClient } from './server-client.ts';
@@ -49,6 +50,8 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
   const progress = createProgressPublisher({ redis, namespace, logger });
   const cancellation = createCancellationListener({ redisUrl: env.REDIS_URL, namespace, logger });
   const shutdown = new AbortController();
+  // Aborted as the stop begins: an attempt that fails from then on is released, not failed.
+  const stopping = new AbortController();
 
   const processor = createDownloadProcessor({
     env,
@@ -60,8 +63,9 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
     metrics,
     active,
     shutdownSignal: shutdown.signal,
+    stoppingSignal: stopping.signal,
   });
-  const worker = new Worker(DOWNLOAD_QUEUE, processor, {
+  const worker = new Worker(DOWNLOAD_QUEUE, observeJobs(metrics, processor), {
     connection: { url: env.REDIS_URL, maxRetriesPerRequest: null },
     prefix: namespace.queuePrefix,
     concurrency: env.WORKER_CONCURRENCY,
@@ -70,6 +74,8 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
     stalledInterval: env.WORKER_STALLED_INTERVAL_MS,
     maxStalledCount: 2,
     autorun: true,
+    // Tracing on: each job's run is a consumer span continuing the trace its producer sent.
+    telemetry: queueTelemetry(),
   });
   let workerErrorLogged = false;
   worker.on('error', (error) => {
@@ -113,6 +119,11 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
 
   let closing: Promise<void> | null = null;
   async function closeOnce(): Promise<void> {
+    stopping.abort();
+    logger.info(
+      { active: active.size, graceMs: env.WORKER_SHUTDOWN_GRACE_MS },
+      'stopping: no new jobs; active ones may finish within the grace, then are released',
+    );
     const graceful = worker.close();
     let timer: NodeJS.Timeout | undefined;
     const expired = await Promise.race([

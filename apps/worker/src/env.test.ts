@@ -48,3 +48,12 @@ test('production refuses the development worker token', () => {
     'production',
   );
 });
+
+test('WORKER_TOKEN may be the server’s rotation list: the worker sends the first of it', () => {
+  const env = testEnv({ WORKER_TOKEN: ' new-worker-token-0123456789 , old-worker-token-0123456789 ' });
+  expect(env.WORKER_TOKEN).toBe('new-worker-token-0123456789');
+  expect(testEnv({ WORKER_TOKEN: 'only-worker-token-0123456789' }).WORKER_TOKEN).toBe(
+    'only-worker-token-0123456789',
+  );
+  expect(() => testEnv({ WORKER_TOKEN: 'short' })).toThrow(/WORKER_TOKEN/);
+});

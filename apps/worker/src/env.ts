@@ -10,6 +10,7 @@ import {
   EnvWorkerToken,
   parseEnvOrExit,
 } from '@paidflow/contracts';
+import { TracingEnv } from '@paidflow/runtime';
 import { z } from 'zod';
 
 // Tests import the development token from here.
@@ -32,7 +33,8 @@ const Env = z
     REDIS_URL: EnvRedisUrl,
     REDIS_PREFIX: EnvRedisPrefix,
     SERVER_URL: z.url().default('http://127.0.0.1:3000'),
-    WORKER_TOKEN: EnvWorkerToken,
+    /** The token sent to the server: the first of a comma list (rotation; docs/security.md). */
+    WORKER_TOKEN: EnvWorkerToken.transform((tokens) => tokens[0] ?? DEV_WORKER_TOKEN),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
     /** Where downloads are written while in progress (<dir>/<task id>/). */
     STORAGE_DIR: Directory('.paidflow/storage'),
@@ -61,6 +63,7 @@ const Env = z
       .int()
       .min(0)
       .default(10 * 60_000),
+    ...TracingEnv,
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.WORKER_TOKEN === DEV_WORKER_TOKEN) {

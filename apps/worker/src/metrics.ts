@@ -6,6 +6,21 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed'] as const;
 
+/** How a run of the whole pipeline ended: the job's result, or what BullMQ does with its failure. */
+export const RUN_OUTCOMES = [
+  'completed',
+  'skipped',
+  'cancelled',
+  'superseded',
+  'retried',
+  'failed',
+  'released',
+] as const;
+export type RunOutcome = (typeof RUN_OUTCOMES)[number];
+
+/** The queue-wait label: the order's priority as its job carries it (decision 046). */
+export const WAIT_PRIORITIES = ['vip', 'normal', 'none'] as const;
+
 /** The worker's Prometheus registry; one per running worker (a test may run several in one process). */
 export function createWorkerMetrics(options: {
   queue: Queue;
@@ -28,9 +43,25 @@ export function createWorkerMetrics(options: {
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
     registers: [registry],
   });
+  const queueWait = new Histogram({
+    name: 'paidflow_worker_queue_wait_seconds',
+    help: 'Time a job waited on the queue, from its enqueue (or the end of its delay) until a worker started it; first attempts only',
+    labelNames: ['priority'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
+    registers: [registry],
+  });
+  const taskDuration = new Histogram({
+    name: 'paidflow_worker_task_duration_seconds',
+    help: 'Duration of one run of a task, its whole pipeline from start to end, by outcome',
+    labelNames: ['outcome'] as const,
+    buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200],
+    registers: [registry],
+  });
   // Every label exists from the start, so a dashboard sees zeros instead of gaps.
   for (const type of ERROR_TYPES) jobsFailed.inc({ error_type: type }, 0);
   for (const step of PIPELINE_STEPS) stepDuration.zero({ step });
+  for (const priority of WAIT_PRIORITIES) queueWait.zero({ priority });
+  for (const outcome of RUN_OUTCOMES) taskDuration.zero({ outcome });
   return {
     registry,
     jobsStarted: new Counter({
@@ -50,6 +81,8 @@ export function createWorkerMetrics(options: {
       registers: [registry],
     }),
     stepDuration,
+    queueWait,
+    taskDuration,
     activeJobs: new Gauge({
       name: 'paidflow_worker_active_jobs',
       help: 'Jobs this process is running now',

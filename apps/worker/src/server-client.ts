@@ -8,7 +8,7 @@ import type {
   WorkerTransitionResult,
 } from '@paidflow/contracts';
 import { WORKER_RUN_SUPERSEDED_STATUS } from '@paidflow/contracts';
-import { jitteredBackoffMs, type Logger } from '@paidflow/runtime';
+import { injectTraceHeaders, inSpan, jitteredBackoffMs, type Logger, SpanKind } from '@paidflow/runtime';
 import type { AppRouter } from '@paidflow/server';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import superjson from 'superjson';
@@ -92,14 +92,23 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
       httpLink({
         url: `${options.serverUrl.replace(/\/$/, '')}/trpc`,
         transformer: superjson,
-        headers: () => ({ authorization: `Bearer ${options.token}` }),
+        // The active span (the call's own: see `call`) rides along; the server continues it.
+        headers: () => injectTraceHeaders({ authorization: `Bearer ${options.token}` }),
       }),
     ],
   });
   const requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
   const who = options.workerId ? { workerId: options.workerId.slice(0, 100) } : {};
 
-  async function call<T>(
+  /** One report, retries included, is one CLIENT span (tracing on): `worker.<procedure>`. */
+  function call<T>(procedure: string, run: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal) {
+    return inSpan(`worker.${procedure}`, () => callWithRetries(procedure, run, signal), {
+      kind: SpanKind.CLIENT,
+      attributes: { 'rpc.system': 'trpc', 'rpc.method': `worker.${procedure}` },
+    });
+  }
+
+  async function callWithRetries<T>(
     procedure: string,
     run: (signal: AbortSignal) => Promise<T>,
     signal?: AbortSignal,

@@ -143,3 +143,23 @@ export const AuditLogPage = z.object({
   nextCursor: Cursor.nullable(),
 });
 export type AuditLogPage = z.infer<typeof AuditLogPage>;
+
+/**
+ * An order's audit events that the retention job archived out of the live table (decision 055):
+ * how many, their time span, and the files (on the server's ARCHIVE_DIR) that hold them.
+ */
+export const OrderAuditArchives = z.object({
+  events: z.int().nonnegative(),
+  oldestAt: z.date().nullable(),
+  newestAt: z.date().nullable(),
+  files: z.array(
+    z.object({
+      file: z.string(),
+      events: z.int().nonnegative(),
+      oldestAt: z.date(),
+      newestAt: z.date(),
+      archivedAt: z.date(),
+    }),
+  ),
+});
+export type OrderAuditArchives = z.infer<typeof OrderAuditArchives>;

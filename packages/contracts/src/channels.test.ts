@@ -63,7 +63,7 @@ test('the glob matcher used below follows Redis semantics', () => {
 
 test('every channel formats and parses back to the same scope, id and type', () => {
   const pairs = allPairs();
-  expect(pairs).toHaveLength(6);
+  expect(pairs).toHaveLength(7);
   for (const { scope, type } of pairs) {
     for (const id of [1, 7, 456, Number.MAX_SAFE_INTEGER]) {
       const name = formatChannel(scope, id, type as never);
@@ -223,7 +223,13 @@ test('publishCommands without a prefix uses the plain names', () => {
 });
 
 test('the psubscribe patterns are few and fixed', () => {
-  expect(CHANNEL_PATTERNS).toEqual(['task:?*:progress', 'task:?*:status', 'order:?*:*', 'payment:?*:status']);
+  expect(CHANNEL_PATTERNS).toEqual([
+    'task:?*:progress',
+    'task:?*:status',
+    'order:?*:*',
+    'payment:?*:status',
+    'alert:?*:status',
+  ]);
 });
 
 test('the psubscribe patterns catch every channel the convention formats', () => {

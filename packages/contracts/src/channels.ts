@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AlertStatusEvent } from './alerts.ts';
 import { PaymentStatusEvent } from './payments.ts';
 import { OrderComplete, OrderProgress, OrderStatusEvent, TaskProgress, TaskStatusEvent } from './progress.ts';
 
@@ -11,6 +12,8 @@ export const CHANNEL_SCHEMAS = {
   order: { progress: OrderProgress, complete: OrderComplete, status: OrderStatusEvent },
   /** A payment transaction's id (the inbox's row), not the provider's. */
   payment: { status: PaymentStatusEvent },
+  /** An operational alert's row id (docs/alerts.md). */
+  alert: { status: AlertStatusEvent },
 } as const;
 
 type Schemas = typeof CHANNEL_SCHEMAS;
@@ -78,10 +81,18 @@ export function parseChannelMessage(channelName: string, raw: string): ParseMess
   if (!parsed.success) {
     return { ok: false, reason: 'bad_payload', detail: parsed.error.issues.map(formatIssue).join('; ') };
   }
-  const payload = parsed.data as { taskId?: number; orderId?: number | null; transactionId?: number };
-  const payloadId = { task: payload.taskId, order: payload.orderId, payment: payload.transactionId }[
-    channel.scope
-  ];
+  const payload = parsed.data as {
+    taskId?: number;
+    orderId?: number | null;
+    transactionId?: number;
+    alertId?: number;
+  };
+  const payloadId = {
+    task: payload.taskId,
+    order: payload.orderId,
+    payment: payload.transactionId,
+    alert: payload.alertId,
+  }[channel.scope];
   if (payloadId !== channel.id) {
     return {
       ok: false,
@@ -117,6 +128,7 @@ export const CHANNEL_PATTERNS = [
   'task:?*:status',
   'order:?*:*',
   'payment:?*:status',
+  'alert:?*:status',
 ] as const;
 
 /** How long the latest value of a channel is kept in Redis for newcomers. */

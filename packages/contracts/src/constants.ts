@@ -149,3 +149,21 @@ export const ADMIN_ROLES = ['viewer', 'operator'] as const;
 export const SESSION_ENDED_CLOSE_CODE = 4401;
 export const LAGGING_CLOSE_CODE = 1013;
 export const RESTART_CLOSE_CODE = 1012;
+
+/**
+ * What Paidflow alerts a person about (docs/alerts.md): each kind has its own condition and
+ * thresholds; an alert is one (kind, subject) firing from raised to resolved.
+ */
+export const ALERT_KINDS = [
+  'worker_down',
+  'no_workers',
+  'queue_backlog',
+  'queue_wait',
+  'failure_rate',
+  'dead_letters',
+  'outbox_stuck',
+  'payment_unmatched',
+  'mysql_down',
+  'redis_down',
+] as const;
+export type AlertKindValue = (typeof ALERT_KINDS)[number];

@@ -17,9 +17,6 @@ export const EnvRedisUrl = z
 /** The development token of .env.example, shared by server and worker; each refuses it in production. */
 export const DEV_WORKER_TOKEN = 'dev-worker-token-change-me';
 
-/** The token workers present to the server's worker API. */
-export const EnvWorkerToken = z.string().min(16).default(DEV_WORKER_TOKEN);
-
 export const EnvLogLevel = z
   .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   .default('info');
@@ -35,6 +32,14 @@ export const EnvList = z
   )
   .pipe(z.array(z.string()));
 
+/**
+ * The workers' service tokens, comma-separated (rotation, as WEBHOOK_SECRETS): the server accepts
+ * every one; a worker sends the first of its own list (docs/security.md has the rotation steps).
+ */
+export const EnvWorkerToken = EnvList.pipe(
+  z.array(z.string().min(16, 'each token needs 16+ characters')).min(1, 'at least one token'),
+).default([DEV_WORKER_TOKEN]);
+
 /** The messages for a failed parse, one per bad variable. */
 export function envErrors(error: z.ZodError): string[] {
   return error.issues.map(
@@ -42,7 +47,13 @@ export function envErrors(error: z.ZodError): string[] {
   );
 }
 
-/** Parses `source` with `schema`; on failure prints every bad variable and exits with status 1. */
+/**
+ * The exit status of a process refused by its configuration (EX_CONFIG): supervisors do not
+ * restart it (`npm start` / `npm run serve`, systemd's RestartPreventExitStatus).
+ */
+export const EXIT_CONFIG = 78;
+
+/** Parses `source` with `schema`; on failure prints every bad variable and exits with EXIT_CONFIG. */
 export function parseEnvOrExit<T extends z.ZodType>(
   schema: T,
   source: NodeJS.ProcessEnv = process.env,
@@ -50,7 +61,7 @@ export function parseEnvOrExit<T extends z.ZodType>(
   const parsed = schema.safeParse(source);
   if (parsed.success) return parsed.data;
   for (const line of envErrors(parsed.error)) console.error(line);
-  process.exit(1);
+  process.exit(EXIT_CONFIG);
 }
 
 export const EnvNodeEnv = z.enum(['development', 'test', 'production']).default('development');

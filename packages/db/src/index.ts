@@ -1,4 +1,5 @@
 export * from './client.ts';
+export { APP_PRIVILEGES, createDbUser, type DbUserOptions, type DbUserResult } from './db-user.ts';
 export * from './errors.ts';
 export * from './migrate.ts';
 export * from './queries/index.ts';

@@ -3,6 +3,7 @@ import { drizzle } from 'drizzle-orm/mysql2';
 import { migrate } from 'drizzle-orm/mysql2/migrator';
 import mysql from 'mysql2/promise';
 import { splitDatabaseUrl } from './client.ts';
+import { syncAppUserGrants } from './db-user.ts';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url));
 
@@ -30,6 +31,8 @@ export async function migrateDatabase(url: string): Promise<void> {
     const [rows] = await connection.query('SELECT GET_LOCK(?, 60) AS got', [`paidflow_migrate_${database}`]);
     if ((rows as Array<{ got: number }>)[0]?.got !== 1) throw new Error('could not take the migration lock');
     await migrate(drizzle(connection), { migrationsFolder: MIGRATIONS_FOLDER });
+    // A migration that adds a table: the application users get their privileges on it too.
+    await syncAppUserGrants(connection, database);
   } finally {
     await connection.query('SELECT RELEASE_LOCK(?)', [`paidflow_migrate_${database}`]).catch(() => {});
     await connection.end();

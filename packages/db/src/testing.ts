@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import mysql from 'mysql2/promise';
 import { createDb, type DbHandle, type DbOrTx } from './client.ts';
+import { createDbUser } from './db-user.ts';
 import { dropDatabase, migrateDatabase } from './migrate.ts';
 import { orders } from './schema.ts';
 
@@ -49,4 +51,42 @@ export async function insertTestOrder(
     .insert(orders)
     .values({ user_email: 'a@example.com', total_amount: 1, payment_status: 'paid', ...values });
   return result.insertId;
+}
+
+export interface TestDbUser {
+  user: string;
+  host: string;
+  password: string;
+  /** The database's URL as this user. */
+  url: string;
+  /** Drops the user (its grants go with it). */
+  drop(): Promise<void>;
+}
+
+/**
+ * An application user of a test database, made by createDbUser (SELECT, INSERT, UPDATE and
+ * DELETE on its tables), with a name unique to the run. Drop it when done.
+ */
+export async function createTestDbUser(database: { url: string; name: string }): Promise<TestDbUser> {
+  const user = `pf_test_${randomBytes(5).toString('hex')}`;
+  const host = '%';
+  const password = randomBytes(18).toString('base64url');
+  await createDbUser(database.url, { user, host, database: database.name, password });
+  const url = new URL(database.url);
+  url.username = user;
+  url.password = password;
+  return {
+    user,
+    host,
+    password,
+    url: url.toString(),
+    async drop() {
+      const server = await mysql.createConnection({ uri: testServerUrl(), connectTimeout: 5_000 });
+      try {
+        await server.query('DROP USER IF EXISTS ?@?', [user, host]);
+      } finally {
+        await server.end();
+      }
+    },
+  };
 }

@@ -93,7 +93,7 @@ function vnd(amount: number): string {
 }
 
 export function paymentAlertMail(to: string, alert: PaymentAlert): Mail {
-  const what = alert.status === 'underpaid' ? 'underpaid' : 'unmatched';
+  const what = alert.status === 'underpaid' || alert.status === 'rejected' ? alert.status : 'unmatched';
   return {
     to,
     priority: 'high',
@@ -101,7 +101,9 @@ export function paymentAlertMail(to: string, alert: PaymentAlert): Mail {
     text: [
       alert.status === 'underpaid'
         ? 'A transfer does not cover its order yet; the order waits for the rest.'
-        : 'A transfer matched no order; it waits in the payments inbox.',
+        : alert.status === 'rejected'
+          ? 'A signed webhook body is no valid transaction; it is stored, with its exact bytes, and paid nothing.'
+          : 'A transfer matched no order; it waits in the payments inbox.',
       '',
       `Amount: ${vnd(alert.amount)}`,
       `Reason: ${alert.reason ?? alert.status}`,
@@ -126,7 +128,7 @@ function inboxUrl(base: string | undefined, referenceCode: string | null): strin
 }
 
 /**
- * A transfer that no order took whole (unmatched or underpaid), to ADMIN_ALERT_EMAIL, audited as
+ * A transfer that no order took whole (unmatched or underpaid, or a rejected body), to ADMIN_ALERT_EMAIL, audited as
  * admin_alert_sent on its order when it has one. Skipped when no admin address is set, or when
  * an operator settled the transfer before the alert went out.
  */
@@ -138,7 +140,9 @@ export async function deliverPaymentAlert(
 ): Promise<DeliveryOutcome> {
   const transaction = await findPaymentTransactionById(tx, payload.transactionId);
   if (!transaction || !deps.adminEmail) return 'skipped';
-  if (!(PAYMENT_ATTENTION_STATUSES as readonly string[]).includes(transaction.status)) return 'skipped';
+  // A rejected body (signed, but no valid transaction) is alerted too: it may carry money.
+  const alerted: readonly string[] = [...PAYMENT_ATTENTION_STATUSES, 'rejected'];
+  if (!alerted.includes(transaction.status)) return 'skipped';
   const order = transaction.order_id === null ? undefined : await findOrder(tx, transaction.order_id);
   await deps.notifier.send(
     paymentAlertMail(deps.adminEmail, {

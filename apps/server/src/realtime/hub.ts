@@ -1,4 +1,5 @@
 import {
+  type AlertStatusEvent,
   CHANNEL_PATTERNS,
   type LiveUpdate,
   type ParseMessageResult,
@@ -47,6 +48,8 @@ export interface RealtimeHub {
   onSessionRevoked(listener: (tokenHash: string) => void): () => void;
   /** Listens to payment:{id}:status (payments.live only; see payment-listeners.ts). */
   onPayment(listener: PaymentListener<typeof RESYNC>): () => void;
+  /** Listens to alert:{id}:status (alerts.live only; docs/alerts.md). */
+  onAlert(listener: PaymentListener<typeof RESYNC, AlertStatusEvent>): () => void;
   /** Open listeners per topic kind. */
   listenerCount(): { order: number; task: number; firehose: number };
   /** Open listeners of one topic. */
@@ -80,6 +83,11 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
   const byTask = new Map<number, Set<HubListener>>();
   const firehose = new Set<HubListener>();
   const payments = createPaymentListeners<typeof RESYNC>({ logger, metrics });
+  const alerts = createPaymentListeners<typeof RESYNC, AlertStatusEvent>({
+    logger,
+    metrics,
+    topic: 'alerts',
+  });
   const logMalformed = createThrottledLog<MalformedReason>(logger);
   const revocations = createSessionRevocations({
     logger,
@@ -144,6 +152,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
   function broadcastResync(): void {
     for (const listeners of [...byOrder.values(), ...byTask.values(), firehose]) deliver(listeners, RESYNC);
     payments.deliver(RESYNC);
+    alerts.deliver(RESYNC);
   }
 
   function dropMalformed(reason: MalformedReason, channel: string, detail: string): void {
@@ -166,6 +175,11 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
       metrics.messages.inc({ kind: 'payment.status' });
       // The parser checked the payload against payment:{id}:status's own schema.
       payments.deliver(parsed.message.payload as PaymentStatusEvent);
+      return;
+    }
+    if (parsed.message.channel.scope === 'alert') {
+      metrics.messages.inc({ kind: 'alert.status' });
+      alerts.deliver(parsed.message.payload as AlertStatusEvent);
       return;
     }
     const { channel, payload } = parsed.message;
@@ -265,6 +279,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     byTask.clear();
     firehose.clear();
     payments.clear();
+    alerts.clear();
     revocations.clear();
     try {
       await subscriber.quit();
@@ -292,6 +307,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     subscribe,
     onSessionRevoked: revocations.on,
     onPayment: payments.on,
+    onAlert: alerts.on,
     nextId,
     handleMessage,
     listenerCount,

@@ -6,13 +6,50 @@ import {
   type OutboxRow,
   orderPriorities,
 } from '@paidflow/db';
-import { jitteredBackoffMs, withTimeout } from '@paidflow/runtime';
+import { extractTraceContext, inSpan, jitteredBackoffMs, withTimeout } from '@paidflow/runtime';
 import { z } from 'zod';
 import type { AppDeps } from '../deps.ts';
 import { type DrainResult, errorText } from './outbox-result.ts';
 
-const DownloadRowPayload = DownloadJobData.extend({ jobId: z.string().min(1).max(128) });
+// traceparent: the trace that wrote the row (tracing on); its job continues it.
+const DownloadRowPayload = DownloadJobData.extend({
+  jobId: z.string().min(1).max(128),
+  traceparent: z.string().max(256).optional(),
+});
+type ValidRow = { row: OutboxRow; data: z.infer<typeof DownloadRowPayload> };
 const QUEUE_TIMEOUT_MS = 5_000;
+
+/**
+ * One addBulk per trace the rows carry, inside an 'outbox dispatch' span continuing it: BullMQ's
+ * producer span, and so each job, belong to the payment that queued it. With tracing off no row
+ * carries one: a single addBulk, as ever.
+ */
+function addJobs(
+  queue: AppDeps['queue'],
+  rows: ValidRow[],
+  jobOf: (item: ValidRow) => Parameters<AppDeps['queue']['addBulk']>[0][number],
+): Promise<unknown> {
+  const byTrace = new Map<string, ValidRow[]>();
+  for (const item of rows) {
+    const key = item.data.traceparent ?? '';
+    const group = byTrace.get(key);
+    if (group) group.push(item);
+    else byTrace.set(key, [item]);
+  }
+  return Promise.all(
+    [...byTrace].map(([traceparent, items]) =>
+      inSpan('outbox dispatch', () => queue.addBulk(items.map(jobOf)), {
+        parent: extractTraceContext({ traceparent }),
+        attributes: {
+          'paidflow.outbox.rows': items.length,
+          'paidflow.outbox.wait_ms':
+            Date.now() - Math.min(...items.map(({ row }) => row.created_at.getTime())),
+          'paidflow.task_ids': items.map(({ data }) => data.taskId),
+        },
+      }),
+    ),
+  );
+}
 
 /**
  * The outbox's 'download' rows become BullMQ jobs (the job options of the contracts' jobs module,
@@ -30,7 +67,7 @@ export function createDownloadDispatcher(
 
   async function dispatch(tx: DbOrTx, rows: OutboxRow[], result: DrainResult): Promise<void> {
     if (rows.length === 0 || Date.now() < queueRetryAt) return;
-    const valid: Array<{ row: OutboxRow; data: z.infer<typeof DownloadRowPayload> }> = [];
+    const valid: ValidRow[] = [];
     for (const row of rows) {
       const parsed = DownloadRowPayload.safeParse(row.payload);
       if (parsed.success) valid.push({ row, data: parsed.data });
@@ -51,21 +88,19 @@ export function createDownloadDispatcher(
     );
     try {
       await withTimeout(
-        deps.queue.addBulk(
-          valid.map(({ data }) => ({
-            name: 'download',
-            data: {
-              taskId: data.taskId,
-              orderId: data.orderId,
-              reason: data.reason,
-              ...(data.attemptsBefore ? { attemptsBefore: data.attemptsBefore } : {}),
-            },
-            opts: {
-              ...downloadJobOptions(data.attemptsBefore ?? 0, priorities.get(data.orderId)),
-              jobId: data.jobId,
-            },
-          })),
-        ),
+        addJobs(deps.queue, valid, ({ data }) => ({
+          name: 'download',
+          data: {
+            taskId: data.taskId,
+            orderId: data.orderId,
+            reason: data.reason,
+            ...(data.attemptsBefore ? { attemptsBefore: data.attemptsBefore } : {}),
+          },
+          opts: {
+            ...downloadJobOptions(data.attemptsBefore ?? 0, priorities.get(data.orderId)),
+            jobId: data.jobId,
+          },
+        })),
         QUEUE_TIMEOUT_MS,
         'adding jobs to the queue',
       );

@@ -1,4 +1,5 @@
 import { claimOutboxBatch, DOWNLOAD_TOPIC, markOutboxDispatched, NOTIFICATION_TOPIC } from '@paidflow/db';
+import { detachedFromTrace } from '@paidflow/runtime';
 import type { AppDeps } from '../deps.ts';
 import { createDownloadDispatcher } from './outbox-downloads.ts';
 import { createNotificationDispatcher } from './outbox-notifications.ts';
@@ -85,7 +86,8 @@ export function createOutboxDrainer(deps: DrainerDeps, options: { intervalMs?: n
   function schedule(delay: number): void {
     if (stopped) return;
     if (timer) clearTimeout(timer);
-    timer = setTimeout(run, delay);
+    // Never inside the trace of the request that kicked it: each pass is about many payments.
+    timer = setTimeout(detachedFromTrace(run), delay);
   }
 
   function run(): void {

@@ -2,8 +2,9 @@ import type { PaymentLiveEvent, PaymentStatusEvent, PaymentTransactionStatus } f
 import { type DbOrTx, insertOutboxRows, NOTIFICATION_TOPIC } from '@paidflow/db';
 import type { AppDeps } from '../deps.ts';
 import type { NotificationPayload } from '../notify/payloads.ts';
-import { RESYNC, type RealtimeHub } from '../realtime/hub.ts';
+import type { RealtimeHub } from '../realtime/hub.ts';
 import { publishLive } from '../realtime/publisher.ts';
+import { refetchStream } from '../realtime/refetch-stream.ts';
 
 type LiveDeps = Pick<AppDeps, 'redis' | 'logger' | 'namespace'>;
 
@@ -48,48 +49,20 @@ export async function writePaymentAlert(
   return true;
 }
 
-/** Pending events one payments.live subscriber may hold; past it they collapse into one resync. */
-const MAX_PENDING = 100;
-
 /**
- * The payments.live stream: `ready` first (a client refetches what it shows), then each
- * payment:{id}:status the hub hears. Clients only refetch on these events, so a subscriber that
- * falls behind loses nothing by getting one `resync` instead of what piled up, and a hub
- * reconnect (events may have been missed) is a `resync` too.
+ * The payments.live stream: `ready` first, then each payment:{id}:status the hub hears (clients
+ * refetch on them), collapsed into one `resync` for a subscriber that falls behind or a hub
+ * reconnect (see refetchStream).
  */
-export async function* paymentLiveStream(options: {
+export function paymentLiveStream(options: {
   hub: RealtimeHub;
   signal: AbortSignal | undefined;
   limit?: number;
 }): AsyncGenerator<PaymentLiveEvent> {
-  const { hub, signal } = options;
-  const limit = options.limit ?? MAX_PENDING;
-  const pending: PaymentLiveEvent[] = [];
-  let wake: (() => void) | null = null;
-  const notify = () => {
-    wake?.();
-    wake = null;
-  };
-  const unsubscribe = hub.onPayment((item: PaymentStatusEvent | typeof RESYNC) => {
-    if (item === RESYNC || pending.length >= limit) pending.splice(0, pending.length, { kind: 'resync' });
-    else pending.push({ kind: 'payment.status', data: item });
-    notify();
+  return refetchStream({
+    listen: options.hub.onPayment,
+    toEvent: (data: PaymentStatusEvent): PaymentLiveEvent => ({ kind: 'payment.status', data }),
+    signal: options.signal,
+    limit: options.limit,
   });
-  signal?.addEventListener('abort', notify);
-  try {
-    yield { kind: 'ready' };
-    while (!signal?.aborted) {
-      const next = pending.shift();
-      if (next) {
-        yield next;
-        continue;
-      }
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
-    }
-  } finally {
-    unsubscribe();
-    signal?.removeEventListener('abort', notify);
-  }
 }

@@ -5,6 +5,7 @@ export { ensureDemoAdmins } from '../auth/admins.ts';
 export { SESSION_COOKIE } from '../auth/cookies.ts';
 export { hashToken } from '../auth/session.ts';
 export { type ServerEnv, testEnv } from '../env.ts';
+export { archiveAuditOnce } from '../services/audit-archiver.ts';
 export { cancelTask } from '../services/operator-actions.ts';
 export { signedWebhookRequest } from '../webhooks/signature.ts';
 export { cookieWebSocket } from './live-client.ts';
@@ -17,6 +18,7 @@ export {
   sepayTransaction,
   startTestServer,
   type TestServer,
+  type TestServerOptions,
   waitFor,
 } from './pipeline-fixtures.ts';
 export { type PrivateRedis, startPrivateRedis } from './private-redis.ts';

@@ -2,8 +2,15 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { localDeliveryPath, type SepayTransaction } from '@paidflow/contracts';
-import { type Db, downloadTasks, insertTasks, orderAuditLogs, orders } from '@paidflow/db';
-import { createTestDatabase, type TestDatabase } from '@paidflow/db/testing';
+import {
+  type Db,
+  downloadTasks,
+  insertTasks,
+  orderAuditLogs,
+  orders,
+  paymentTransactions,
+} from '@paidflow/db';
+import { createTestDatabase, createTestDbUser, type TestDatabase } from '@paidflow/db/testing';
 import { createLogger } from '@paidflow/runtime';
 import { eq } from 'drizzle-orm';
 import { type RunningServer, startServer } from '../app.ts';
@@ -28,17 +35,28 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+export interface TestServerOptions {
+  /**
+   * Whom the server connects as: the database's owner (the default), or an application user
+   * made for the run by create-db-user's function (SELECT, INSERT, UPDATE, DELETE only), dropped
+   * on close. The test's own handle (`tdb`) stays the owner's.
+   */
+  databaseUser?: 'owner' | 'app-user';
+}
+
 /** A real server on a random port, with its own database and Redis prefix. */
 export async function startTestServer(
   label: string,
   overrides: Partial<Record<keyof ServerEnv, string>> = {},
+  options: TestServerOptions = {},
 ): Promise<TestServer> {
   const tdb = await createTestDatabase(label);
+  const appUser = options.databaseUser === 'app-user' ? await createTestDbUser(tdb) : null;
   const prefix = `test-${randomUUID()}`;
   const env = testEnv({
     PORT: '0',
     HOST: '127.0.0.1',
-    DATABASE_URL: tdb.url,
+    DATABASE_URL: appUser?.url ?? tdb.url,
     REDIS_PREFIX: prefix,
     WEBHOOK_SECRETS: TEST_SECRET,
     ...overrides,
@@ -51,6 +69,7 @@ export async function startTestServer(
     async close() {
       await server.close();
       await deleteRedisPrefix(env.REDIS_URL, prefix);
+      await appUser?.drop();
       await tdb[Symbol.asyncDispose]();
     },
   };
@@ -103,6 +122,14 @@ export async function auditEventsOf(db: Db, orderId: number) {
     .from(orderAuditLogs)
     .where(eq(orderAuditLogs.order_id, orderId))
     .orderBy(orderAuditLogs.id);
+}
+
+/** The stored payment rows under a provider key: a transaction's id, or a rejected body's key. */
+export async function storedPayments(db: Db, providerKey: number | string) {
+  return db
+    .select()
+    .from(paymentTransactions)
+    .where(eq(paymentTransactions.provider_transaction_id, String(providerKey)));
 }
 
 let transactionCounter = randomInt(1, 1_000_000) * 1000;

@@ -5,6 +5,7 @@ import type { CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
 import type { WebSocket } from 'ws';
 import type { AdminSession } from '../auth/admin-session.ts';
 import type { AppDeps } from '../deps.ts';
+import { takeHttpCall } from '../limits/trpc.ts';
 
 export type { AdminSession };
 
@@ -39,12 +40,18 @@ export async function createContextInner(
   };
 }
 
-/** The client's address: the socket's peer, or X-Forwarded-For's first hop behind a trusted proxy. */
+/**
+ * The client's address: the socket's peer, or, behind the one trusted proxy (TRUST_PROXY), the
+ * last hop of X-Forwarded-For: the address that proxy saw. Earlier hops are whatever the client
+ * wrote, and would let it pick its own rate-limit key (a proxy that replaces the header, as
+ * docs/deploy.md sets nginx and Caddy up, leaves one hop: the same).
+ */
 export function clientIpOf(req: IncomingMessage, trustProxy: boolean): string | null {
   if (trustProxy) {
     const forwarded = req.headers['x-forwarded-for'];
-    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-    if (first) return first;
+    const hops = (Array.isArray(forwarded) ? forwarded.join(',') : (forwarded ?? '')).split(',');
+    const last = hops[hops.length - 1]?.trim();
+    if (last) return last;
   }
   return req.socket.remoteAddress ?? null;
 }
@@ -55,11 +62,17 @@ function safeEqual(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-/** The worker's bearer token, when the request carries the right one. */
-export function isWorkerRequest(headers: IncomingHttpHeaders, token: string): boolean {
+/**
+ * The worker's bearer token, when the request carries one of WORKER_TOKEN's (rotation): compared
+ * in constant time against every one, without stopping at the first match.
+ */
+export function isWorkerRequest(headers: IncomingHttpHeaders, tokens: readonly string[]): boolean {
   const header = headers.authorization;
   if (!header?.startsWith('Bearer ')) return false;
-  return safeEqual(header.slice('Bearer '.length), token);
+  const presented = header.slice('Bearer '.length);
+  let matched = false;
+  for (const token of tokens) matched = safeEqual(presented, token) || matched;
+  return matched;
 }
 
 export type SessionResolver = (deps: AppDeps, headers: IncomingHttpHeaders) => Promise<AdminSession | null>;
@@ -73,8 +86,11 @@ export function contextFactory(deps: AppDeps, resolveSession: SessionResolver) {
     if (isWorkerRequest(headers, deps.env.WORKER_TOKEN)) {
       return createContextInner(deps, { principal: { kind: 'worker' } });
     }
-    const session = await resolveSession(deps, headers);
     const res = 'res' in opts ? opts.res : undefined;
+    const clientIp = clientIpOf(opts.req, deps.env.TRUST_PROXY);
+    // Over HTTP each request counts (a WebSocket is limited at its upgrade), before any MySQL read.
+    if (res && 'setHeader' in res) await takeHttpCall(deps, { ip: clientIp, headers });
+    const session = await resolveSession(deps, headers);
     const setCookie =
       res && 'setHeader' in res
         ? (cookie: string) => {
@@ -87,7 +103,7 @@ export function contextFactory(deps: AppDeps, resolveSession: SessionResolver) {
     return createContextInner(deps, {
       principal: session ? { kind: 'admin', session } : null,
       setCookie,
-      clientIp: clientIpOf(opts.req, deps.env.TRUST_PROXY),
+      clientIp,
       socket,
     });
   };

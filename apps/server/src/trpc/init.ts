@@ -2,6 +2,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { ZodError } from 'zod';
 import { type AppError, type AppErrorCode, toAppError } from '../errors.ts';
+import { takeSubscription } from '../limits/trpc.ts';
 import { withPlainJsonFastPath } from '../realtime/plain-json.ts';
 import type { Context } from './context.ts';
 
@@ -67,7 +68,19 @@ const mapErrors = t.middleware(async function mapErrors(opts) {
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-export const publicProcedure = t.procedure.use(mapErrors);
+/**
+ * Subscriptions started per admin session are limited at subscribe time (limits/trpc.ts); queries
+ * and mutations pass straight on (over HTTP they were counted per request in createContext).
+ */
+const limitSubscriptions = t.middleware(async function limitSubscriptions(opts) {
+  const { principal } = opts.ctx;
+  if (opts.type === 'subscription' && principal?.kind === 'admin') {
+    await takeSubscription(opts.ctx, principal.session.tokenHash);
+  }
+  return opts.next();
+});
+
+export const publicProcedure = t.procedure.use(mapErrors).use(limitSubscriptions);
 
 /** Any signed-in admin: viewer or operator. */
 export const viewerProcedure = publicProcedure.use(function requireAdmin(opts) {

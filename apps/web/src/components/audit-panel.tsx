@@ -5,6 +5,7 @@ import { useAuditLog } from '../hooks/use-order-detail.ts';
 import { type AuditFilters, auditFilterParams, readAuditFilters } from '../lib/audit-filters.ts';
 import { navigate, useLocation } from '../router/history.ts';
 import { paths } from '../router/routes.ts';
+import { AuditArchiveNote } from './audit-archive-note.tsx';
 import { type AuditItem, AuditTimeline } from './audit-timeline.tsx';
 import { ErrorBox, Loading } from './feedback.tsx';
 
@@ -84,6 +85,8 @@ export function AuditPanel({ order }: { order: OrderDetailWithLive }) {
                 onLoadMore={() => void log.fetchNextPage()}
               />
             ) : null}
+            {/* At the end of the timeline: the older events that the retention job archived. */}
+            {log.data && !log.hasNextPage ? <AuditArchiveNote orderId={order.id} /> : null}
           </>
         ) : null}
       </div>

@@ -6,6 +6,7 @@ export type Route =
   | { name: 'errors' }
   | { name: 'queue' }
   | { name: 'payments' }
+  | { name: 'alerts' }
   | { name: 'not-found' };
 
 export const paths = {
@@ -15,6 +16,7 @@ export const paths = {
   errors: '/errors',
   queue: '/queue',
   payments: '/payments',
+  alerts: '/alerts',
 } as const;
 
 export function matchRoute(pathname: string): Route {
@@ -24,6 +26,7 @@ export function matchRoute(pathname: string): Route {
   if (path === '/errors') return { name: 'errors' };
   if (path === '/queue') return { name: 'queue' };
   if (path === '/payments') return { name: 'payments' };
+  if (path === '/alerts') return { name: 'alerts' };
   const order = /^\/orders\/([1-9][0-9]{0,15})$/.exec(path);
   if (order) return { name: 'order', orderId: Number(order[1]) };
   return { name: 'not-found' };

@@ -1,6 +1,6 @@
 import { DownloadJobData, type PipelineStep, TASK_ERROR_STACK_MAX } from '@paidflow/contracts';
-import type { Logger } from '@paidflow/runtime';
-import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
+import { inSpan, type Logger } from '@paidflow/runtime';
+import { type Job, UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
 import type { CancellationListener } from '../cancellation.ts';
 import type { Destination } from '../destinations/index.ts';
@@ -14,6 +14,7 @@ import { download, removeRunDir, removeTaskScratch, runStorageDir } from '../ste
 import { enroll } from '../steps/enroll.ts';
 import { finalize } from '../steps/finalize.ts';
 import { upload } from '../steps/upload.ts';
+import { releasedOnStop, releaseJob } from './release.ts';
 
 /**
  * A downloads job's payload: the contract's data, plus (optionally) the job id the server derived
@@ -50,6 +51,8 @@ export interface DownloadJobDeps {
   active: Map<string, ActiveRun>;
   /** Aborted when shutdown gives up waiting: reports in flight stop retrying. */
   shutdownSignal: AbortSignal;
+  /** Aborted when the worker begins to stop: a retryable failure then releases the job (release.ts). */
+  stoppingSignal: AbortSignal;
 }
 
 /** How long a job waits for its cancellation subscription before it starts anyway. */
@@ -58,7 +61,7 @@ const WATCH_READY_MS = 2_000;
 async function timed<T>(deps: DownloadJobDeps, step: PipelineStep, run: () => Promise<T>): Promise<T> {
   const stop = deps.metrics.stepDuration.startTimer({ step });
   try {
-    return await run();
+    return await inSpan(`step ${step}`, run);
   } finally {
     stop();
   }
@@ -204,12 +207,8 @@ export function createDownloadProcessor(deps: DownloadJobDeps) {
         logger.warn({ err: error.message }, 'task gone on the server; dropping the job');
         return { outcome: 'skipped', reason: error.message };
       }
-      if (stopped?.reason === 'shutdown') {
-        // Back to the queue without using an attempt; another worker (or this one, restarted)
-        // resumes it, keeping the files this run finished.
-        if (token) await job.moveToWait(token);
-        logger.info({ step: ctx?.state.step }, 'job released: worker shutting down');
-        throw new WaitingError();
+      if (releasedOnStop(error, stopped, deps.stoppingSignal)) {
+        await releaseJob(job, token, logger, { step: ctx?.state.step, error, stopped });
       }
       if (!ctx) {
         // No run was claimed, so there is none to report: the queue retries the job.

@@ -17,6 +17,7 @@ import {
   sepayTransaction,
   startTestServer,
   type TestServer,
+  type TestServerOptions,
   waitFor,
 } from '@paidflow/server/testing';
 import { Redis } from 'ioredis';
@@ -47,13 +48,15 @@ export interface Pipeline {
 
 /**
  * The real server (own database and prefix), a course source, directories and a live-message
- * recorder. `serverEnv` overrides the server's environment (REDIS_URL: the workers follow it).
+ * recorder. `serverEnv` overrides the server's environment (REDIS_URL: the workers follow it);
+ * `serverOptions` picks whom the server connects to MySQL as.
  */
 export async function startPipeline(
   label: string,
   serverEnv: Partial<Record<keyof ServerEnv, string>> = {},
+  serverOptions: TestServerOptions = {},
 ): Promise<Pipeline> {
-  const t = await startTestServer(label, { OUTBOX_POLL_MS: '100', ...serverEnv });
+  const t = await startTestServer(label, { OUTBOX_POLL_MS: '100', ...serverEnv }, serverOptions);
   const redisUrl = t.server.deps.env.REDIS_URL;
   const source = await startCourseSource({ flakyFailures: 2 });
   const root = await mkdtemp(path.join(os.tmpdir(), `paidflow-${label}-`));

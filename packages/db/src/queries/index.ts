@@ -1,10 +1,14 @@
 export * from './admins.ts';
+export * from './alerts.ts';
 export * from './audit.ts';
+export * from './audit-archive.ts';
 export * from './audit-log.ts';
+export * from './consistency.ts';
 export * from './cursor.ts';
 export * from './dashboard.ts';
 export * from './delivery-links.ts';
 export * from './error-summary.ts';
+export * from './ops-gauges.ts';
 export { orderSearchCondition } from './order-search.ts';
 export * from './order-state.ts';
 export * from './orders.ts';

@@ -7,6 +7,7 @@ import {
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../client.ts';
 import { type DownloadTaskRow, downloadTasks, type OrderRow, orders, outbox } from '../schema.ts';
+import { activeTraceparent } from '../trace-context.ts';
 
 type CounterColumn = 'completed_tasks' | 'failed_tasks' | 'cancelled_tasks' | 'active_tasks';
 
@@ -142,12 +143,14 @@ function downloadOutboxRow(
   task: { taskId: number; orderId: number; jobId: string; attemptsBefore?: number },
   reason: DownloadJobData['reason'],
 ) {
-  const payload: DownloadJobData & { jobId: string } = {
+  const payload: DownloadJobData & { jobId: string; traceparent?: string } = {
     taskId: task.taskId,
     orderId: task.orderId,
     jobId: task.jobId,
     reason,
     ...(task.attemptsBefore ? { attemptsBefore: task.attemptsBefore } : {}),
+    // The trace that queued the task (the webhook's, an operator's retry...): the drainer continues it.
+    ...activeTraceparent(),
   };
   return { topic: DOWNLOAD_TOPIC, payload };
 }

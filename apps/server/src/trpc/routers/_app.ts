@@ -1,4 +1,5 @@
 import { router } from '../init.ts';
+import { alertsRouter } from './alerts.ts';
 import { auditRouter } from './audit.ts';
 import { authRouter } from './auth.ts';
 import { dashboardRouter, errorsRouter } from './dashboard.ts';
@@ -24,6 +25,7 @@ export const appRouter = router({
   events: eventsRouter,
   payments: paymentsRouter,
   delivery: deliveryRouter,
+  alerts: alertsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,5 +1,5 @@
-import { AuditLogPage, ListAuditLogInput } from '@paidflow/contracts';
-import { listAuditLog } from '@paidflow/db';
+import { AuditLogPage, ListAuditLogInput, OrderAuditArchives, OrderIdInput } from '@paidflow/contracts';
+import { listAuditLog, orderAuditArchives } from '@paidflow/db';
 import { router, viewerProcedure } from '../init.ts';
 
 export const auditRouter = router({
@@ -8,4 +8,9 @@ export const auditRouter = router({
     .input(ListAuditLogInput)
     .output(AuditLogPage)
     .query(({ ctx, input }) => listAuditLog(ctx.db, input)),
+  /** The order's older events that the retention job archived: how many, and in which files. */
+  archived: viewerProcedure
+    .input(OrderIdInput)
+    .output(OrderAuditArchives)
+    .query(({ ctx, input }) => orderAuditArchives(ctx.db, input.orderId)),
 });

@@ -7,6 +7,7 @@ import { callerFor, createTestAdmin, orderRow, type TestAdmin } from '../../test
 import {
   auditEventsOf,
   createOrder,
+  decodeMail,
   nextOrderCode,
   postWebhook,
   sepayTransaction,
@@ -329,6 +330,24 @@ test('an unmatched or underpaid transfer e-mails the admins once, with what they
   const [alert] = await paymentAlerts(partialRow.id);
   expect(alert?.payload).toEqual({ kind: 'payment_attention', transactionId: partialRow.id, orderId });
   expect(alert?.dispatched_at).toBeInstanceOf(Date);
+});
+
+test('a signed body that is no valid transaction is listed as rejected and e-mailed to the admins once', async () => {
+  const before = sink.messages.length;
+  const body = { ...sepayTransaction(null, 1), transferAmount: 77_000.5, referenceCode: 'FT-REJECTED-1' };
+  await postWebhook(t.server.url, body);
+  await postWebhook(t.server.url, body);
+  const mail = (await waitFor(
+    () => sink.messages.slice(before).find((message) => message.data.includes('FT-REJECTED-1')),
+    10_000,
+    'the alert',
+  ))!;
+  expect(mail.data).toMatch(/Subject: \[Paidflow\] Payment of 0 VND rejected/);
+  expect(decodeMail(mail.data).text).toContain('Reason: invalid transaction: transferAmount');
+  const page = await (await as(viewer)).payments.list({ limit: 5, outcome: 'rejected' });
+  const listed = page.items.filter((item) => item.referenceCode === 'FT-REJECTED-1');
+  expect(listed).toHaveLength(1);
+  expect(await paymentAlerts(listed[0]!.id)).toHaveLength(1);
 });
 
 test('live: a payments.live subscriber hears each transfer stored and each operator action, without polling', async () => {

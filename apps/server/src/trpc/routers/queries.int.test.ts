@@ -13,6 +13,7 @@ import { TRPCError } from '@trpc/server';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { createLimits } from '../../limits/limits.ts';
 import { publishLive } from '../../realtime/publisher.ts';
 import { callerFor, createPaidOrder, createTestAdmin, type TestAdmin } from '../../testing/live-fixtures.ts';
 import { startTestServer, type TestServer, waitFor } from '../../testing/pipeline-fixtures.ts';
@@ -265,7 +266,9 @@ test('with Redis down, the detail degrades to MySQL values and Redis-only views 
     },
   });
   queue.on('error', () => {});
-  const deps = { ...t.server.deps, redis, queue };
+  // The limits hold their own Redis reference (AppDeps.limits): built on the dead one too.
+  const limits = createLimits({ ...t.server.deps, redis });
+  const deps = { ...t.server.deps, redis, queue, limits };
   try {
     const { orderId } = await createPaidOrder(t.server.deps.db, { statuses: ['downloading'] });
     const caller = await callerFor(deps, viewer.principal, { setCookie: () => {}, clientIp: '10.9.9.9' });
@@ -278,6 +281,7 @@ test('with Redis down, the detail degrades to MySQL values and Redis-only views 
       'SERVICE_UNAVAILABLE',
     );
   } finally {
+    limits.close();
     await queue.close().catch(() => {});
     redis.disconnect();
   }
