@@ -64,6 +64,10 @@ test('the built files are plain JavaScript that needs no tsx', () => {
     'apps/server/dist/main.js',
     'apps/worker/dist/main.js',
     'apps/server/dist/migrate.js',
+    'apps/server/dist/create-db-user.js',
+    'apps/server/dist/backup.js',
+    'apps/server/dist/restore.js',
+    'apps/server/dist/check-db.js',
   ]) {
     const text = readFileSync(path.join(ROOT, file), 'utf8');
     expect(text).not.toMatch(/from ["']tsx/);
@@ -92,6 +96,16 @@ test('the built create-admin adds an operator', async () => {
   const [rows] = await connection.query('SELECT role FROM admin_users WHERE email = ?', ['ops@example.com']);
   await connection.end();
   expect(rows).toEqual([{ role: 'operator' }]);
+});
+
+test('the built check-db reads the migrated database and finds it consistent', () => {
+  const checked = spawnSync(process.execPath, ['apps/server/dist/check-db.js'], {
+    cwd: ROOT,
+    env: productionEnv(),
+    encoding: 'utf8',
+  });
+  expect(checked.status, checked.stderr).toBe(0);
+  expect(checked.stdout).toMatch(/check-db: consistent: \d+ orders checked, 0 with wrong counters/);
 });
 
 test('the built server and worker run with plain node in production and answer their health checks', async () => {

@@ -21,6 +21,11 @@ export const TARGETS = {
     { entry: 'apps/server/src/cli/create-admin.ts', out: 'apps/server/dist/create-admin.js' },
     // It finds the migrations in packages/db/drizzle, next to its source (sourceUrlPlugin).
     { entry: 'packages/db/src/cli/migrate.ts', out: 'apps/server/dist/migrate.js' },
+    // The operator's database tools (docs/security.md, docs/backup.md): production has no tsx.
+    { entry: 'packages/db/src/cli/create-db-user.ts', out: 'apps/server/dist/create-db-user.js' },
+    { entry: 'packages/db/src/cli/backup.ts', out: 'apps/server/dist/backup.js' },
+    { entry: 'packages/db/src/cli/restore.ts', out: 'apps/server/dist/restore.js' },
+    { entry: 'packages/db/src/cli/check-db.ts', out: 'apps/server/dist/check-db.js' },
   ],
   worker: [{ entry: 'apps/worker/src/main.ts', out: 'apps/worker/dist/main.js' }],
 };

@@ -50,8 +50,11 @@ export async function startServer(env: ServerEnv, logger: Logger): Promise<Runni
   const namespace = redisNamespace(env.REDIS_PREFIX);
   const database = createDb({ url: env.DATABASE_URL });
   const redis = createRedis(env.REDIS_URL, logger);
+  // The queue's connection is ours (its 'error' listener logs once per outage): BullMQ takes its
+  // own listener off on close while ioredis may still reconnect ("Unhandled error event").
+  const queueRedis = createRedis(env.REDIS_URL, logger, { connectionName: 'queue' });
   const queue = new Queue<DownloadJobData>(DOWNLOAD_QUEUE, {
-    connection: { url: env.REDIS_URL, maxRetriesPerRequest: 1, enableOfflineQueue: false },
+    connection: queueRedis,
     prefix: namespace.queuePrefix,
     // Tracing on: each job carries its producer span, and its worker continues the trace.
     telemetry: queueTelemetry(),
@@ -157,7 +160,13 @@ export async function startServer(env: ServerEnv, logger: Logger): Promise<Runni
       ['alert evaluator', () => alerts.stop()],
       ['audit retention', () => auditRetention.stop()],
       ['notifier', () => notifier.close()],
-      ['queue', () => queue.close()],
+      [
+        'queue',
+        async () => {
+          await queue.close();
+          queueRedis.disconnect();
+        },
+      ],
       ['redis', () => redis.quit()],
       ['mysql', () => database.close()],
     ];

@@ -14,7 +14,7 @@ import {
 } from '@paidflow/contracts';
 import { TracingEnv } from '@paidflow/runtime';
 import { z } from 'zod';
-import { AlertEnv } from './alerts/env.ts';
+import { AlertEnv, checkAlertEnv } from './alerts/env.ts';
 import { LimitsEnv } from './limits/env.ts';
 import { AuditRetentionEnv } from './services/audit-retention-env.ts';
 
@@ -101,6 +101,7 @@ const Env = z
     ...AlertEnv,
   })
   .superRefine((env, ctx) => {
+    checkAlertEnv(env, ctx);
     if (env.DELIVERY_SECRETS.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['DELIVERY_SECRETS'], message: 'at least one secret' });
     }

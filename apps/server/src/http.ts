@@ -6,6 +6,7 @@ import { AppError, HTTP_STATUS, toAppError } from './errors.ts';
 import { traceTrpcCall } from './http-tracing.ts';
 import { rateLimitResponseMeta } from './limits/errors.ts';
 import type { RateDecision } from './limits/limiter.ts';
+import { TRPC_MAX_BATCH_SIZE } from './limits/trpc.ts';
 import type { ServerMetrics } from './metrics.ts';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -99,6 +100,8 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
     createContext: options.createContext,
     basePath: '/trpc/',
     maxBodySize: MAX_BODY_BYTES,
+    // A larger batch is refused with 400 before createContext; each call of a batch is counted.
+    maxBatchSize: TRPC_MAX_BATCH_SIZE,
     // A rate-limited call (createContext's per-request limits, sign-in) carries its Retry-After.
     responseMeta: rateLimitResponseMeta,
   });

@@ -12,6 +12,8 @@ const MIGRATIONS_TABLE = '__drizzle_migrations';
 const NAME = /^[A-Za-z0-9_.-]{1,80}$/;
 const HOST = /^[A-Za-z0-9_.%:-]{1,255}$/;
 const MIN_PASSWORD = 12;
+/** MySQL's and MariaDB's answer to SHOW GRANTS for an account that does not exist. */
+const ER_NONEXISTING_GRANT = 1141;
 
 export interface DbUserOptions {
   user: string;
@@ -53,35 +55,56 @@ export async function createDbUser(ownerUrl: string, options: DbUserOptions): Pr
     const tables = await paidflowTables(query, database);
     if (tables.length === 0)
       throw new Error(`database "${database}" has no tables: run \`npm run migrate\` first`);
-    const [created] = (await connection.query('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [
-      user,
-      host,
-      password,
-    ])) as unknown as [{ warningStatus: number }];
-    const existed = created.warningStatus > 0;
-    if (existed) await query('ALTER USER ?@? IDENTIFIED BY ?', [user, host, password]);
     const grantee = `'${user}'@'${host}'`;
-    const global = (await query(
-      "SELECT PRIVILEGE_TYPE AS p FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = ? AND PRIVILEGE_TYPE <> 'USAGE'",
-      [grantee],
-    )) as Array<{ p: string }>;
+    // Before anything changes: `--user root` must be refused with root's password untouched.
+    const existing = await grantsOf(query, user, host);
+    const global = existing ? beyondThisDatabase(existing) : [];
     if (global.length > 0) {
       throw new Error(
-        `${grantee} holds global privileges (${global.map((row) => row.p).join(', ')}): it is no least-privilege user; pick another name or revoke them`,
+        `${grantee} holds global privileges (${global.join('; ')}): it is no least-privilege user; pick another name or revoke them`,
       );
     }
+    if (existing) await query('ALTER USER ?@? IDENTIFIED BY ?', [user, host, password]);
+    else await query('CREATE USER ?@? IDENTIFIED BY ?', [user, host, password]);
     const revoked = await revokeExtras(query, { user, host, grantee, database, tables });
     for (const table of tables) {
       await query(`GRANT ${APP_PRIVILEGES.join(', ')} ON \`${database}\`.\`${table}\` TO ?@?`, [user, host]);
     }
-    return { created: !existed, tables, revoked };
+    return { created: !existing, tables, revoked };
   } finally {
     await connection.end();
   }
 }
 
+/** The account's SHOW GRANTS lines, or null when there is no such account. */
+async function grantsOf(query: Query, user: string, host: string): Promise<string[] | null> {
+  try {
+    const rows = (await query('SHOW GRANTS FOR ?@?', [user, host])) as Array<Record<string, string>>;
+    return rows.map((row) => Object.values(row)[0] ?? '');
+  } catch (error) {
+    if ((error as { errno?: number }).errno === ER_NONEXISTING_GRANT) return null;
+    throw new Error(`cannot read the grants of '${user}'@'${host}': ${(error as Error).message}`);
+  }
+}
+
+/**
+ * What a grant list holds beyond one database's tables, in words: global privileges (anything but
+ * USAGE on *.*, or GRANT OPTION there), PROXY, and roles, whose privileges may be global.
+ */
+function beyondThisDatabase(grants: string[]): string[] {
+  const found: string[] = [];
+  for (const line of grants) {
+    const global = /^GRANT (.+?) ON \*\.\* TO /.exec(line);
+    if (global && (global[1] !== 'USAGE' || / WITH GRANT OPTION\b/.test(line)))
+      found.push(`${global[1]}${/ WITH GRANT OPTION\b/.test(line) ? ' WITH GRANT OPTION' : ''} on *.*`);
+    else if (/^GRANT PROXY ON /.test(line)) found.push('PROXY');
+    else if (!/ ON /.test(line) && /^GRANT /.test(line)) found.push(`role ${line.slice(6).split(' TO ')[0]}`);
+  }
+  return found;
+}
+
 /** Paidflow's tables in a database: every base table but drizzle's journal. */
-async function paidflowTables(query: Query, database: string): Promise<string[]> {
+export async function paidflowTables(query: Query, database: string): Promise<string[]> {
   const rows = (await query(
     "SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME <> ? ORDER BY TABLE_NAME",
     [database, MIGRATIONS_TABLE],
@@ -124,30 +147,77 @@ async function revokeExtras(
   return revoked;
 }
 
+/** The tables create-db-user's accounts are recognised by (docs/security.md, decision 053). */
+const MARKER_TABLES = ['orders', 'download_tasks', 'order_audit_logs'] as const;
+
+export interface GrantSync {
+  /** The accounts recognised as application users. */
+  accounts: string[];
+  /** The GRANT statements run. */
+  granted: string[];
+}
+
 /**
- * After a migration: every application user of the database (one holding APP_PRIVILEGES on
- * `orders`) gets them on each table too, so that a migration that adds a table needs no second
- * step. Run on the owner's connection to the database.
+ * After a migration that created tables: the application users get APP_PRIVILEGES on those
+ * tables, and on nothing else (a DBA's revocation on an older table stays). An application user
+ * is an account in the shape create-db-user leaves it: exactly APP_PRIVILEGES, without GRANT
+ * OPTION, on each of MARKER_TABLES, and no database-wide grant. A GRANT that fails (an owner
+ * without GRANT OPTION) is reported through `warn` with the statement to run, and does not fail
+ * the migration. Run on the owner's connection to the database.
  */
-export async function syncAppUserGrants(connection: mysql.Connection, database: string): Promise<string[]> {
+export async function syncAppUserGrants(
+  connection: mysql.Connection,
+  input: { database: string; createdTables: string[]; warn: (message: string) => void },
+): Promise<GrantSync> {
+  const { database, createdTables, warn } = input;
   const query: Query = async (sql, values) => (await connection.query(sql, values))[0];
-  const rows = (await query(
-    `SELECT GRANTEE AS g FROM information_schema.TABLE_PRIVILEGES
-     WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'orders' AND PRIVILEGE_TYPE IN (?)
-     GROUP BY GRANTEE HAVING COUNT(DISTINCT PRIVILEGE_TYPE) = ?`,
-    [database, APP_PRIVILEGES, APP_PRIVILEGES.length],
-  )) as Array<{ g: string }>;
-  if (rows.length === 0) return [];
-  const tables = await paidflowTables(query, database);
-  for (const { g } of rows) {
-    const match = /^'(.*)'@'(.*)'$/.exec(g);
-    if (!match) continue;
-    for (const table of tables) {
-      await query(`GRANT ${APP_PRIVILEGES.join(', ')} ON \`${database}\`.\`${table}\` TO ?@?`, [
-        match[1],
-        match[2],
-      ]);
+  const result: GrantSync = { accounts: [], granted: [] };
+  if (createdTables.length === 0) return result;
+  result.accounts = await appUsers(query, database);
+  for (const account of result.accounts) {
+    for (const table of createdTables) {
+      const statement = `GRANT ${APP_PRIVILEGES.join(', ')} ON \`${database}\`.\`${table}\` TO ${account}`;
+      try {
+        await query(statement);
+        result.granted.push(statement);
+      } catch (error) {
+        warn(
+          `could not give the application user ${account} its privileges on the new table ${table} (${(error as Error).message}); run as an account with GRANT OPTION: ${statement}`,
+        );
+      }
     }
   }
-  return rows.map((row) => row.g);
+  return result;
+}
+
+async function appUsers(query: Query, database: string): Promise<string[]> {
+  const rows = (await query(
+    'SELECT GRANTEE AS g, TABLE_NAME AS t, PRIVILEGE_TYPE AS p, IS_GRANTABLE AS o FROM information_schema.TABLE_PRIVILEGES WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?)',
+    [database, MARKER_TABLES],
+  )) as Array<{ g: string; t: string; p: string; o: string }>;
+  const schemaWide = new Set(
+    (
+      (await query(
+        'SELECT DISTINCT GRANTEE AS g FROM information_schema.SCHEMA_PRIVILEGES WHERE TABLE_SCHEMA = ?',
+        [database],
+      )) as Array<{ g: string }>
+    ).map((row) => row.g),
+  );
+  const expected = [...APP_PRIVILEGES].sort().join(',');
+  const accounts: string[] = [];
+  for (const grantee of new Set(rows.map((row) => row.g))) {
+    // GRANTEE is 'user'@'host' with the quotes MySQL adds; create-db-user's names need no escaping.
+    if (schemaWide.has(grantee) || !/^'[A-Za-z0-9_.-]+'@'[A-Za-z0-9_.%:-]+'$/.test(grantee)) continue;
+    const mine = rows.filter((row) => row.g === grantee);
+    const exact = MARKER_TABLES.every((table) => {
+      const onTable = mine.filter((row) => row.t === table);
+      const privileges = onTable
+        .map((row) => row.p)
+        .sort()
+        .join(',');
+      return privileges === expected && onTable.every((row) => row.o === 'NO');
+    });
+    if (exact) accounts.push(grantee);
+  }
+  return accounts.sort();
 }

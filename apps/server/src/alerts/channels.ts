@@ -1,5 +1,4 @@
 import type { Logger } from '@paidflow/runtime';
-import { withTimeout } from '@paidflow/runtime';
 import type { Notifier } from '../notify/notifier.ts';
 import { alertMail, alertWebhookBody } from './messages.ts';
 import type { AlertEvent } from './types.ts';
@@ -19,12 +18,14 @@ export interface AlertSender {
   retry(): Promise<void>;
   /** Messages waiting for a retry. */
   pending(): number;
+  /** Forgets the messages waiting for a retry (the lease moved away); how many there were. */
+  drop(): number;
 }
 
 /**
  * The alert channels: e-mail to ADMIN_ALERT_EMAIL through the notifier (SMTP, or the log
- * notifier), and a POST of a Slack-compatible JSON body to ALERT_WEBHOOK_URL, each with a
- * deadline. A failed channel never throws: it is logged and retried on the next check. The
+ * notifier, bounded by the SMTP transport's own timeouts), and a POST of a Slack-compatible JSON
+ * body to ALERT_WEBHOOK_URL within ALERT_WEBHOOK_TIMEOUT_MS. A failed channel never throws: it is logged and retried on the next check. The
  * retries live in this process's memory; a lease handover drops them (logged when it happens).
  */
 export function createAlertSender(options: {
@@ -47,8 +48,9 @@ export function createAlertSender(options: {
 
   async function deliver(channel: Channel, event: AlertEvent): Promise<void> {
     if (channel === 'email') {
-      const mail = alertMail(options.adminEmail!, event, options.alertsUrl());
-      await withTimeout(options.notifier.send(mail), options.timeoutMs, 'alert e-mail');
+      // No deadline of ours: giving up waiting would not stop a send that still succeeds, and its
+      // retry would e-mail twice. The SMTP transport's own timeouts end a stuck send (as an error).
+      await options.notifier.send(alertMail(options.adminEmail!, event, options.alertsUrl()));
       return;
     }
     const response = await fetch(options.webhookUrl!, {
@@ -107,5 +109,10 @@ export function createAlertSender(options: {
       }
     },
     pending: () => queue.length,
+    drop() {
+      const dropped = queue.length;
+      queue = [];
+      return dropped;
+    },
   };
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { alerts, insertOutboxRows, outbox } from '@paidflow/db';
 import { createTestDatabase, type TestDatabase } from '@paidflow/db/testing';
 import { createLogger } from '@paidflow/runtime';
@@ -10,6 +11,7 @@ import { TEST_SECRET } from '../testing/pipeline-fixtures.ts';
 import { deleteRedisPrefix } from '../testing/redis-prefix.ts';
 import { type SmtpSink, startSmtpSink } from '../testing/smtp-sink.ts';
 import { OFFLINE_KEY } from './evaluator.ts';
+import { LEASE_KEY } from './lease.ts';
 import {
   alertSubjects,
   hookEvents,
@@ -110,7 +112,9 @@ test('MySQL unreachable from the server: mysql_down is sent (not recorded), then
     'raised mysql_down null',
   ]);
   expect(alertSubjects(f.sink)).toEqual([
-    '[Paidflow] CRITICAL: MySQL cannot be reached from the server (2 checks in a row)',
+    expect.stringMatching(
+      /^\[Paidflow\] CRITICAL: MySQL cannot be reached from server \S+ \(2 checks in a row\)$/,
+    ),
   ]);
   expect(hookEvents(f.hook, 'mysql_down')).toEqual(['raised']);
   // Nothing could be written to MySQL (read here on a direct connection); Redis keeps it meanwhile.
@@ -121,9 +125,14 @@ test('MySQL unreachable from the server: mysql_down is sent (not recorded), then
   await proxy.restore();
   const resolved = await s.alerts.runOnce();
   expect(resolved.map((event) => `${event.type} ${event.alert.kind}`)).toEqual(['resolved mysql_down']);
-  expect(alertSubjects(f.sink).at(-1)).toBe('[Paidflow] Resolved: mysql_down mysql');
+  expect(alertSubjects(f.sink).at(-1)).toBe(`[Paidflow] Resolved: mysql_down ${hostname()}-${process.pid}`);
   const [row] = await f.tdb.db.select().from(alerts);
-  expect(row).toMatchObject({ kind: 'mysql_down', subject: 'mysql', open_key: null, severity: 'critical' });
+  expect(row).toMatchObject({
+    kind: 'mysql_down',
+    subject: `${hostname()}-${process.pid}`,
+    open_key: null,
+    severity: 'critical',
+  });
   expect(row!.details).toMatchObject({ recordedLate: true });
   expect(row!.resolved_at!.getTime()).toBeGreaterThan(row!.raised_at.getTime());
   expect(row!.last_notified_at).not.toBeNull();
@@ -131,16 +140,15 @@ test('MySQL unreachable from the server: mysql_down is sent (not recorded), then
 });
 
 test('Redis unreachable from the server: the evaluator falls back to a MySQL lock, records redis_down, and resolves it when Redis is back', async () => {
-  // Some Redis client of the server (not the evaluator's: it answers through the command
-  // connection, which has its handler) prints ioredis's "Unhandled error event" while Redis is
-  // unreachable: expected here, and nothing else may reach console.error.
+  // Every Redis connection of the server has an 'error' listener (the queue's too, see app.ts):
+  // nothing may reach console.error, ioredis's "Unhandled error event" included.
   const printed: string[] = [];
   const spy = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
     printed.push(args.join(' '));
   });
   cleanups.push(async () => {
     spy.mockRestore();
-    expect(printed.filter((line) => !line.startsWith('[ioredis] Unhandled error event'))).toEqual([]);
+    expect(printed).toEqual([]);
   });
   const f = await fixture('alertredis');
   const proxy = await startTcpProxy({ host: '127.0.0.1', port: 6379 });
@@ -153,10 +161,13 @@ test('Redis unreachable from the server: the evaluator falls back to a MySQL loc
   const raised = await s.alerts.runOnce();
   expect(raised.map((event) => `${event.type} ${event.alert.kind}`)).toEqual(['raised redis_down']);
   expect(alertSubjects(f.sink)).toEqual([
-    '[Paidflow] CRITICAL: Redis cannot be reached from the server (2 checks in a row)',
+    expect.stringMatching(
+      /^\[Paidflow\] CRITICAL: Redis cannot be reached from server \S+ \(2 checks in a row\)$/,
+    ),
   ]);
   const [row] = await f.tdb.db.select().from(alerts);
-  expect(row).toMatchObject({ kind: 'redis_down', open_key: 'redis_down:redis' });
+  expect(row).toMatchObject({ kind: 'redis_down', open_key: `redis_down:${row!.subject}` });
+  expect(row!.subject).toBe(`${hostname()}-${process.pid}`);
 
   await proxy.restore();
   // ioredis reconnects on its own schedule (at most 2 s between tries).
@@ -172,4 +183,69 @@ test('Redis unreachable from the server: the evaluator falls back to a MySQL loc
   expect(hookEvents(f.hook, 'redis_down')).toEqual(['raised', 'resolved']);
   const [closed] = await f.tdb.db.select().from(alerts);
   expect(closed!.open_key).toBeNull();
+});
+
+test('a partition (one server cut off from Redis, the other fine): one redis_down of that server, not resolved by the other while it is seen, resolved once stale', async () => {
+  const f = await fixture('alertpart');
+  const proxy = await startTcpProxy({ host: '127.0.0.1', port: 6379 });
+  cleanups.push(() => proxy.close());
+  const timing = { ALERT_INTERVAL_MS: '500', ALERT_LEASE_MS: '2000' };
+  const a = await server(f, { ...timing, ALERT_INSTANCE_ID: 'server-a' });
+  const b = await server(f, {
+    ...timing,
+    ALERT_INSTANCE_ID: 'server-b',
+    REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
+  });
+  expect(await a.alerts.runOnce()).toEqual([]);
+  expect(await b.alerts.runOnce()).toEqual([]);
+
+  await proxy.cut();
+  const events: string[] = [];
+  const both = async () => {
+    for (const s of [a, b]) {
+      const from = s === a ? 'a' : 'b';
+      for (const event of await s.alerts.runOnce())
+        events.push(`${from} ${event.type} ${event.alert.kind} ${event.alert.subject}`);
+    }
+  };
+  for (let i = 0; i < 6; i++) await both();
+  // B (the MySQL lock) raised its own redis_down once; A (the Redis lease) left it open.
+  expect(events).toEqual(['b raised redis_down server-b']);
+  expect(hookEvents(f.hook, 'redis_down')).toEqual(['raised']);
+
+  // B reaches Redis again; A holds the lease, so B no longer evaluates: A resolves B's alert
+  // once it has not been seen for the stale time (here the lease, 2 s).
+  await proxy.restore();
+  const deadline = Date.now() + 20_000;
+  while (events.length < 2 && Date.now() < deadline) {
+    await both();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  expect(events).toEqual(['b raised redis_down server-b', 'a resolved redis_down server-b']);
+  expect(alertSubjects(f.sink)).toEqual([
+    expect.stringMatching(/CRITICAL: Redis cannot be reached from server server-b/),
+    '[Paidflow] Resolved: redis_down server-b',
+  ]);
+  const [row] = await f.tdb.db.select().from(alerts);
+  expect(row).toMatchObject({ kind: 'redis_down', subject: 'server-b', open_key: null });
+});
+
+test('a process that loses the lease drops its unsent messages instead of re-sending them', async () => {
+  const f = await fixture('alertdrop');
+  const [a, b] = [await server(f), await server(f)];
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  await insertOutboxRows(f.tdb.db, [{ topic: 'notification', payload: { kind: 'test' } }]);
+  await f.tdb.db.update(outbox).set({ created_at: new Date(Date.now() - 120_000) });
+  f.hook.status = 500;
+  const [fromA, fromB] = await Promise.all([a.alerts.runOnce(), b.alerts.runOnce()]);
+  const [holder, other] = fromA.length > 0 ? [a, b] : [b, a];
+  expect([...fromA, ...fromB].map((event) => event.type)).toEqual(['raised']);
+  expect(holder.alerts.sender.pending()).toBe(1);
+  // The lease moves to the other process (as when the holder stalled past it).
+  await holder.deps.redis.del(holder.deps.namespace.key(LEASE_KEY));
+  await other.alerts.runOnce();
+  const posted = f.hook.bodies.length;
+  expect(await holder.alerts.runOnce()).toEqual([]);
+  expect(holder.alerts.sender.pending()).toBe(0);
+  expect(f.hook.bodies).toHaveLength(posted);
 });

@@ -13,8 +13,10 @@ export const AlertEnv = {
   ALERT_INTERVAL_MS: z.coerce.number().int().min(200).max(600_000).default(5_000),
   /** How often a firing alert is sent again. */
   ALERT_REMIND_SECONDS: z.coerce.number().int().min(1).default(3_600),
-  /** The evaluator's lease in Redis: renewed every check, taken over when it lapses. */
+  /** The evaluator's lease in Redis: renewed every check, taken over when it lapses (over 2 × ALERT_INTERVAL_MS). */
   ALERT_LEASE_MS: z.coerce.number().int().min(1_000).default(30_000),
+  /** This server process's name in mysql_down and redis_down (default hostname-pid). */
+  ALERT_INSTANCE_ID: z.string().trim().min(1).max(100).optional(),
   /** A Slack-compatible incoming webhook ({ text, attachments }): alerts are POSTed there too. */
   ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
   ALERT_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
@@ -40,3 +42,20 @@ export const AlertEnv = {
 
 const AlertSettingsSchema = z.object(AlertEnv);
 export type AlertSettings = z.infer<typeof AlertSettingsSchema>;
+
+/**
+ * The checks across settings, for the server's Env superRefine: the lease must outlast two
+ * intervals, or leadership hops between servers from one check to the next.
+ */
+export function checkAlertEnv(
+  env: Pick<AlertSettings, 'ALERT_INTERVAL_MS' | 'ALERT_LEASE_MS'>,
+  ctx: z.RefinementCtx,
+): void {
+  if (env.ALERT_INTERVAL_MS * 2 >= env.ALERT_LEASE_MS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['ALERT_INTERVAL_MS'],
+      message: `must be less than half of ALERT_LEASE_MS (${env.ALERT_LEASE_MS})`,
+    });
+  }
+}

@@ -3,6 +3,7 @@ import { withTimeout } from '@paidflow/runtime';
 import type { AppDeps } from '../deps.ts';
 import { publishLive } from '../realtime/publisher.ts';
 import { type AlertSender, createAlertSender } from './channels.ts';
+import { alertInstanceId, checkDependencies } from './checks-dependencies.ts';
 import { checkDatabase } from './checks-mysql.ts';
 import { checkQueue } from './checks-queue.ts';
 import { checkWorkers } from './checks-workers.ts';
@@ -54,6 +55,7 @@ export function createAlertEvaluator(deps: EvaluatorDeps): AlertEvaluator {
     alertsUrl: () => `${env.PUBLIC_BASE_URL}/alerts`,
     logger,
   });
+  const instance = alertInstanceId(env.ALERT_INSTANCE_ID);
   const failures = { mysql: 0, redis: 0 };
   const failing = new Set<string>();
   let leadership: Leadership = null;
@@ -67,28 +69,6 @@ export function createAlertEvaluator(deps: EvaluatorDeps): AlertEvaluator {
     } catch {
       return false;
     }
-  }
-
-  /** mysql_down and redis_down: decided only once the probes agree (N failures in a row, or a success). */
-  function dependencies(): CheckOutcome {
-    const outcome: CheckOutcome = { kinds: [], firing: [] };
-    for (const [name, kind] of [
-      ['mysql', 'mysql_down'],
-      ['redis', 'redis_down'],
-    ] as const) {
-      const count = failures[name];
-      if (count === 0) outcome.kinds.push(kind);
-      if (count < env.ALERT_DOWN_CHECKS) continue;
-      outcome.kinds.push(kind);
-      outcome.firing.push({
-        kind,
-        subject: name,
-        severity: 'critical',
-        message: `${name === 'mysql' ? 'MySQL' : 'Redis'} cannot be reached from the server (${count} checks in a row)`,
-        details: { failedChecks: count, timeoutMs: env.ALERT_PROBE_TIMEOUT_MS },
-      });
-    }
-    return outcome;
   }
 
   /** A check that throws is skipped, logged once until it works again. */
@@ -125,7 +105,6 @@ export function createAlertEvaluator(deps: EvaluatorDeps): AlertEvaluator {
 
   async function runOnce(): Promise<AlertEvent[]> {
     const now = Date.now();
-    await sender.retry();
     const [mysqlUp, redisUp] = await Promise.all([
       probe(() => pingDatabase(deps.db), 'mysql probe'),
       probe(() => deps.redis.ping(), 'redis probe'),
@@ -134,9 +113,14 @@ export function createAlertEvaluator(deps: EvaluatorDeps): AlertEvaluator {
     failures.redis = redisUp ? 0 : failures.redis + 1;
     const was = leadership;
     leadership = await lease.acquire({ redisUp, mysqlUp });
-    if (!leadership) return [];
+    if (!leadership) {
+      // The new holder reminds about what fires; this process must not keep re-sending.
+      const dropped = sender.drop();
+      if (dropped > 0) logger.warn({ dropped }, 'alerts: lease lost; unsent alert messages dropped');
+      return [];
+    }
+    await sender.retry();
     if (was !== leadership && redisUp) await offline.load();
-    const outcomes: CheckOutcome[] = [dependencies()];
     let store: AlertStore = offline;
     if (mysqlUp) {
       try {
@@ -147,8 +131,9 @@ export function createAlertEvaluator(deps: EvaluatorDeps): AlertEvaluator {
         logger.warn({ err: error }, 'alerts: MySQL failed again; alerts kept offline');
       }
     }
+    const open = await store.open();
+    const outcomes: CheckOutcome[] = [checkDependencies({ env, instance, failures, open, now })];
     if (store === mysqlStore) {
-      const open = await mysqlStore.open();
       outcomes.push(...(await guarded('database', () => checkDatabase(deps, env, now))));
       if (redisUp) {
         outcomes.push(...(await guarded('workers', () => checkWorkers(deps, env, { now, open }))));

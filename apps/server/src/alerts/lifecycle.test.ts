@@ -29,6 +29,12 @@ function memoryStore() {
     async notified(alert) {
       open.set(`${alert.kind}:${alert.subject}`, { ...alert });
     },
+    async remind(alert, previous) {
+      const key = `${alert.kind}:${alert.subject}`;
+      if (open.get(key)?.lastNotifiedAt?.getTime() !== previous?.getTime()) return false;
+      open.set(key, { ...alert });
+      return true;
+    },
     async resolve(alert) {
       return open.delete(`${alert.kind}:${alert.subject}`);
     },

@@ -28,7 +28,7 @@ export async function applyOutcomes(options: {
       const raised = await store.raise(finding, now);
       if (!raised) continue;
       raised.lastNotifiedAt = now;
-      await store.notified(raised, now, false);
+      await store.notified(raised, now);
       events.push({ type: 'raised', alert: { ...raised }, at: now });
       continue;
     }
@@ -40,12 +40,12 @@ export async function applyOutcomes(options: {
       lastSeenAt: now,
     });
     await store.touch(existing, finding, now);
-    const last = existing.lastNotifiedAt ?? existing.raisedAt;
-    if (now.getTime() - last.getTime() < remindMs) continue;
-    existing.lastNotifiedAt = now;
-    existing.reminders += 1;
-    await store.notified(existing, now, true);
-    events.push({ type: 'reminder', alert: { ...existing }, at: now });
+    const previous = existing.lastNotifiedAt;
+    if (now.getTime() - (previous ?? existing.raisedAt).getTime() < remindMs) continue;
+    // Fenced on the last notified time: of two evaluators, one sends the reminder.
+    const reminded = { ...existing, lastNotifiedAt: now, reminders: existing.reminders + 1 };
+    if (!(await store.remind(reminded, previous))) continue;
+    events.push({ type: 'reminder', alert: reminded, at: now });
   }
   for (const [key, alert] of open) {
     if (!evaluated.has(alert.kind) || firing.has(key) || keep.has(key)) continue;

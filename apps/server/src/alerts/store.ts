@@ -2,6 +2,7 @@ import { type AlertKind, AlertKind as AlertKindSchema } from '@paidflow/contract
 import {
   type AlertRow,
   alertOpenKey,
+  claimAlertReminder,
   type Db,
   insertAlert,
   markAlertNotified,
@@ -22,8 +23,14 @@ export interface AlertStore {
   raise(finding: Finding, at: Date): Promise<TrackedAlert | null>;
   /** Records the finding seen again (the lifecycle updated `alert` already). */
   touch(alert: TrackedAlert, finding: Finding, at: Date): Promise<void>;
-  /** Records a notification sent: the raise, or a reminder (counted). */
-  notified(alert: TrackedAlert, at: Date, reminder: boolean): Promise<void>;
+  /** Records the raise's notification. */
+  notified(alert: TrackedAlert, at: Date): Promise<void>;
+  /**
+   * Claims a reminder: records `reminded` (its count and last notified time moved on) only while
+   * the alert was last notified at `previous`. False: another evaluator claimed it first, so
+   * nothing is sent.
+   */
+  remind(reminded: TrackedAlert, previous: Date | null): Promise<boolean>;
   /** False: it was resolved already (by another evaluator). */
   resolve(alert: TrackedAlert, at: Date): Promise<boolean>;
 }
@@ -47,9 +54,13 @@ export function mysqlAlertStore(db: Db): AlertStore {
       if (alert.id === null) return;
       await touchAlert(db, alert.id, { ...finding, at });
     },
-    async notified(alert, at, reminder) {
+    async notified(alert, at) {
       if (alert.id === null) return;
-      await markAlertNotified(db, alert.id, { at, reminder });
+      await markAlertNotified(db, alert.id, at);
+    },
+    async remind(reminded, previous) {
+      if (reminded.id === null || !reminded.lastNotifiedAt) return false;
+      return claimAlertReminder(db, reminded.id, { previous, at: reminded.lastNotifiedAt });
     },
     async resolve(alert, at) {
       if (alert.id === null) return false;
@@ -119,6 +130,12 @@ export function offlineAlertStore(options: { redis: Redis; key: string; logger: 
     },
     async notified() {
       await save();
+    },
+    // Offline alerts are this process's own (the lease holder's, or each process's alone).
+    async remind(reminded) {
+      held.set(alertOpenKey(reminded.kind, reminded.subject), reminded);
+      await save();
+      return true;
     },
     async resolve(alert, at) {
       alert.resolvedAt = at;

@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { AdminRole } from '@paidflow/contracts';
 import { createDb } from '@paidflow/db';
+import { readFirstLine } from '@paidflow/db/read-secret';
 import { z } from 'zod';
 import { createAdmin, ensureDemoAdmins } from '../auth/admins.ts';
 
@@ -26,16 +27,6 @@ const CliEnv = z.object({
 function fail(message: string): never {
   console.error(message);
   process.exit(1);
-}
-
-async function readFirstLine(): Promise<string> {
-  if (process.stdin.isTTY) process.stderr.write('password: ');
-  let text = '';
-  for await (const chunk of process.stdin) {
-    text += String(chunk);
-    if (text.includes('\n')) break;
-  }
-  return text.split(/\r?\n/)[0] ?? '';
 }
 
 async function main(): Promise<void> {

@@ -10,9 +10,9 @@ const Count = (fallback: number) => z.coerce.number().int().min(0).max(1_000_000
  * Spread into the server's Env. docs/security.md has the table.
  */
 export const LimitsEnv = {
-  /** tRPC calls over HTTP per client address per minute (the worker token is not limited). */
+  /** tRPC calls over HTTP (each call of a batch) per client address per minute (not the worker's). */
   TRPC_RATE_LIMIT_PER_IP: Count(3_000),
-  /** tRPC calls over HTTP per admin session per minute. */
+  /** tRPC calls per admin session per minute: each call of an HTTP batch, and WebSocket queries. */
   TRPC_RATE_LIMIT_PER_SESSION: Count(600),
   /** WebSocket connection attempts per client address per minute. */
   WS_CONNECT_RATE_LIMIT_PER_IP: Count(600),

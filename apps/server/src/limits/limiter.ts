@@ -30,8 +30,11 @@ export interface RateLimitSpec {
 
 export interface RateLimit {
   readonly spec: RateLimitSpec;
-  /** Counts one request of `client` (an address, an e-mail, a session's token hash). */
-  take(client: string): Promise<RateDecision>;
+  /**
+   * Counts `cost` points (default 1: one request or call) for `client` (an address, an e-mail, a
+   * session's token hash). A batch of tRPC calls costs one point per call.
+   */
+  take(client: string, cost?: number): Promise<RateDecision>;
   /** Forgets `client`'s count (a successful sign-in clears its e-mail's). Never throws. */
   clear(client: string): Promise<void>;
 }
@@ -75,18 +78,18 @@ export function createRateLimit(deps: LimiterDeps, spec: RateLimitSpec): RateLim
   const logOutage = throttled(OUTAGE_LOG_INTERVAL_MS);
   const logLimited = throttled(OUTAGE_LOG_INTERVAL_MS / 3);
 
-  async function take(client: string): Promise<RateDecision> {
+  async function take(client: string, cost = 1): Promise<RateDecision> {
     if (spec.points === 0) return { allowed: true };
     const key = digest(client);
     try {
-      await withTimeout(limiter.consume(key), LIMIT_REDIS_TIMEOUT_MS, `${spec.name} rate limit`);
+      await withTimeout(limiter.consume(key, cost), LIMIT_REDIS_TIMEOUT_MS, `${spec.name} rate limit`);
       return { allowed: true };
     } catch (error) {
       if (error instanceof RateLimiterRes) {
         const retryAfterSeconds = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
         // The first refusal of a window is always logged; the rest of a flood is sampled.
-        if (error.consumedPoints === spec.points + 1) {
-          deps.logger.info({ limit: spec.name, client: key, points: spec.points }, 'rate limited');
+        if (error.consumedPoints - cost <= spec.points) {
+          deps.logger.info({ limit: spec.name, client: key, points: spec.points, cost }, 'rate limited');
         } else {
           logLimited(() => deps.logger.info({ limit: spec.name, client: key }, 'still rate limited'));
         }

@@ -8,9 +8,9 @@ export const LOGIN_WINDOW_SECONDS = 15 * 60;
 
 /** Every door's limit, built once per process (app.ts) on the app's Redis connection. */
 export interface Limits {
-  /** tRPC over HTTP, per client address. */
+  /** tRPC calls over HTTP (each call of a batch), per client address. */
   trpcIp: RateLimit;
-  /** tRPC over HTTP, per admin session (the session cookie's token hash). */
+  /** tRPC calls over HTTP and WebSocket queries/mutations, per admin session (the cookie's token hash). */
   trpcSession: RateLimit;
   /** WebSocket connection attempts, per client address. */
   wsConnectIp: RateLimit;

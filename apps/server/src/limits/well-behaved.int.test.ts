@@ -18,7 +18,7 @@ afterAll(async () => {
 
 const nextIp = () => nextIpOf(55);
 
-test('a well-behaved dashboard is never limited: five tabs’ minute of polling and page loads, batched and not', async () => {
+test('a well-behaved dashboard is never limited: five tabs’ minute of polling and page loads, each call of a batch counted', async () => {
   const admin = await createTestAdmin(t.server.deps, 'operator');
   const headers = { cookie: admin.cookie, 'x-forwarded-for': nextIp() };
   // A page load: the web app's httpBatchLink sends its queries as one request.
@@ -44,6 +44,13 @@ test('a well-behaved dashboard is never limited: five tabs’ minute of polling 
   for (let i = 0; i < polls; i += 15) {
     await Promise.all(Array.from({ length: 15 }, () => single.auth.me.query()));
   }
+  // Every call counted, a page load's batch as its five calls: 275 of the session's 600.
+  const { redis, namespace, env } = t.server.deps;
+  const keys = await redis.keys(namespace.key('ratelimit:trpc-session:*'));
+  expect(keys).toHaveLength(1);
+  const counted = Number(await redis.get(keys[0]!));
+  expect(counted).toBe(10 * 5 + polls);
+  expect(counted).toBeLessThan(env.TRPC_RATE_LIMIT_PER_SESSION / 2);
 });
 
 test('reconnects at the web app’s backoff are never limited: twenty tabs behind one address for a minute', async () => {

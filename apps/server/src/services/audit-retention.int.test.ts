@@ -1,119 +1,40 @@
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { appendAuditEvents, auditArchiveOrders, auditArchives } from '@paidflow/db';
-import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
-import type { AppDeps } from '../deps.ts';
+import { expect, test } from 'vitest';
 import { callerFor, createTestAdmin } from '../testing/live-fixtures.ts';
-import { createOrder, startTestServer, type TestServer } from '../testing/pipeline-fixtures.ts';
+import { createOrder } from '../testing/pipeline-fixtures.ts';
 import { archiveAuditOnce } from './audit-archiver.ts';
 import { createAuditRetention } from './audit-retention.ts';
+import {
+  DAY,
+  fixture,
+  insertOldRows,
+  oldRowsLeft,
+  readArchive,
+  retentionDeps,
+  startAppender,
+  useRetentionServer,
+} from './audit-retention-fixtures.ts';
 
-const DAY = 86_400_000;
-let t: TestServer;
-let deps: AppDeps;
-
-beforeAll(async () => {
-  t = await startTestServer('retention', { RECONCILE_INTERVAL_MS: '3600000' });
-  deps = t.server.deps;
-});
-afterAll(async () => {
-  await t?.close();
-});
-// The archive is a prefix of the log by id: each test starts from an empty log.
-beforeEach(async () => {
-  for (const table of ['audit_archive_orders', 'audit_archives', 'order_audit_logs']) {
-    await t.tdb.pool.query(`DELETE FROM ${table}`);
-  }
-});
-
-function retentionDeps(dir: string, overrides: Partial<AppDeps['env']> = {}) {
-  return {
-    ...deps,
-    env: {
-      ...deps.env,
-      AUDIT_RETENTION_DAYS: 1,
-      ARCHIVE_DIR: dir,
-      AUDIT_ARCHIVE_BATCH: 50,
-      AUDIT_ARCHIVE_PAUSE_MS: 2,
-      AUDIT_ARCHIVE_FILE_ROWS: 400,
-      ...overrides,
-    },
-  };
-}
-
-/** Old rows (3 days) for each order, inserted in id order, then returns all their ids. */
-async function insertOldRows(orderIds: number[], perOrder: number): Promise<number[]> {
-  const values: string[] = [];
-  const old = Date.now() - 3 * DAY;
-  for (let i = 0; i < perOrder; i++) {
-    for (const orderId of orderIds) {
-      const at = new Date(old + i * 1000).toISOString().slice(0, 23).replace('T', ' ');
-      values.push(
-        `(${orderId}, 'download_started', 'download', 'info', 'old ${i}', '{"n":${i}}', 'test', '${at}')`,
-      );
-    }
-  }
-  const [result] = await t.tdb.pool.query(
-    `INSERT INTO order_audit_logs (order_id, event_type, event_category, severity, message, details, source, created_at) VALUES ${values.join(',')}`,
-  );
-  const first = (result as { insertId: number }).insertId;
-  return Array.from({ length: values.length }, (_, i) => first + i);
-}
-
-/** Appends audit events through the db package, one at a time, until stopped. */
-function startAppender(orderIds: number[]) {
-  let stop = false;
-  let written = 0;
-  const done = (async () => {
-    while (!stop) {
-      await appendAuditEvents(deps.db, [
-        {
-          order_id: orderIds[written % orderIds.length]!,
-          event_type: 'download_started',
-          message: `live ${written}`,
-          source: 'test',
-        },
-      ]);
-      written++;
-    }
-  })();
-  return {
-    async stop() {
-      stop = true;
-      await done;
-      return written;
-    },
-  };
-}
-
-function readArchive(file: string): Array<Record<string, unknown>> {
-  return gunzipSync(readFileSync(file))
-    .toString('utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line));
-}
-
-async function oldRowsLeft(cutoff: Date): Promise<number> {
-  const [rows] = await t.tdb.pool.query('SELECT COUNT(*) AS n FROM order_audit_logs WHERE created_at < ?', [
-    cutoff,
-  ]);
-  return Number((rows as Array<{ n: number }>)[0]!.n);
-}
+useRetentionServer();
 
 test('old audit rows are archived to files exactly once and deleted while the log is written; the order page says so', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'paidflow-archive-'));
-  const orders = [await createOrder(deps.db), await createOrder(deps.db), await createOrder(deps.db)];
+  const orders = [
+    await createOrder(fixture.deps.db),
+    await createOrder(fixture.deps.db),
+    await createOrder(fixture.deps.db),
+  ];
   const orderIds = orders.map((order) => order.orderId);
   const oldIds = await insertOldRows(orderIds, 334); // 1002 rows: 3 files of at most 400
   for (const orderId of orderIds) {
-    await appendAuditEvents(deps.db, [
+    await appendAuditEvents(fixture.deps.db, [
       { order_id: orderId, event_type: 'order_created', message: 'new', source: 'test' },
     ]);
   }
-  const [newRows] = await t.tdb.pool.query(
+  const [newRows] = await fixture.t.tdb.pool.query(
     'SELECT * FROM order_audit_logs WHERE created_at >= NOW() - INTERVAL 1 HOUR ORDER BY id',
   );
   const appender = startAppender(orderIds);
@@ -135,23 +56,24 @@ test('old audit rows are archived to files exactly once and deleted while the lo
   expect(new Date(archived[0]!.created_at as string).getTime()).toBeLessThan(Date.now() - 2 * DAY);
   // Deleted from the table; the newer rows (and the ones appended meanwhile) untouched.
   expect(await oldRowsLeft(new Date(Date.now() - DAY))).toBe(0);
-  const [kept] = await t.tdb.pool.query('SELECT * FROM order_audit_logs WHERE id IN (?) ORDER BY id', [
-    (newRows as Array<{ id: number }>).map((row) => row.id),
-  ]);
+  const [kept] = await fixture.t.tdb.pool.query(
+    'SELECT * FROM order_audit_logs WHERE id IN (?) ORDER BY id',
+    [(newRows as Array<{ id: number }>).map((row) => row.id)],
+  );
   expect(kept).toEqual(newRows);
-  const [live] = await t.tdb.pool.query(
+  const [live] = await fixture.t.tdb.pool.query(
     "SELECT COUNT(*) AS n FROM order_audit_logs WHERE message LIKE 'live %'",
   );
   expect(Number((live as Array<{ n: number }>)[0]!.n)).toBe(appended);
   // The archive tables: one row per file with its range and size, and per order its events.
-  const records = await deps.db.select().from(auditArchives).orderBy(auditArchives.id);
+  const records = await fixture.deps.db.select().from(auditArchives).orderBy(auditArchives.id);
   expect(records.map((r) => [r.file, r.first_audit_id, r.last_audit_id, r.row_count, r.bytes])).toEqual(
     result!.files.map((file) => {
       const rows = readArchive(file.file);
       return [file.file, rows[0]!.id, rows.at(-1)!.id, rows.length, statSync(file.file).size];
     }),
   );
-  const perOrder = await deps.db.select().from(auditArchiveOrders);
+  const perOrder = await fixture.deps.db.select().from(auditArchiveOrders);
   for (const orderId of orderIds) {
     const mine = archived.filter((row) => row.order_id === orderId);
     const rows = perOrder.filter((row) => row.order_id === orderId);
@@ -161,12 +83,12 @@ test('old audit rows are archived to files exactly once and deleted while the lo
     );
   }
   // What the order's page shows at the end of its timeline.
-  const viewer = await createTestAdmin(deps, 'viewer');
-  const caller = await callerFor(deps, viewer.principal);
+  const viewer = await createTestAdmin(fixture.deps, 'viewer');
+  const caller = await callerFor(fixture.deps, viewer.principal);
   const note = await caller.audit.archived({ orderId: orderIds[1]! });
   expect(note.events).toBe(334);
   expect(note.files.map((file) => file.file).sort()).toEqual(result!.files.map((file) => file.file).sort());
-  expect(await caller.audit.archived({ orderId: (await createOrder(deps.db)).orderId })).toEqual({
+  expect(await caller.audit.archived({ orderId: (await createOrder(fixture.deps.db)).orderId })).toEqual({
     events: 0,
     oldestAt: null,
     newestAt: null,
@@ -180,7 +102,7 @@ test('old audit rows are archived to files exactly once and deleted while the lo
 
 test('a run stopped after its file is recorded resumes the delete, and a stopped run leaves no duplicate file', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'paidflow-archive-'));
-  const { orderId } = await createOrder(deps.db);
+  const { orderId } = await createOrder(fixture.deps.db);
   const oldIds = await insertOldRows([orderId], 300);
   const cutoff = new Date(Date.now() - DAY);
   const options = { dir, cutoff, batch: 50, pauseMs: 0, fileRows: 1000 };
@@ -188,8 +110,10 @@ test('a run stopped after its file is recorded resumes the delete, and a stopped
   writeFileSync(path.join(dir, 'audit-20260101T000000000Z-1-5.ndjson.gz'), 'left over');
   writeFileSync(path.join(dir, '.audit-20260101T000000000Z.partial'), 'half');
   // Stops after the first delete batch: the file is recorded, 250 of its rows still in the table.
-  let calls = 0;
-  const first = await archiveAuditOnce(deps, { ...options, keepGoing: () => ++calls < 2 });
+  const first = await archiveAuditOnce(fixture.deps, {
+    ...options,
+    keepGoing: async () => (await oldRowsLeft(cutoff)) === 300,
+  });
   expect(first.removed.map((file) => path.basename(file)).sort()).toEqual([
     '.audit-20260101T000000000Z.partial',
     'audit-20260101T000000000Z-1-5.ndjson.gz',
@@ -197,7 +121,7 @@ test('a run stopped after its file is recorded resumes the delete, and a stopped
   expect(first).toMatchObject({ stopped: true, deleted: 50 });
   expect(await oldRowsLeft(cutoff)).toBe(250);
 
-  const second = await archiveAuditOnce(deps, options);
+  const second = await archiveAuditOnce(fixture.deps, options);
   expect(second).toMatchObject({ stopped: false, resumed: 1, deleted: 250, files: [] });
   expect(await oldRowsLeft(cutoff)).toBe(0);
   const files = readdirSync(dir);
@@ -207,7 +131,7 @@ test('a run stopped after its file is recorded resumes the delete, and a stopped
 
 test('one server archives at a time (Redis lease); without AUDIT_RETENTION_DAYS nothing runs', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'paidflow-archive-'));
-  const { orderId } = await createOrder(deps.db);
+  const { orderId } = await createOrder(fixture.deps.db);
   await insertOldRows([orderId], 200);
   const [a, b] = await Promise.all([
     createAuditRetention(retentionDeps(dir)).runOnce(),

@@ -10,7 +10,7 @@ import { periodic } from './periodic.ts';
 type RetentionDeps = { db: Db; redis: Redis; logger: Logger; namespace: RedisNamespace; env: ServerEnv };
 
 const DAY_MS = 86_400_000;
-/** The lease outlives a stalled holder by this much at most; it is renewed between batches. */
+/** The lease outlives a stalled holder by this much at most; it is renewed at every step. */
 const LEASE_MS = 60_000;
 const RENEW =
   "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
@@ -26,9 +26,9 @@ export interface AuditRetention {
 
 /**
  * The audit retention job (AUDIT_RETENTION_DAYS; decision 055): every AUDIT_ARCHIVE_INTERVAL_MS,
- * the server that takes the Redis lease (SET NX PX, renewed between batches, like the other
- * singletons) archives audit rows older than the retention to ARCHIVE_DIR, then deletes them in
- * small batches. A server that loses the lease stops between two batches; the next holder resumes.
+ * the server that takes the Redis lease (SET NX PX, renewed at every page and batch, like the
+ * other singletons) archives audit rows older than the retention to ARCHIVE_DIR, then deletes them
+ * in small batches. A server that loses the lease stops at its next step; the next holder resumes.
  */
 export function createAuditRetention(deps: RetentionDeps): AuditRetention {
   const { env } = deps;
@@ -46,16 +46,15 @@ export function createAuditRetention(deps: RetentionDeps): AuditRetention {
       deps.logger.warn({ err: error }, 'audit retention: no lease (Redis unavailable?); will retry');
       return null;
     }
-    let renewedAt = Date.now();
+    // Renewed before every page written, before the record and between deletes (one Redis call
+    // per 1,000 rows): a holder that stalled past the lease finds out at its next step.
     const keepGoing = async () => {
       if (stopping) return false;
-      if (Date.now() - renewedAt < LEASE_MS / 3) return true;
       const renewed = await deps.redis.eval(RENEW, 1, key, token, String(LEASE_MS)).catch(() => 0);
       if (renewed !== 1) {
-        deps.logger.warn('audit retention: lease lost; stopping between batches');
+        deps.logger.warn('audit retention: lease lost; stopping this pass');
         return false;
       }
-      renewedAt = Date.now();
       return true;
     };
     const started = Date.now();

@@ -88,8 +88,11 @@ export function contextFactory(deps: AppDeps, resolveSession: SessionResolver) {
     }
     const res = 'res' in opts ? opts.res : undefined;
     const clientIp = clientIpOf(opts.req, deps.env.TRUST_PROXY);
-    // Over HTTP each request counts (a WebSocket is limited at its upgrade), before any MySQL read.
-    if (res && 'setHeader' in res) await takeHttpCall(deps, { ip: clientIp, headers });
+    // Over HTTP every call of a request counts (a batch of N costs N), before any MySQL read. A
+    // WebSocket's calls are counted one by one in the procedures (init.ts), its upgrade in ws.ts.
+    if (res && 'setHeader' in res) {
+      await takeHttpCall(deps, { ip: clientIp, headers, calls: opts.info.calls.length });
+    }
     const session = await resolveSession(deps, headers);
     const setCookie =
       res && 'setHeader' in res

@@ -2,7 +2,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { ZodError } from 'zod';
 import { type AppError, type AppErrorCode, toAppError } from '../errors.ts';
-import { takeSubscription } from '../limits/trpc.ts';
+import { takeSocketCall, takeSubscription } from '../limits/trpc.ts';
 import { withPlainJsonFastPath } from '../realtime/plain-json.ts';
 import type { Context } from './context.ts';
 
@@ -69,18 +69,22 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
 /**
- * Subscriptions started per admin session are limited at subscribe time (limits/trpc.ts); queries
- * and mutations pass straight on (over HTTP they were counted per request in createContext).
+ * The admin calls over a WebSocket, at call time (limits/trpc.ts): a subscription started counts
+ * against WS_SUBSCRIBE_RATE_LIMIT_PER_SESSION, a query or mutation against the session's tRPC
+ * budget. Nothing runs per message of a stream. Over HTTP (no socket) the calls were counted in
+ * createContext; the worker token's calls never are.
  */
-const limitSubscriptions = t.middleware(async function limitSubscriptions(opts) {
+const limitSocketCalls = t.middleware(async function limitSocketCalls(opts) {
   const { principal } = opts.ctx;
-  if (opts.type === 'subscription' && principal?.kind === 'admin') {
-    await takeSubscription(opts.ctx, principal.session.tokenHash);
+  if (principal?.kind === 'admin') {
+    const { tokenHash } = principal.session;
+    if (opts.type === 'subscription') await takeSubscription(opts.ctx, tokenHash);
+    else if (opts.ctx.socket) await takeSocketCall(opts.ctx, tokenHash);
   }
   return opts.next();
 });
 
-export const publicProcedure = t.procedure.use(mapErrors).use(limitSubscriptions);
+export const publicProcedure = t.procedure.use(mapErrors).use(limitSocketCalls);
 
 /** Any signed-in admin: viewer or operator. */
 export const viewerProcedure = publicProcedure.use(function requireAdmin(opts) {

@@ -57,6 +57,20 @@ test('numbers a double cannot hold are lossy; other spellings of the same value 
   expect(body.issues).toContain('numbers a double cannot hold');
 });
 
+test('the top-level keys of lossy numbers are all named, past the cap of findings, and only direct values', () => {
+  const extras = Array.from({ length: 30 }, (_, i) => `"x${i}":1e400`).join(',');
+  const shape = inspectJsonText(`{${extras},"n":{"id":1e400},"a":[1e400],"id":12.0000000000000001}`);
+  expect(shape.lossyNumbers).toHaveLength(20);
+  expect(shape.lossyTopLevelKeys).toContain('id');
+  expect(shape.lossyTopLevelKeys).toHaveLength(31);
+  expect(shape.lossyTopLevelKeys).not.toContain('n');
+  expect(shape.lossyTopLevelKeys).not.toContain('a');
+  const body = readWebhookBody(bytes('{"id":12,"transferAmount":500000.0000000000000001,"s":"1e400"}'));
+  if (body.kind !== 'json') throw new Error('expected json');
+  expect(body.lossyTopLevelKeys).toEqual(['transferAmount']);
+  expect(body.value).toMatchObject({ transferAmount: 500000 });
+});
+
 test('a body that is not JSON, or not valid UTF-8, keeps its bytes and a stand-in that MySQL takes', () => {
   const notJson = readWebhookBody(bytes('id=1&amount=5'));
   expect(notJson).toMatchObject({

@@ -30,6 +30,8 @@ export type WebhookBody =
       issues: string[];
       /** Keys that appear twice at the top level: a body that says two things at once. */
       repeatedTopLevelKeys: string[];
+      /** Top-level keys whose number JSON.parse rounded: `value` does not say what the bytes say. */
+      lossyTopLevelKeys: string[];
     }
   | { kind: 'unparsed'; reason: string; payload: Record<string, unknown>; rawBody: Buffer; issues: string[] };
 
@@ -72,6 +74,7 @@ export function readWebhookBody(raw: Buffer): WebhookBody {
     rawBody: issues.length > 0 ? raw : null,
     issues,
     repeatedTopLevelKeys: shape.duplicateKeys.filter((entry) => entry.depth === 1).map((entry) => entry.key),
+    lossyTopLevelKeys: shape.lossyTopLevelKeys,
   };
 }
 

@@ -1,10 +1,10 @@
 import { MAX_TRANSFER_AMOUNT } from '@paidflow/contracts';
 import { createRandom } from '@paidflow/db/seed';
+import { LOSSY_EXTRA_TOKENS, lossyFieldTokens } from './fuzz-numbers.ts';
 
 /**
- * A seeded generator of hostile webhook bodies for the fuzz test (webhook.fuzz.int.test.ts).
- * Each body says what the webhook must make of it, by construction, not by running the
- * webhook's own checks: a payment (stored under its id; `pays` counts toward its order), a
+ * Seeded hostile webhook bodies for webhook-fuzz.int.test.ts, each saying what the webhook must
+ * make of it by construction: a payment (stored under its id; `pays` counts toward its order), a
  * rejected body (stored under the hash of its bytes, pays nothing), or one too large to read.
  */
 
@@ -45,6 +45,7 @@ const CASES = {
   badAmount: 10,
   wrongTypes: 8,
   lossyExtra: 3,
+  lossyField: 6,
   notAnObject: 3,
   notJson: 4,
   invalidUtf8: 4,
@@ -70,7 +71,7 @@ const NEVER_PAYS: Case[] = [
   'badAmount',
   'repeatedField',
   'wrongTypes',
-  'lossyExtra',
+  'lossyField',
   'notJson',
   'surrogates',
 ];
@@ -223,11 +224,13 @@ export function createFuzzer(options: FuzzOptions) {
         return rejected(which, text(payment(order, order.total, bad)));
       }
       case 'lossyExtra': {
-        // accumulated is not stored: a huge one is valid; one that is not finite fails the contract.
-        const token = rng.pick(['12345678901234567890', '1e400']);
-        const body = payment(order, order.total, { accumulated: '@@TOKEN@@' });
-        const raw = withToken(body, token);
-        return token === '1e400' ? rejected(which, raw, true) : pays(which, body, raw, true);
+        const body = payment(order, order.total, { extra: '@@TOKEN@@' });
+        return pays(which, body, withToken(body, rng.pick(LOSSY_EXTRA_TOKENS)), true);
+      }
+      case 'lossyField': {
+        const [field, token] = rng.pick(lossyFieldTokens(order.total, nextId++));
+        const body = payment(order, order.total, { [field]: '@@TOKEN@@' });
+        return rejected(which, withToken(body, token), true);
       }
       case 'notAnObject':
         return rejected(

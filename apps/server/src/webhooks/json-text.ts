@@ -9,6 +9,11 @@ export interface JsonTextShape {
   duplicateKeys: Array<{ key: string; depth: number }>;
   /** Number tokens whose value a double cannot hold exactly, as written. */
   lossyNumbers: string[];
+  /**
+   * Top-level keys whose value is such a number, every one of them (not capped like the
+   * findings: a body must not hide a lossy `id` behind twenty lossy extras).
+   */
+  lossyTopLevelKeys: string[];
 }
 
 const NUMBER = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
@@ -18,9 +23,12 @@ const MAX_FINDINGS = 20;
 
 /** One pass over the text, without recursion (a 64 KiB body may nest 32 768 levels deep). */
 export function inspectJsonText(text: string): JsonTextShape {
-  const shape: JsonTextShape = { depth: 0, duplicateKeys: [], lossyNumbers: [] };
+  const shape: JsonTextShape = { depth: 0, duplicateKeys: [], lossyNumbers: [], lossyTopLevelKeys: [] };
   // One entry per open container: the keys seen so far of an object, null for an array.
   const open: Array<Set<string> | null> = [];
+  const lossyTopLevel = new Set<string>();
+  // The last key read in the top-level object: the one a top-level value belongs to.
+  let topLevelKey: string | null = null;
   let i = 0;
   while (i < text.length) {
     const c = text[i]!;
@@ -36,6 +44,7 @@ export function inspectJsonText(text: string): JsonTextShape {
       const keys = open.at(-1);
       if (keys && nextNonSpace(text, end) === ':') {
         const key = JSON.parse(text.slice(i, end)) as string;
+        if (open.length === 1) topLevelKey = key;
         if (!keys.has(key)) keys.add(key);
         else if (shape.duplicateKeys.length < MAX_FINDINGS)
           shape.duplicateKeys.push({ key, depth: open.length });
@@ -44,12 +53,16 @@ export function inspectJsonText(text: string): JsonTextShape {
     } else if (c === '-' || (c >= '0' && c <= '9')) {
       NUMBER.lastIndex = i;
       const token = NUMBER.exec(text)?.[0] ?? c;
-      if (isLossy(token) && shape.lossyNumbers.length < MAX_FINDINGS) shape.lossyNumbers.push(token);
+      if (isLossy(token)) {
+        if (shape.lossyNumbers.length < MAX_FINDINGS) shape.lossyNumbers.push(token);
+        if (open.length === 1 && open[0] && topLevelKey !== null) lossyTopLevel.add(topLevelKey);
+      }
       i += token.length;
     } else {
       i++;
     }
   }
+  shape.lossyTopLevelKeys = [...lossyTopLevel];
   return shape;
 }
 

@@ -81,11 +81,12 @@ function outcomeResponse(outcome: PaymentOutcome): [number, WebhookResponse] {
  */
 async function storeBody(deps: AppDeps, raw: Buffer): Promise<PaymentOutcome> {
   const body = readWebhookBody(raw);
-  const reject = (reason: string) =>
+  // `unreadable`: fields whose parsed value is not what was sent; the stored row shows none of them.
+  const reject = (reason: string, unreadable: string[] = []) =>
     rejectPayment(deps, {
       key: bodyKey(raw),
       reason,
-      value: body.kind === 'json' ? body.value : null,
+      value: body.kind === 'json' ? withoutKeys(body.value, unreadable) : null,
       payload: body.payload,
       rawBody: body.rawBody,
     });
@@ -96,6 +97,11 @@ async function storeBody(deps: AppDeps, raw: Buffer): Promise<PaymentOutcome> {
   const repeated = body.repeatedTopLevelKeys.filter((key) => Object.hasOwn(SepayTransaction.shape, key));
   if (repeated.length > 0)
     return reject(`ambiguous transaction: ${repeated.join(', ')} given more than once`);
+  // A number JSON.parse rounded (500000.0000000000000001 read as 500000, 12.0000000000000001 as
+  // transaction 12): the parsed value is not what was sent, so it is never applied.
+  const lossy = body.lossyTopLevelKeys.filter((key) => Object.hasOwn(SepayTransaction.shape, key));
+  if (lossy.length > 0)
+    return reject(`imprecise transaction: ${lossy.join(', ')} not exactly representable as a number`, lossy);
   if (body.rawBody) {
     deps.logger.info(
       { transactionId: parsed.data.id, issues: body.issues },
@@ -103,6 +109,11 @@ async function storeBody(deps: AppDeps, raw: Buffer): Promise<PaymentOutcome> {
     );
   }
   return receivePayment(deps, parsed.data, body);
+}
+
+function withoutKeys(value: unknown, keys: string[]): unknown {
+  if (keys.length === 0 || typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).filter(([key]) => !keys.includes(key)));
 }
 
 function roundCents(amount: number): number {

@@ -102,3 +102,47 @@ test('a body that names a field of the contract twice is rejected as ambiguous a
   expect(await storedByKey(raw)).toMatchObject({ status: 'rejected', raw_body: Buffer.from(raw) });
   expect((await orderRow(t.tdb.db, orderId)).payment_status).toBe('pending');
 });
+
+test('a contract number JSON.parse would round is rejected: never applied, never taken for another id', async () => {
+  const { orderId, code, total } = await createOrder(t.tdb.db, { tasks: 1 });
+  // A real transaction, then a body whose id rounds to the same one.
+  const first = sepayTransaction(code, Math.floor(total / 2));
+  await postWebhook(url, first);
+  const cases = [
+    // Would be applied as `total` and pay the order.
+    JSON.stringify(sepayTransaction(code, total)).replace(
+      `"transferAmount":${total}`,
+      `"transferAmount":${total}.0000000000000001`,
+    ),
+    // Would be read as transaction `first.id` and lost as its duplicate.
+    JSON.stringify(sepayTransaction(code, total, { id: first.id })).replace(
+      `"id":${first.id}`,
+      `"id":${first.id}.0000000000000001`,
+    ),
+    JSON.stringify(sepayTransaction(code, total)).replace(
+      '"accumulated":10000000',
+      '"accumulated":12345678901234567890',
+    ),
+  ];
+  const fields = ['transferAmount', 'id', 'accumulated'];
+  for (const [index, raw] of cases.entries()) {
+    expect(raw, 'the token was written').toMatch(/0000000000000001|12345678901234567890/);
+    const response = await postWebhook(url, raw);
+    expect(response.json).toEqual({
+      success: false,
+      message: `recorded as rejected: imprecise transaction: ${fields[index]} not exactly representable as a number`,
+    });
+    expect(await storedByKey(raw)).toMatchObject({
+      status: 'rejected',
+      // The row never shows a rounded amount as if it had been sent.
+      amount: fields[index] === 'transferAmount' ? 0 : total,
+      raw_body: Buffer.from(raw),
+    });
+  }
+  expect(await transactionsFor(first.id)).toHaveLength(1);
+  expect((await orderRow(t.tdb.db, orderId)).payment_status).toBe('underpaid');
+  // Outside the contract such a number is only kept as bytes: the transfer is applied.
+  const extra = JSON.stringify(sepayTransaction(code, total)).replace('{', '{"note":1e400,');
+  expect((await postWebhook(url, extra)).json.success).toBe(true);
+  expect((await orderRow(t.tdb.db, orderId)).payment_status).toBe('paid');
+});

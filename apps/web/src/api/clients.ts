@@ -17,7 +17,11 @@ export function reconnectDelayMs(attempt: number): number {
   return Math.min(250 * 2 ** attempt, 5_000);
 }
 
-const httpLink = () => httpBatchLink<AppRouter>({ url: API_PATH, transformer: superjson });
+/**
+ * At most 20 calls a request: under the server's batch limit (TRPC_MAX_BATCH_SIZE, 50, in
+ * apps/server/src/limits/trpc.ts), and more than any page loads at once.
+ */
+const httpLink = () => httpBatchLink<AppRouter>({ url: API_PATH, transformer: superjson, maxItems: 20 });
 
 /** Signed out: HTTP only (the socket needs a session, so it is not opened before sign-in). */
 export function createSignedOutClient() {

@@ -1,4 +1,5 @@
 import { cursorStack, navigate, useLocation } from '../router/history.ts';
+import { Notice } from './feedback.tsx';
 
 /**
  * Keyset paging through the URL: the page's cursor is `?cursor=`, the cursors of the pages before
@@ -54,5 +55,27 @@ export function Pager({ onFirst, onPrevious, nextCursor, onNext, busy = false }:
         Next
       </button>
     </nav>
+  );
+}
+
+interface PagedList {
+  data?: { nextCursor: string | null } | undefined;
+  /** The page shown is the previous one while the next loads. */
+  isPlaceholderData: boolean;
+}
+
+/** The foot of a keyset-paged list: a notice while the next page loads, then the pager. */
+export function ListPager({ pager, list }: { pager: ReturnType<typeof useKeysetPager>; list: PagedList }) {
+  return (
+    <>
+      {list.isPlaceholderData ? <Notice tone="info">Loading the page…</Notice> : null}
+      <Pager
+        onFirst={pager.onFirst}
+        onPrevious={pager.onPrevious}
+        nextCursor={list.data?.nextCursor ?? null}
+        onNext={pager.next}
+        busy={list.isPlaceholderData}
+      />
+    </>
   );
 }

@@ -2,8 +2,8 @@ import { useCallback } from 'react';
 import { errorMessage } from '../api/errors.ts';
 import { AlertFilters, alertListInput, readAlertFilters } from '../components/alert-filters.tsx';
 import { AlertTable } from '../components/alert-table.tsx';
-import { Empty, ErrorBox, Loading, Notice } from '../components/feedback.tsx';
-import { Pager, useKeysetPager } from '../components/pager.tsx';
+import { Empty, ErrorBox, Loading } from '../components/feedback.tsx';
+import { ListPager, useKeysetPager } from '../components/pager.tsx';
 import { useAlertsList } from '../hooks/use-alerts.ts';
 import { buildHref, navigate, useLocation } from '../router/history.ts';
 import { paths } from '../router/routes.ts';
@@ -45,14 +45,7 @@ export function AlertsPage() {
           <Empty>{filtered ? 'No alert matches these filters.' : 'No alert was ever raised.'}</Empty>
         ) : null}
         {items.length > 0 ? <AlertTable items={items} /> : null}
-        {list.isPlaceholderData ? <Notice tone="info">Loading the page…</Notice> : null}
-        <Pager
-          onFirst={pager.onFirst}
-          onPrevious={pager.onPrevious}
-          nextCursor={list.data?.nextCursor ?? null}
-          onNext={pager.next}
-          busy={list.isPlaceholderData}
-        />
+        <ListPager pager={pager} list={list} />
       </section>
     </>
   );

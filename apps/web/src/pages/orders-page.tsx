@@ -4,10 +4,10 @@ import { type FormEvent, useCallback, useId } from 'react';
 import { errorMessage } from '../api/errors.ts';
 import { ActionResultNotice } from '../components/action-result.tsx';
 import { ConfirmButton } from '../components/confirm-button.tsx';
-import { Empty, ErrorBox, Loading, Notice } from '../components/feedback.tsx';
+import { Empty, ErrorBox, Loading } from '../components/feedback.tsx';
 import { OperatorOnly } from '../components/operator-only.tsx';
 import { OrdersTable } from '../components/orders-table.tsx';
-import { Pager, useKeysetPager } from '../components/pager.tsx';
+import { ListPager, useKeysetPager } from '../components/pager.tsx';
 import { SelectField } from '../components/select-field.tsx';
 import { useOrderStream, useOrdersList, useRetryMatching } from '../hooks/use-orders.ts';
 import { useUrlDraft } from '../hooks/use-url-draft.ts';
@@ -164,14 +164,7 @@ export function OrdersPage() {
           </Empty>
         ) : null}
         {orders.length > 0 ? <OrdersTable orders={orders} watch={watch} /> : null}
-        {list.isPlaceholderData ? <Notice tone="info">Loading the page…</Notice> : null}
-        <Pager
-          onFirst={pager.onFirst}
-          onPrevious={pager.onPrevious}
-          nextCursor={list.data?.nextCursor ?? null}
-          onNext={pager.next}
-          busy={list.isPlaceholderData}
-        />
+        <ListPager pager={pager} list={list} />
       </section>
     </>
   );

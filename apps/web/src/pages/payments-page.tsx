@@ -1,7 +1,7 @@
 import { useCallback, useState } from 'react';
 import { errorMessage } from '../api/errors.ts';
 import { Empty, ErrorBox, Loading, Notice } from '../components/feedback.tsx';
-import { Pager, useKeysetPager } from '../components/pager.tsx';
+import { ListPager, useKeysetPager } from '../components/pager.tsx';
 import {
   PAYMENT_PAGE_SIZES,
   PaymentFilters,
@@ -87,14 +87,7 @@ export function PaymentsPage() {
           <Empty>{filtered ? 'No payment matches these filters.' : 'No payment received yet.'}</Empty>
         ) : null}
         {items.length > 0 ? <PaymentTable items={items} actions={actions} onDone={setDone} /> : null}
-        {list.isPlaceholderData ? <Notice tone="info">Loading the page…</Notice> : null}
-        <Pager
-          onFirst={pager.onFirst}
-          onPrevious={pager.onPrevious}
-          nextCursor={list.data?.nextCursor ?? null}
-          onNext={pager.next}
-          busy={list.isPlaceholderData}
-        />
+        <ListPager pager={pager} list={list} />
       </section>
     </>
   );

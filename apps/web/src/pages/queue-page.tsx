@@ -4,7 +4,7 @@ import { ConfirmButton } from '../components/confirm-button.tsx';
 import { DeadLetterRow } from '../components/dead-letter-row.tsx';
 import { Empty, ErrorBox, Loading, Notice } from '../components/feedback.tsx';
 import { OperatorOnly } from '../components/operator-only.tsx';
-import { Pager, useKeysetPager } from '../components/pager.tsx';
+import { ListPager, useKeysetPager } from '../components/pager.tsx';
 import { StatCard } from '../components/stat-card.tsx';
 import { useDeadLetterActions, useQueueOverview } from '../hooks/use-queue.ts';
 import { useSelection } from '../hooks/use-selection.ts';
@@ -141,13 +141,7 @@ export function QueuePage() {
             </table>
           </div>
         ) : null}
-        <Pager
-          onFirst={pager.onFirst}
-          onPrevious={pager.onPrevious}
-          nextCursor={overview.data?.nextCursor ?? null}
-          onNext={pager.next}
-          busy={overview.isPlaceholderData}
-        />
+        <ListPager pager={pager} list={overview} />
       </section>
     </>
   );

@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createDb, type DbHandle } from '../client.ts';
@@ -17,6 +18,7 @@ import { downloadTasks, orders, paymentTransactions } from '../schema.ts';
 import { placeDemoOrder } from '../seed/demo-order.ts';
 import { createTestDatabase, type TestDatabase } from '../testing.ts';
 import { backupDatabase } from './backup.ts';
+import { childEnv } from './mysql-client.ts';
 import { RestoreRefusedError, restoreDatabase } from './restore.ts';
 
 const PACKAGE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -277,5 +279,51 @@ test('restore names what is wrong: no such file, a damaged file, a bad database 
     (e: Error) => e,
   );
   expect(String(dumpFails)).toMatch(/mariadb-dump exited 2: .*Unknown database/);
+  expect(readdirSync(dir).filter((file) => file.startsWith('.'))).toEqual([]);
+});
+
+test('a truncated backup is refused before --force drops anything: the database stays as it was', async () => {
+  const backup = await backupDatabase({ url: tdb.url, dir, keep: 10 });
+  const name = `${tdb.name}_r4`;
+  restored.push(name);
+  const server = createDb({ url: tdb.url, connectionLimit: 1 });
+  try {
+    await server.pool.query(`CREATE DATABASE \`${name}\``);
+    await server.pool.query(`CREATE TABLE \`${name}\`.keep_me (id int primary key)`);
+    await server.pool.query(`INSERT INTO \`${name}\`.keep_me VALUES (7)`);
+    const bytes = readFileSync(backup.file);
+    const text = gunzipSync(bytes).toString('utf8');
+    expect(text).toMatch(/\n-- Dump completed on [^\n]+\n$/);
+    // Cut mid-stream (a broken gzip), and cut at a line (a valid gzip of an unfinished dump).
+    const cutBytes = path.join(dir, 'cut-bytes.sql.gz');
+    writeFileSync(cutBytes, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const cutDump = path.join(dir, 'cut-dump.sql.gz');
+    writeFileSync(cutDump, gzipSync(text.slice(0, text.indexOf('\n', Math.floor(text.length / 2)) + 1)));
+    for (const [file, message] of [
+      [cutBytes, /could not read .*cut-bytes\.sql\.gz .*nothing was changed/],
+      [cutDump, /cut-dump\.sql\.gz is incomplete: .*-- Dump completed.*nothing was changed/],
+    ] as const) {
+      await expect(restoreDatabase({ url: tdb.url, file, database: name, force: true })).rejects.toThrow(
+        message,
+      );
+      const run = cli('restore', [path.basename(file), '--database', name, '--force']);
+      expect(run.status).toBe(1);
+      expect(run.stderr).toMatch(message);
+      expect(await scalar(server, `SELECT id FROM \`${name}\`.keep_me`)).toBe(7);
+    }
+  } finally {
+    await server.close();
+  }
+});
+
+test('the mariadb tools get no password through their environment; a password they cannot take is refused', async () => {
+  expect(
+    childEnv({ PATH: '/bin', HOME: '/h', DATABASE_URL: 'mysql://a:b@h/d', DB_USER_PASSWORD: 'x', TZ: 'UTC' }),
+  ).toEqual({ PATH: '/bin', HOME: '/h', TZ: 'UTC' });
+  const url = new URL(tdb.url);
+  url.password = encodeURIComponent('line\nbreak');
+  await expect(backupDatabase({ url: url.toString(), dir, keep: 10 })).rejects.toThrow(
+    /password of the database URL holds a control character/,
+  );
   expect(readdirSync(dir).filter((file) => file.startsWith('.'))).toEqual([]);
 });

@@ -33,12 +33,35 @@ export function checkDatabaseName(name: string): string {
   return name;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds.
+const CONTROL = /[\u0000-\u001f\u007f]/;
+/** What the tools inherit of our environment: nothing with a password in it (DATABASE_URL...). */
+const CHILD_ENV_KEYS = ['PATH', 'HOME', 'LANG', 'TZ'] as const;
+
+/** The few variables the mariadb tools need, as far as they are set. */
+export function childEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const picked: NodeJS.ProcessEnv = {};
+  for (const key of CHILD_ENV_KEYS) if (env[key] !== undefined) picked[key] = env[key];
+  return picked;
+}
+
 /**
  * A private option file (mode 0600, in a fresh temporary directory) with the connection and
  * password, so that the password is never in argv nor in the environment of the child. Removed by
  * the returned cleanup.
  */
 async function optionFile(target: MysqlTarget): Promise<{ file: string; cleanup: () => Promise<void> }> {
+  for (const [name, value] of [
+    ['password', target.password],
+    ['user name', target.user],
+    ['host', target.host],
+  ] as const) {
+    // A line break ends the option early; the tools read no escape for it, nor for other controls.
+    if (CONTROL.test(value))
+      throw new Error(
+        `the ${name} of the database URL holds a control character (a line break, tab, NUL...): the mariadb tools' option file cannot carry it; pick one without`,
+      );
+  }
   const dir = await mkdtemp(path.join(tmpdir(), 'paidflow-mysql-'));
   const file = path.join(dir, 'client.cnf');
   const quote = (value: string) => `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
@@ -67,6 +90,7 @@ export async function spawnMysqlTool(
   // --defaults-extra-file must come first; the tools read it before anything else.
   const child = spawn(tool, [`--defaults-extra-file=${options.file}`, ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
+    env: childEnv(),
   });
   let stderr = '';
   child.stderr?.setEncoding('utf8');

@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
+import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import mysql from 'mysql2/promise';
@@ -36,8 +37,36 @@ async function tableCount(connection: mysql.Connection, database: string): Promi
   return Number((rows as Array<{ n: number }>)[0]?.n ?? 0);
 }
 
+/** What mariadb-dump writes last: a file that lacks it was cut short. */
+const DUMP_TRAILER = /\n-- Dump completed(?: on [^\n]*)?\s*$/;
+const TAIL_CHARS = 512;
+
 /**
- * Restores a backup into `database`: creates it when missing, refuses one that holds tables unless
+ * Reads the whole backup before anything is changed: the gzip stream must decompress to its end
+ * (its CRC and length checked by zlib) and the dump must end with mariadb-dump's trailer. A
+ * truncated or damaged file is refused here, with the database untouched.
+ */
+export async function verifyBackup(file: string): Promise<void> {
+  let tail = '';
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      tail = (tail + chunk.toString('latin1')).slice(-TAIL_CHARS);
+      callback();
+    },
+  });
+  try {
+    await pipeline(createReadStream(file), createGunzip(), sink);
+  } catch (error) {
+    throw new Error(`could not read ${file} (${(error as Error).message}); nothing was changed`);
+  }
+  if (!DUMP_TRAILER.test(tail))
+    throw new Error(
+      `${file} is incomplete: it does not end with mariadb-dump's "-- Dump completed" line (an interrupted backup?); nothing was changed`,
+    );
+}
+
+/**
+ * Restores a backup into `database`: reads the whole file first (verifyBackup), creates it when missing, refuses one that holds tables unless
  * `force` (then drops and recreates it), and streams the gunzipped dump into the mariadb client.
  * Returns how many tables the database holds afterwards.
  */
@@ -48,6 +77,7 @@ export async function restoreDatabase(
   await access(options.file).catch(() => {
     throw new Error(`no backup file at ${options.file}`);
   });
+  await verifyBackup(options.file);
   const target = { ...mysqlTarget(options.url), database };
   const server = new URL(options.url);
   server.pathname = '/';

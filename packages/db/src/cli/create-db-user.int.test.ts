@@ -45,8 +45,9 @@ async function grantsOf(user: string): Promise<string[]> {
   return (rows as Array<Record<string, string>>).map((row) => Object.values(row)[0]!).sort();
 }
 
-async function connectAs(user: string, password: string) {
+async function connectAs(user: string, password: string, database = true) {
   const url = new URL(tdb.url);
+  if (!database) url.pathname = '/';
   url.username = user;
   url.password = password;
   return mysql.createConnection({ uri: url.toString() });
@@ -108,20 +109,86 @@ test('the password is never read from argv; bad input is refused with a clear me
   expect(none.stderr).toMatch(/has no tables: run `npm run migrate` first/);
 });
 
-test('a user with global privileges is refused, and keeps them', async () => {
+test('a user with global privileges is refused before anything changes: its password and grants stay', async () => {
   await root.query('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [ROGUE, '%', 'rogue-password-0123']);
   await root.query('GRANT PROCESS ON *.* TO ?@?', [ROGUE, '%']);
-  const run = cli(['--user', ROGUE], { env: { DB_USER_PASSWORD: 'rogue-password-0123' } });
+  const before = await grantsOf(ROGUE);
+  const run = cli(['--user', ROGUE], { env: { DB_USER_PASSWORD: 'another-password-0123' } });
   expect(run.status).toBe(1);
-  expect(run.stderr).toMatch(/holds global privileges \(PROCESS\)/);
-  expect((await grantsOf(ROGUE)).join('\n')).toMatch(/PROCESS/);
+  expect(run.stderr).toMatch(/holds global privileges \(PROCESS on \*\.\*\)/);
+  expect(await grantsOf(ROGUE)).toEqual(before);
+  // The old password still opens it: no ALTER USER ran.
+  const rogue = await connectAs(ROGUE, 'rogue-password-0123', false);
+  await rogue.end();
+  await expect(connectAs(ROGUE, 'another-password-0123', false)).rejects.toMatchObject({
+    code: 'ER_ACCESS_DENIED_ERROR',
+  });
 });
 
-test('a migration gives an application user its privileges on every table, new ones included', async () => {
-  await root.query(`REVOKE ALL PRIVILEGES ON \`${tdb.name}\`.\`alerts\` FROM ?@?`, [USER, '%']);
-  expect((await grantsOf(USER)).join('\n')).not.toContain('`alerts`');
-  await migrateDatabase(tdb.url);
-  expect((await grantsOf(USER)).join('\n')).toContain('`alerts`');
-  // A user with less than the four on orders is no application user: a migration leaves it alone.
-  expect((await grantsOf(ROGUE)).join('\n')).not.toContain(`\`${tdb.name}\``);
+const MIGRATION_0004_TABLES = ['alerts', 'audit_archive_orders', 'audit_archives'];
+
+/** Undoes migration 0004 (its tables, its column, its journal row) so that the next run applies it again. */
+async function undoLastMigration(): Promise<void> {
+  const db = `\`${tdb.name}\``;
+  await root.query(`DROP TABLE ${db}.\`audit_archive_orders\`, ${db}.\`audit_archives\`, ${db}.\`alerts\``);
+  await root.query(`ALTER TABLE ${db}.\`payment_transactions\` DROP COLUMN \`raw_body\``);
+  await root.query(`DELETE FROM ${db}.__drizzle_migrations ORDER BY id DESC LIMIT 1`);
+}
+
+async function databaseGrants(user: string): Promise<string> {
+  return (await grantsOf(user)).filter((line) => line.includes(`\`${tdb.name}\``)).join('\n');
+}
+
+test('a migration grants only the tables it created, only to accounts in the shape create-db-user leaves', async () => {
+  // A DBA's deliberate revocation on a table that already exists stays revoked.
+  await root.query(`REVOKE ALL PRIVILEGES ON \`${tdb.name}\`.\`outbox\` FROM ?@?`, [USER, '%']);
+  // An account scoped to orders alone is no application user.
+  await root.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON \`${tdb.name}\`.\`orders\` TO ?@?`, [ROGUE, '%']);
+  await migrateDatabase(tdb.url, { warn: (message) => expect.fail(message) });
+  expect(await databaseGrants(USER)).not.toContain('`outbox`');
+
+  await undoLastMigration();
+  // Grants outlive a dropped table: revoke them, so that the next run has to give them again.
+  for (const table of MIGRATION_0004_TABLES)
+    await root.query(`REVOKE ALL PRIVILEGES ON \`${tdb.name}\`.\`${table}\` FROM ?@?`, [USER, '%']);
+  const warnings: string[] = [];
+  await migrateDatabase(tdb.url, { warn: (message) => warnings.push(message) });
+  expect(warnings).toEqual([]);
+  const grants = await databaseGrants(USER);
+  for (const table of MIGRATION_0004_TABLES)
+    expect(grants).toMatch(
+      new RegExp(`GRANT SELECT, INSERT, UPDATE, DELETE ON \`${tdb.name}\`\\.\`${table}\``),
+    );
+  expect(grants).not.toContain('`outbox`');
+  expect(await databaseGrants(ROGUE)).not.toContain('`alerts`');
+});
+
+test('an owner without GRANT OPTION migrates, and is told the GRANT to run instead', async () => {
+  const owner = `pf_owner_${randomBytes(4).toString('hex')}`;
+  await root.query('CREATE USER ?@? IDENTIFIED BY ?', [owner, '%', 'owner-password-0123']);
+  try {
+    await root.query(`GRANT ALL PRIVILEGES ON \`${tdb.name}\`.* TO ?@?`, [owner, '%']);
+    // Lets it see the other accounts' grants in information_schema, as a DBA's owner would.
+    await root.query('GRANT SELECT ON mysql.* TO ?@?', [owner, '%']);
+    await undoLastMigration();
+    for (const table of MIGRATION_0004_TABLES)
+      await root.query(`REVOKE ALL PRIVILEGES ON \`${tdb.name}\`.\`${table}\` FROM ?@?`, [USER, '%']);
+    const url = new URL(tdb.url);
+    url.username = owner;
+    url.password = 'owner-password-0123';
+    const warnings: string[] = [];
+    await migrateDatabase(url.toString(), { warn: (message) => warnings.push(message) });
+    const [tables] = await root.query(
+      "SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'alerts'",
+      [tdb.name],
+    );
+    expect(tables).toEqual([{ n: 1 }]);
+    expect(warnings).toHaveLength(MIGRATION_0004_TABLES.length);
+    expect(warnings[0]).toContain(
+      `run as an account with GRANT OPTION: GRANT SELECT, INSERT, UPDATE, DELETE ON \`${tdb.name}\`.\``,
+    );
+    expect(warnings.join('\n')).toContain(`TO '${USER}'@'%'`);
+  } finally {
+    await root.query('DROP USER IF EXISTS ?@?', [owner, '%']);
+  }
 });

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { splitDatabaseUrl } from '../client.ts';
 import { APP_PRIVILEGES, createDbUser } from '../db-user.ts';
 import { loadCliEnv } from './env.ts';
+import { readFirstLine } from './read-secret.ts';
 
 const USAGE =
   'usage: create-db-user --user NAME [--host % (default)] [--database NAME (default: the one of the URL)]\n' +
@@ -15,16 +16,6 @@ const USAGE =
 function fail(message: string): never {
   console.error(`create-db-user: ${message}\n${USAGE}`);
   process.exit(1);
-}
-
-async function readFirstLine(): Promise<string> {
-  if (process.stdin.isTTY) process.stderr.write('password: ');
-  let text = '';
-  for await (const chunk of process.stdin) {
-    text += String(chunk);
-    if (text.includes('\n')) break;
-  }
-  return text.split(/\r?\n/)[0] ?? '';
 }
 
 const argv = process.argv.slice(2).filter((arg) => arg !== '--');

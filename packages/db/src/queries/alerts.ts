@@ -94,19 +94,33 @@ export async function touchAlert(
     .where(and(eq(alerts.id, id), isNotNull(alerts.open_key)));
 }
 
-/** A notification went out: the raise (reminder false) or a reminder (counted). */
-export async function markAlertNotified(
+/** The raise went out: when it was notified. */
+export async function markAlertNotified(db: DbOrTx, id: number, at: Date): Promise<void> {
+  await db.update(alerts).set({ last_notified_at: at }).where(eq(alerts.id, id));
+}
+
+/**
+ * Claims a reminder: counts it and moves last_notified_at to `at`, only while last_notified_at is
+ * still `previous` (NULL-safe, `<=>`). False: another evaluator reminded first; do not send.
+ */
+export async function claimAlertReminder(
   db: DbOrTx,
   id: number,
-  options: { at: Date; reminder: boolean },
-): Promise<void> {
-  await db
+  options: { previous: Date | null; at: Date },
+): Promise<boolean> {
+  const [result] = await db
     .update(alerts)
-    .set({
-      last_notified_at: options.at,
-      ...(options.reminder ? { reminders: sql`${alerts.reminders} + 1` } : {}),
-    })
-    .where(eq(alerts.id, id));
+    .set({ last_notified_at: options.at, reminders: sql`${alerts.reminders} + 1` })
+    .where(
+      and(
+        eq(alerts.id, id),
+        isNotNull(alerts.open_key),
+        options.previous === null
+          ? isNull(alerts.last_notified_at)
+          : eq(alerts.last_notified_at, options.previous),
+      ),
+    );
+  return result.affectedRows === 1;
 }
 
 /** Resolves a firing alert; false when it was no longer open (another evaluator resolved it). */

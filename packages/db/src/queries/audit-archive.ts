@@ -8,10 +8,11 @@ import {
   orderAuditLogs,
 } from '../schema.ts';
 
-// Audit retention (decision 055). An archive is a prefix of the log by id: every row in
-// [first_audit_id, last_audit_id] older than its cutoff_at is in its file, and is deleted after
-// the file and this record are durable. The delete is keyed by the recorded range and cutoff, so
-// a run that stopped half-way resumes it without archiving any row twice.
+// Audit retention (decision 055). An archive is a prefix of the log by id: recorded ranges never
+// overlap (recordAuditArchive refuses one that would), each new file starts after the last
+// recorded id, and a row is deleted only by its id as written in its file, after the file and
+// this record are durable. A row that committed late inside a range being read is not in the file
+// and so is never deleted with it.
 
 /** One page of the oldest audit rows, by id, that are older than `cutoff`. */
 export interface ArchivePage {
@@ -57,9 +58,27 @@ export interface NewAuditArchive {
   orders: ArchivedOrderEvents[];
 }
 
-/** Records a written, fsynced archive file and its orders, in one transaction. Returns its id. */
-export async function recordAuditArchive(db: Db, archive: NewAuditArchive): Promise<number> {
+/** The last audit id already archived (0 when none): a new archive starts after it. */
+export async function archivedUpTo(db: DbOrTx): Promise<number> {
+  const [row] = await db
+    .select({ id: sql<number | null>`MAX(${auditArchives.last_audit_id})` })
+    .from(auditArchives);
+  return Number(row?.id ?? 0);
+}
+
+/**
+ * Records a written, fsynced archive file and its orders, in one transaction. Returns its id, or
+ * null when its range starts at or before the last recorded id (another writer archived those
+ * rows first): the caller then removes its file. The MAX is read FOR UPDATE, so two writers
+ * recording at once are serialised (or one fails on a deadlock, which records nothing either).
+ */
+export async function recordAuditArchive(db: Db, archive: NewAuditArchive): Promise<number | null> {
   return db.transaction(async (tx) => {
+    const [latest] = await tx
+      .select({ id: sql<number | null>`MAX(${auditArchives.last_audit_id})` })
+      .from(auditArchives)
+      .for('update');
+    if (Number(latest?.id ?? 0) >= archive.firstAuditId) return null;
     const [result] = await tx.insert(auditArchives).values({
       file: archive.file,
       cutoff_at: archive.cutoffAt,
@@ -85,51 +104,37 @@ export async function recordAuditArchive(db: Db, archive: NewAuditArchive): Prom
 }
 
 /**
- * Archives whose range may still have rows in the live table (a run stopped between recording
- * and deleting): those whose last id is at or past the oldest audit row.
+ * The archive whose delete a stopped run may have left unfinished: a pass finishes one archive's
+ * delete before it writes the next file, and ranges never overlap, so only the latest recorded
+ * archive can still have rows in the table. Null when there is none or its range is empty.
  */
-export async function archivesToFinish(db: DbOrTx): Promise<AuditArchiveRow[]> {
-  const [oldest] = await db.select({ id: sql<number>`MIN(${orderAuditLogs.id})` }).from(orderAuditLogs);
-  if (oldest?.id === null || oldest?.id === undefined) return [];
-  return db
-    .select()
-    .from(auditArchives)
-    .where(gte(auditArchives.last_audit_id, Number(oldest.id)))
-    .orderBy(asc(auditArchives.id));
+export async function archiveToFinish(db: DbOrTx): Promise<AuditArchiveRow | null> {
+  const [latest] = await db.select().from(auditArchives).orderBy(desc(auditArchives.last_audit_id)).limit(1);
+  if (!latest) return null;
+  const [left] = await db
+    .select({ id: orderAuditLogs.id })
+    .from(orderAuditLogs)
+    .where(
+      and(
+        gte(orderAuditLogs.id, latest.first_audit_id),
+        lte(orderAuditLogs.id, latest.last_audit_id),
+        lt(orderAuditLogs.created_at, latest.cutoff_at),
+      ),
+    )
+    .limit(1);
+  return left ? latest : null;
 }
 
 /**
- * Deletes one batch of an archive's rows: the next `batch` ids after `afterId`, up to the
- * archive's last id, that are older than its cutoff. One short autocommit statement over a
- * primary key range. Returns the rows deleted and the id to continue after (null when done).
+ * Deletes archived rows by their ids (those written to the archive's file; at most a batch, one
+ * short autocommit statement on the primary key), and only if still older than the cutoff.
  */
-export async function deleteArchivedBatch(
-  db: Db,
-  archive: Pick<AuditArchiveRow, 'first_audit_id' | 'last_audit_id' | 'cutoff_at'>,
-  options: { afterId: number; batch: number },
-): Promise<{ deleted: number; nextAfterId: number | null }> {
-  const from = Math.max(options.afterId, archive.first_audit_id - 1);
-  const ids = await db
-    .select({ id: orderAuditLogs.id })
-    .from(orderAuditLogs)
-    .where(and(gt(orderAuditLogs.id, from), lte(orderAuditLogs.id, archive.last_audit_id)))
-    .orderBy(asc(orderAuditLogs.id))
-    .limit(options.batch);
-  const last = ids.at(-1)?.id;
-  if (last === undefined) return { deleted: 0, nextAfterId: null };
+export async function deleteArchivedRows(db: Db, ids: number[], cutoff: Date): Promise<number> {
+  if (ids.length === 0) return 0;
   const [result] = await db
     .delete(orderAuditLogs)
-    .where(
-      and(
-        gt(orderAuditLogs.id, from),
-        lte(orderAuditLogs.id, last),
-        lt(orderAuditLogs.created_at, archive.cutoff_at),
-      ),
-    );
-  return {
-    deleted: result.affectedRows,
-    nextAfterId: ids.length < options.batch || last >= archive.last_audit_id ? null : last,
-  };
+    .where(and(inArray(orderAuditLogs.id, ids), lt(orderAuditLogs.created_at, cutoff)));
+  return result.affectedRows;
 }
 
 /** Which of these archive files are recorded (the rest are leftovers of a stopped run). */
