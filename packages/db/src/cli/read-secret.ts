@@ -24,6 +24,8 @@ export class SecretInterruptedError extends Error {
 /** Reads a line from a terminal without echo; Backspace erases, Enter or Ctrl-D ends, Ctrl-C aborts. */
 function readFromTerminal(prompt: string): Promise<string> {
   const stdin = process.stdin;
+  // Echo off before the prompt shows: keys typed as soon as it appears are never echoed.
+  stdin.setRawMode(true);
   process.stderr.write(prompt);
   return new Promise<string>((resolve, reject) => {
     let text = '';
@@ -43,7 +45,6 @@ function readFromTerminal(prompt: string): Promise<string> {
         else if (char >= ' ') text += char;
       }
     };
-    stdin.setRawMode(true);
     stdin.setEncoding('utf8');
     stdin.on('data', onData);
     stdin.resume();
