@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Cursor, EpochMs, Id } from './common.ts';
+import { Cursor, EpochMs, Id, keysetPage } from './common.ts';
 import { ALERT_KINDS, SEVERITIES } from './constants.ts';
 
 // Operational alerts (docs/alerts.md, decision 050): one row per firing of a (kind, subject),
@@ -42,10 +42,7 @@ export const ListAlertsInput = z.object({
 });
 export type ListAlertsInput = z.input<typeof ListAlertsInput>;
 
-export const AlertsPage = z.object({
-  items: z.array(AlertView),
-  nextCursor: Cursor.nullable(),
-});
+export const AlertsPage = keysetPage(AlertView);
 export type AlertsPage = z.infer<typeof AlertsPage>;
 
 /** What fires now (the banner): at most `limit` of them, the most severe first, and how many in all. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Cursor, Id } from './common.ts';
+import { Cursor, Id, keysetPage } from './common.ts';
 import { AUDIT_CATEGORIES, SEVERITIES } from './constants.ts';
 import { ErrorType } from './errors.ts';
 
@@ -138,10 +138,7 @@ export const ListAuditLogInput = z.object({
 });
 export type ListAuditLogInput = z.input<typeof ListAuditLogInput>;
 
-export const AuditLogPage = z.object({
-  items: z.array(AuditEvent.extend({ task_title: z.string().nullable() })),
-  nextCursor: Cursor.nullable(),
-});
+export const AuditLogPage = keysetPage(AuditEvent.extend({ task_title: z.string().nullable() }));
 export type AuditLogPage = z.infer<typeof AuditLogPage>;
 
 /**

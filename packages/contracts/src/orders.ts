@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Cursor, Id } from './common.ts';
+import { Cursor, Id, keysetPage } from './common.ts';
 import { ORDER_PRIORITIES, ORDER_STATUSES, PAYMENT_STATUSES } from './constants.ts';
 import { orderPercent } from './order-percent.ts';
 import { DownloadTask } from './tasks.ts';
@@ -64,10 +64,7 @@ export type ListPaidOrdersInput = z.input<typeof ListPaidOrdersInput>;
 export const SetOrderPriorityInput = z.object({ orderId: Id, priority: OrderPriority });
 export type SetOrderPriorityInput = z.infer<typeof SetOrderPriorityInput>;
 
-export const PaidOrdersPage = z.object({
-  items: z.array(OrderSummary),
-  nextCursor: Cursor.nullable(),
-});
+export const PaidOrdersPage = keysetPage(OrderSummary);
 export type PaidOrdersPage = z.infer<typeof PaidOrdersPage>;
 
 export const OrderDetail = OrderSummary.extend({ tasks: z.array(DownloadTask) });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Cursor, EpochMs, Id } from './common.ts';
+import { Cursor, EpochMs, Id, keysetPage } from './common.ts';
 import { PAYMENT_TRANSACTION_STATUSES } from './constants.ts';
 import { OrderCode, OrderStatus, PaymentStatus } from './orders.ts';
 
@@ -70,10 +70,7 @@ export const PaymentTransactionView = z.object({
 });
 export type PaymentTransactionView = z.infer<typeof PaymentTransactionView>;
 
-export const PaymentsPage = z.object({
-  items: z.array(PaymentTransactionView),
-  nextCursor: Cursor.nullable(),
-});
+export const PaymentsPage = keysetPage(PaymentTransactionView);
 export type PaymentsPage = z.infer<typeof PaymentsPage>;
 
 /** How many transactions need an operator: money arrived and no order took it whole. */

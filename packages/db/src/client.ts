@@ -1,6 +1,6 @@
 import { drizzle, type MySql2Database } from 'drizzle-orm/mysql2';
 import mysql from 'mysql2/promise';
-import * as schema from './schema.ts';
+import * as schema from './tables.ts';
 
 export type Db = MySql2Database<typeof schema>;
 /** A database handle or an open transaction: query functions accept either. */

@@ -1,9 +1,8 @@
+import type { AlertStatusEvent, PaymentStatusEvent } from '@paidflow/contracts';
 import {
-  type AlertStatusEvent,
   CHANNEL_PATTERNS,
   type LiveUpdate,
   type ParseMessageResult,
-  type PaymentStatusEvent,
   parseChannelMessage,
   type RedisNamespace,
   SESSION_REVOKED_CHANNEL,
@@ -11,8 +10,8 @@ import {
 import type { Logger } from '@paidflow/runtime';
 import { Redis } from 'ioredis';
 import type { RealtimeMetrics } from './metrics.ts';
-import { createPaymentListeners, type PaymentListener } from './payment-listeners.ts';
 import { markPlainJson } from './plain-json.ts';
+import { createRefetchChannels, type RefetchListener } from './refetch-listeners.ts';
 import { createSessionRevocations } from './session-revocations.ts';
 import { createThrottledLog } from './throttled-log.ts';
 
@@ -46,10 +45,10 @@ export interface RealtimeHub {
    * the same subscriber connection); returns the unsubscribe function.
    */
   onSessionRevoked(listener: (tokenHash: string) => void): () => void;
-  /** Listens to payment:{id}:status (payments.live only; see payment-listeners.ts). */
-  onPayment(listener: PaymentListener<typeof RESYNC>): () => void;
+  /** Listens to payment:{id}:status (payments.live only; see refetch-listeners.ts). */
+  onPayment(listener: RefetchListener<typeof RESYNC, PaymentStatusEvent>): () => void;
   /** Listens to alert:{id}:status (alerts.live only; docs/alerts.md). */
-  onAlert(listener: PaymentListener<typeof RESYNC, AlertStatusEvent>): () => void;
+  onAlert(listener: RefetchListener<typeof RESYNC, AlertStatusEvent>): () => void;
   /** Open listeners per topic kind. */
   listenerCount(): { order: number; task: number; firehose: number };
   /** Open listeners of one topic. */
@@ -82,12 +81,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
   const byOrder = new Map<number, Set<HubListener>>();
   const byTask = new Map<number, Set<HubListener>>();
   const firehose = new Set<HubListener>();
-  const payments = createPaymentListeners<typeof RESYNC>({ logger, metrics });
-  const alerts = createPaymentListeners<typeof RESYNC, AlertStatusEvent>({
-    logger,
-    metrics,
-    topic: 'alerts',
-  });
+  const refetch = createRefetchChannels<typeof RESYNC>({ logger, metrics });
   const logMalformed = createThrottledLog<MalformedReason>(logger);
   const revocations = createSessionRevocations({
     logger,
@@ -151,8 +145,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
 
   function broadcastResync(): void {
     for (const listeners of [...byOrder.values(), ...byTask.values(), firehose]) deliver(listeners, RESYNC);
-    payments.deliver(RESYNC);
-    alerts.deliver(RESYNC);
+    refetch.resync(RESYNC);
   }
 
   function dropMalformed(reason: MalformedReason, channel: string, detail: string): void {
@@ -171,17 +164,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
       dropMalformed(parsed.reason, channelName, parsed.detail);
       return;
     }
-    if (parsed.message.channel.scope === 'payment') {
-      metrics.messages.inc({ kind: 'payment.status' });
-      // The parser checked the payload against payment:{id}:status's own schema.
-      payments.deliver(parsed.message.payload as PaymentStatusEvent);
-      return;
-    }
-    if (parsed.message.channel.scope === 'alert') {
-      metrics.messages.inc({ kind: 'alert.status' });
-      alerts.deliver(parsed.message.payload as AlertStatusEvent);
-      return;
-    }
+    if (refetch.take(parsed.message)) return;
     const { channel, payload } = parsed.message;
     const event = markPlainJson({
       kind: `${channel.scope}.${channel.type}`,
@@ -278,8 +261,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     byOrder.clear();
     byTask.clear();
     firehose.clear();
-    payments.clear();
-    alerts.clear();
+    refetch.clear();
     revocations.clear();
     try {
       await subscriber.quit();
@@ -306,8 +288,8 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     stop,
     subscribe,
     onSessionRevoked: revocations.on,
-    onPayment: payments.on,
-    onAlert: alerts.on,
+    onPayment: refetch.onPayment,
+    onAlert: refetch.onAlert,
     nextId,
     handleMessage,
     listenerCount,

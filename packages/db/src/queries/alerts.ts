@@ -3,7 +3,8 @@ import { and, count, desc, eq, gte, inArray, isNotNull, isNull, type SQL, sql } 
 import type { Pool } from 'mysql2/promise';
 import type { Db, DbOrTx } from '../client.ts';
 import { isDuplicateKeyError } from '../errors.ts';
-import { type AlertRow, alerts, downloadTasks } from '../schema.ts';
+import { downloadTasks } from '../schema.ts';
+import { type AlertRow, alerts } from '../schema-ops.ts';
 import { afterTimeId, timeIdPage } from './keyset.ts';
 
 // The alerts table (docs/alerts.md): one row per firing of a (kind, subject). open_key is

@@ -1,12 +1,7 @@
 import { and, asc, desc, eq, gt, gte, inArray, lt, lte, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../client.ts';
-import {
-  type AuditArchiveRow,
-  type AuditLogRow,
-  auditArchiveOrders,
-  auditArchives,
-  orderAuditLogs,
-} from '../schema.ts';
+import { type AuditLogRow, orderAuditLogs } from '../schema.ts';
+import { type AuditArchiveRow, auditArchiveOrders, auditArchives } from '../schema-ops.ts';
 
 // Audit retention (decision 055). An archive is a prefix of the log by id: recorded ranges never
 // overlap (recordAuditArchive refuses one that would), each new file starts after the last

@@ -1,0 +1,3 @@
+// Every table, for drizzle's schema object and the package's exports.
+export * from './schema.ts';
+export * from './schema-ops.ts';
