@@ -15,7 +15,7 @@ export default defineConfig({
             'scripts/**/*.test.ts',
             'deploy/**/*.test.ts',
           ],
-          exclude: ['**/*.int.test.*', '**/node_modules/**'],
+          exclude: ['**/*.int.test.*', '**/*.cluster.test.*', '**/node_modules/**'],
           setupFiles: ['./scripts/test-setup.ts'],
         },
       },
@@ -46,6 +46,27 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 180_000,
           // One browser, one server stack at a time.
+          maxWorkers: 1,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'cluster',
+          // Last: each file starts its own Redis Cluster (6 redis-server processes at most), which
+          // would compete for the two cores with the integration files and the browser; and a
+          // failover test is slow, so the quicker feedback of the other groups comes first.
+          sequence: { groupOrder: 3 },
+          include: [
+            '{apps,packages,tools}/*/src/**/*.cluster.test.{ts,tsx}',
+            'deploy/**/*.cluster.test.ts',
+            'bench/**/*.cluster.test.ts',
+          ],
+          exclude: ['**/node_modules/**'],
+          setupFiles: ['./scripts/test-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          // One cluster at a time, shared by the tests of one file (startRedisCluster in beforeAll).
           maxWorkers: 1,
           fileParallelism: false,
         },

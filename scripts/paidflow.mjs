@@ -170,6 +170,12 @@ const DEBIAN_TOOLS = [
     purpose: 'the systemd unit tests (deploy/systemd)',
     skip: 'SKIP_SYSTEMD_TESTS',
   },
+  {
+    binary: '/usr/sbin/haproxy',
+    pkg: 'haproxy',
+    purpose: 'the load-balancer topology tests (deploy/haproxy)',
+    skip: 'SKIP_HAPROXY_TESTS',
+  },
 ];
 
 function ensureDebianTools() {

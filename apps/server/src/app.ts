@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { DOWNLOAD_QUEUE, type DownloadJobData, redisNamespace } from '@paidflow/contracts';
 import { createDb } from '@paidflow/db';
 import type { Logger } from '@paidflow/runtime';
-import { createRedis, queueTelemetry } from '@paidflow/runtime';
+import { createRedis, queueTelemetry, redisTarget } from '@paidflow/runtime';
 import { Queue } from 'bullmq';
 import { type AlertEvaluator, createAlertEvaluator } from './alerts/evaluator.ts';
 import { resolveSession } from './auth/session.ts';
@@ -23,6 +23,7 @@ import { createNotifier } from './notify/create-notifier.ts';
 import { createRealtimeHub } from './realtime/hub.ts';
 import { createRealtimeMetrics } from './realtime/metrics.ts';
 import { createOrderProgressRelay } from './realtime/order-progress.ts';
+import { createServerReadRouter } from './replicas/read-router.ts';
 import { createAuditRetention } from './services/audit-retention.ts';
 import { createOutboxDrainer } from './services/outbox-drainer.ts';
 import { createReconciler } from './services/reconciler.ts';
@@ -49,10 +50,12 @@ export interface RunningServer {
 export async function startServer(env: ServerEnv, logger: Logger): Promise<RunningServer> {
   const namespace = redisNamespace(env.REDIS_PREFIX);
   const database = createDb({ url: env.DATABASE_URL });
-  const redis = createRedis(env.REDIS_URL, logger);
+  // REDIS_CLUSTER_NODES puts every Redis client into cluster mode (decision 058).
+  const target = redisTarget(env);
+  const redis = createRedis(target, logger);
   // The queue's connection is ours (its 'error' listener logs once per outage): BullMQ takes its
   // own listener off on close while ioredis may still reconnect ("Unhandled error event").
-  const queueRedis = createRedis(env.REDIS_URL, logger, { connectionName: 'queue' });
+  const queueRedis = createRedis(target, logger, { connectionName: 'queue' });
   const queue = new Queue<DownloadJobData>(DOWNLOAD_QUEUE, {
     connection: queueRedis,
     prefix: namespace.queuePrefix,
@@ -62,12 +65,14 @@ export async function startServer(env: ServerEnv, logger: Logger): Promise<Runni
   queue.on('error', (error) => logger.warn({ err: error }, 'queue connection error'));
   const notifier = createNotifier(env, logger);
   const metrics = createServerMetrics();
+  // The dashboard's reads: replicas of DATABASE_REPLICA_URLS when healthy, else the primary (decision 056).
+  const reads = createServerReadRouter({ env, primary: database.db, logger, registry: metrics.registry });
   // One psubscribe connection per process feeds every live subscription.
   const realtimeMetrics = createRealtimeMetrics(metrics.registry);
   // order:{id}:progress between status changes follows the task ticks the hub hears.
   const orderProgress = createOrderProgressRelay({ redis, namespace, logger });
   const hub = createRealtimeHub({
-    redisUrl: env.REDIS_URL,
+    redis: target,
     namespace,
     logger,
     metrics: realtimeMetrics,
@@ -79,6 +84,7 @@ export async function startServer(env: ServerEnv, logger: Logger): Promise<Runni
     env,
     namespace,
     db: database.db,
+    reads,
     redis,
     logger,
     metrics,
@@ -142,6 +148,7 @@ export async function startServer(env: ServerEnv, logger: Logger): Promise<Runni
   }
   logger.info({ port }, 'server listening');
   drainer.start();
+  reads.start();
   reconciler.start();
   if (env.ALERTS_ENABLED) alerts.start();
   auditRetention.start();
@@ -168,6 +175,7 @@ export async function startServer(env: ServerEnv, logger: Logger): Promise<Runni
         },
       ],
       ['redis', () => redis.quit()],
+      ['mysql replicas', () => reads.close()],
       ['mysql', () => database.close()],
     ];
     server.closeAllConnections();

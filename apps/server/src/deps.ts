@@ -1,8 +1,7 @@
 import type { DownloadJobData, RedisNamespace } from '@paidflow/contracts';
-import type { Db } from '@paidflow/db';
-import type { Logger } from '@paidflow/runtime';
+import type { Db, ReadRouter } from '@paidflow/db';
+import type { Logger, RedisClient } from '@paidflow/runtime';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { SessionSockets } from './auth/session-sockets.ts';
 import type { ServerEnv } from './env.ts';
 import type { Limits } from './limits/limits.ts';
@@ -20,8 +19,13 @@ export interface AppDeps {
   /** The Redis key and channel prefix of REDIS_PREFIX, computed once. */
   namespace: RedisNamespace;
   db: Db;
-  /** Commands and PUBLISH. The psubscribe connection is the realtime hub's own. */
-  redis: Redis;
+  /**
+   * The dashboard's read handle (decision 056): `reads.db` prefers a healthy replica of
+   * DATABASE_REPLICA_URLS; it is `db` itself without them. Only viewerReadProcedure uses it.
+   */
+  reads: ReadRouter;
+  /** Commands and PUBLISH (one server or a cluster). The psubscribe connection is the realtime hub's own. */
+  redis: RedisClient;
   logger: Logger;
   /** This process's Prometheus metrics (GET /metrics). */
   metrics: ServerMetrics;

@@ -7,6 +7,7 @@ import {
   EnvList,
   EnvLogLevel,
   EnvNodeEnv,
+  EnvRedisClusterNodes,
   EnvRedisPrefix,
   EnvRedisUrl,
   EnvWorkerToken,
@@ -16,6 +17,7 @@ import { TracingEnv } from '@paidflow/runtime';
 import { z } from 'zod';
 import { AlertEnv, checkAlertEnv } from './alerts/env.ts';
 import { LimitsEnv } from './limits/env.ts';
+import { ReplicaEnv } from './replicas/env.ts';
 import { AuditRetentionEnv } from './services/audit-retention-env.ts';
 
 /** The development secret of .env.example; refused in production (DEV_WORKER_TOKEN likewise). */
@@ -49,6 +51,8 @@ const Env = z
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     DATABASE_URL: EnvDatabaseUrl,
     REDIS_URL: EnvRedisUrl,
+    /** A Redis Cluster's nodes (host:port,...): every Redis client in cluster mode (decision 058). */
+    REDIS_CLUSTER_NODES: EnvRedisClusterNodes,
     /** Prefixes every Redis key, BullMQ queue and pub/sub channel: lets several installs (or test runs) share one Redis. */
     REDIS_PREFIX: EnvRedisPrefix,
     WEBHOOK_SECRETS: EnvList.default([DEV_WEBHOOK_SECRET]),
@@ -99,6 +103,7 @@ const Env = z
     ...LimitsEnv,
     ...AuditRetentionEnv,
     ...AlertEnv,
+    ...ReplicaEnv,
   })
   .superRefine((env, ctx) => {
     checkAlertEnv(env, ctx);

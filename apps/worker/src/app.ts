@@ -1,6 +1,6 @@
 import { DOWNLOAD_QUEUE, redisNamespace } from '@paidflow/contracts';
 import type { Logger } from '@paidflow/runtime';
-import { createRedis, queueTelemetry, runAll } from '@paidflow/runtime';
+import { createRedis, queueTelemetry, redisTarget, runAll } from '@paidflow/runtime';
 import { Queue, Worker } from 'bullmq';
 import { createCancellationListener } from './cancellation.ts';
 import { createDestination } from './destinations/index.ts';
@@ -31,12 +31,12 @@ export interface RunningWorker {
 /** Starts one worker process's parts: the BullMQ worker, its Redis connections, health and heartbeat. */
 export async function startWorker(env: WorkerEnv, logger: Logger): Promise<RunningWorker> {
   const namespace = redisNamespace(env.REDIS_PREFIX);
-  const redis = createRedis(env.REDIS_URL, logger, { connectionName: 'commands' });
+  // REDIS_CLUSTER_NODES puts every Redis client into cluster mode (decision 058).
+  const target = redisTarget(env);
+  const redis = createRedis(target, logger, { connectionName: 'commands' });
   // A producer-style connection for reading queue depth: fails fast when Redis is down.
-  const queue = new Queue(DOWNLOAD_QUEUE, {
-    connection: { url: env.REDIS_URL, maxRetriesPerRequest: 1, enableOfflineQueue: false },
-    prefix: namespace.queuePrefix,
-  });
+  const queueRedis = createRedis(target, logger, { connectionName: 'queue-metrics' });
+  const queue = new Queue(DOWNLOAD_QUEUE, { connection: queueRedis, prefix: namespace.queuePrefix });
   queue.on('error', (error) => logger.debug({ err: error }, 'queue (metrics) connection error'));
   const active = new Map<string, ActiveRun>();
   const metrics = createWorkerMetrics({ queue, logger, activeJobs: () => active.size });
@@ -48,7 +48,7 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
     workerId: env.WORKER_ID,
   });
   const progress = createProgressPublisher({ redis, namespace, logger });
-  const cancellation = createCancellationListener({ redisUrl: env.REDIS_URL, namespace, logger });
+  const cancellation = createCancellationListener({ redis: target, namespace, logger });
   const shutdown = new AbortController();
   // Aborted as the stop begins: an attempt that fails from then on is released, not failed.
   const stopping = new AbortController();
@@ -65,8 +65,15 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
     shutdownSignal: shutdown.signal,
     stoppingSignal: stopping.signal,
   });
+  // The worker's own connection (BullMQ duplicates it for its blocking reads): it waits for Redis
+  // rather than failing a command. BullMQ does not close a connection it was given: we do.
+  const workerRedis = createRedis(target, logger, {
+    connectionName: 'worker',
+    maxRetriesPerRequest: null,
+    enableOfflineQueue: true,
+  });
   const worker = new Worker(DOWNLOAD_QUEUE, observeJobs(metrics, processor), {
-    connection: { url: env.REDIS_URL, maxRetriesPerRequest: null },
+    connection: workerRedis,
     prefix: namespace.queuePrefix,
     concurrency: env.WORKER_CONCURRENCY,
     // A SIGKILLed worker's job is moved back to wait within lockDuration + stalledInterval.
@@ -147,7 +154,7 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
       ['health', () => health.close()],
       ['cancellation', () => cancellation.close()],
       ['queue', () => queue.close()],
-      ['redis', () => redis.quit()],
+      ['redis', () => Promise.all([redis.quit(), queueRedis.quit(), workerRedis.quit()])],
     ]);
     logger.info('worker stopped');
   }

@@ -14,7 +14,7 @@ let listener: CancellationListener;
 
 beforeAll(() => {
   redis = new Redis('redis://127.0.0.1:6379');
-  listener = createCancellationListener({ redisUrl: 'redis://127.0.0.1:6379', namespace, logger });
+  listener = createCancellationListener({ redis: { url: 'redis://127.0.0.1:6379' }, namespace, logger });
 });
 afterAll(async () => {
   await listener.close();
@@ -39,7 +39,7 @@ async function publishStatus(
     ...(runToken !== undefined ? { runToken } : {}),
     timestamp: Date.now(),
   });
-  await redis.multi(publishCommands(channel, json, namespace)).exec();
+  await redis.multi(publishCommands(channel, json, namespace, 1)).exec();
 }
 
 /** A watcher that only hears cancellations. */

@@ -5,7 +5,7 @@ import {
   type TaskStatusEvent,
 } from '@paidflow/contracts';
 import type { Logger } from '@paidflow/runtime';
-import { createRedis } from '@paidflow/runtime';
+import { createSubscriber, type RedisTarget } from '@paidflow/runtime';
 
 export interface CancellationWatch {
   /** Resolves once the subscription is active (or failed: cancellation then reaches the job through the server's answers). */
@@ -28,17 +28,23 @@ export interface TaskWatcher {
  * every task's status.
  */
 export function createCancellationListener(options: {
-  redisUrl: string;
+  redis: RedisTarget;
   namespace: RedisNamespace;
   logger: Logger;
 }) {
   const { namespace, logger } = options;
-  // The offline queue stays on here: a subscribe waits for the connection instead of failing,
-  // and ioredis subscribes again after a reconnect.
-  const subscriber = createRedis(options.redisUrl, logger, {
-    enableOfflineQueue: true,
-    maxRetriesPerRequest: null,
-    connectionName: 'cancellation',
+  // Subscribes wait for the connection instead of failing, and are made again after a reconnect
+  // (on a cluster, on another node when this one is gone).
+  const subscriber = createSubscriber(options.redis, { connectionName: 'cancellation' });
+  let down = false;
+  subscriber.on('error', (error: unknown) => {
+    if (down) return;
+    down = true;
+    logger.warn({ err: error }, 'cancellation subscriber connection error; reconnecting');
+  });
+  subscriber.on('ready', () => {
+    if (down) logger.info('cancellation subscriber connection restored');
+    down = false;
   });
   const watchers = new Map<number, Set<TaskWatcher>>();
 

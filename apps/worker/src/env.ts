@@ -5,6 +5,7 @@ import {
   DEV_WORKER_TOKEN,
   EnvLogLevel,
   EnvNodeEnv,
+  EnvRedisClusterNodes,
   EnvRedisPrefix,
   EnvRedisUrl,
   EnvWorkerToken,
@@ -31,6 +32,8 @@ const Env = z
   .object({
     NODE_ENV: EnvNodeEnv,
     REDIS_URL: EnvRedisUrl,
+    /** A Redis Cluster's nodes (host:port,...): every Redis client in cluster mode (decision 058). */
+    REDIS_CLUSTER_NODES: EnvRedisClusterNodes,
     REDIS_PREFIX: EnvRedisPrefix,
     SERVER_URL: z.url().default('http://127.0.0.1:3000'),
     /** The token sent to the server: the first of a comma list (rotation; docs/security.md). */

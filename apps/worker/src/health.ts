@@ -1,9 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '@paidflow/runtime';
+import type { Logger, RedisClient } from '@paidflow/runtime';
 import { withTimeout } from '@paidflow/runtime';
 import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { WorkerMetrics } from './metrics.ts';
 
 export interface HealthServer {
@@ -13,7 +12,7 @@ export interface HealthServer {
 }
 
 /** The checks behind /healthz: the BullMQ worker runs and Redis answers. */
-export async function healthReport(worker: Worker, redis: Redis) {
+export async function healthReport(worker: Worker, redis: RedisClient) {
   const reasons: string[] = [];
   if (!worker.isRunning() || worker.closing) reasons.push('the queue worker is not running');
   try {
@@ -29,7 +28,7 @@ export async function startHealthServer(options: {
   port: number;
   host: string;
   worker: Worker;
-  redis: Redis;
+  redis: RedisClient;
   metrics: WorkerMetrics;
   logger: Logger;
 }): Promise<HealthServer> {

@@ -7,8 +7,7 @@ import {
   type WorkerRun,
   workerHeartbeatKey,
 } from '@paidflow/contracts';
-import type { Logger } from '@paidflow/runtime';
-import type { Redis } from 'ioredis';
+import type { Logger, RedisClient } from '@paidflow/runtime';
 
 /**
  * Writes this process's WorkerHeartbeat every WORKER_HEARTBEAT_SECONDS with a TTL of three beats,
@@ -16,7 +15,7 @@ import type { Redis } from 'ioredis';
  * runs the process holds, so that the reconciler knows them alive even when Redis lost their jobs.
  */
 export function startHeartbeat(options: {
-  redis: Redis;
+  redis: RedisClient;
   namespace: RedisNamespace;
   logger: Logger;
   workerId: string;

@@ -13,8 +13,7 @@ import {
 
 type TaskPhase = (typeof TASK_PHASES)[number];
 
-import type { Logger } from '@paidflow/runtime';
-import type { Redis } from 'ioredis';
+import type { Logger, RedisClient } from '@paidflow/runtime';
 
 /** At most one task:{id}:progress message per task per this many ms. */
 export const TASK_PROGRESS_INTERVAL_MS = 250;
@@ -22,7 +21,7 @@ export const TASK_PROGRESS_INTERVAL_MS = 250;
 const SPEED_WINDOW_MS = 5_000;
 
 export interface ProgressPublisherOptions {
-  redis: Redis;
+  redis: RedisClient;
   namespace: RedisNamespace;
   logger: Logger;
   taskIntervalMs?: number;
@@ -73,7 +72,7 @@ export function createProgressPublisher(options: ProgressPublisherOptions) {
     try {
       await redis
         .multi([
-          ...publishCommands(channel, json, namespace),
+          ...publishCommands(channel, json, namespace, payload.orderId),
           ['hset', percentsKey, field, String(payload.percent)],
           ['expire', percentsKey, LATEST_TTL_SECONDS],
           // The order's ETA counts the download's bytes and speed; the other phases are short.

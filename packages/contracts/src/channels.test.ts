@@ -13,6 +13,7 @@ import {
   publishCommands,
 } from './channels.ts';
 import { redisNamespace } from './namespace.ts';
+import { orderTaskPercentsKey, orderTaskRatesKey } from './order-percent.ts';
 import type { TaskProgress } from './progress.ts';
 
 const NOW = 1_700_000_000_000;
@@ -206,20 +207,33 @@ test('encodeChannelMessage throws on an invalid payload instead of publishing it
 
 test('publishCommands sets the latest value for an hour, then publishes, both in the namespace', () => {
   const ns = redisNamespace('p');
-  const commands = publishCommands('task:456:progress', '{"a":1}', ns);
+  const commands = publishCommands('task:456:progress', '{"a":1}', ns, 123);
   expect(LATEST_TTL_SECONDS).toBe(3600);
   expect(commands).toEqual([
-    ['set', 'p:latest:task:456:progress', '{"a":1}', 'EX', 3600],
+    ['set', 'p:latest:{o:123}:task:456:progress', '{"a":1}', 'EX', 3600],
     ['publish', 'p:task:456:progress', '{"a":1}'],
   ]);
 });
 
 test('publishCommands without a prefix uses the plain names', () => {
-  expect(publishCommands('order:9:complete', '{}', redisNamespace())).toEqual([
-    ['set', 'latest:order:9:complete', '{}', 'EX', 3600],
+  expect(publishCommands('order:9:complete', '{}', redisNamespace(), 9)).toEqual([
+    ['set', 'latest:{o:9}:order:9:complete', '{}', 'EX', 3600],
     ['publish', 'order:9:complete', '{}'],
   ]);
-  expect(latestKey('order:9:complete')).toBe('latest:order:9:complete');
+  expect(latestKey('payment:4:status', null)).toBe('latest:payment:4:status');
+});
+
+test("an order's keys and its tasks' latest values share one hash tag (one Redis Cluster slot)", () => {
+  const tagOf = (key: string) => /\{([^}]+)\}/.exec(key)?.[1];
+  const keys = [
+    latestKey('order:7:progress', 7),
+    latestKey('task:70:progress', 7),
+    latestKey('task:71:status', 7),
+    orderTaskPercentsKey(7),
+    orderTaskRatesKey(7),
+  ];
+  expect(new Set(keys.map(tagOf))).toEqual(new Set(['o:7']));
+  expect(tagOf(orderTaskPercentsKey(8))).toBe('o:8');
 });
 
 test('the psubscribe patterns are few and fixed', () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AlertStatusEvent } from './alerts.ts';
+import { orderSlotTag } from './order-percent.ts';
 import { PaymentStatusEvent } from './payments.ts';
 import { OrderComplete, OrderProgress, OrderStatusEvent, TaskProgress, TaskStatusEvent } from './progress.ts';
 
@@ -134,22 +135,31 @@ export const CHANNEL_PATTERNS = [
 /** How long the latest value of a channel is kept in Redis for newcomers. */
 export const LATEST_TTL_SECONDS = 3600;
 
-/** The Redis key that keeps a channel's latest message. */
-export function latestKey(channel: string): string {
-  return `latest:${channel}`;
+/**
+ * The Redis key that keeps a channel's latest message. The channels of an order and of its tasks
+ * pass the order's id: the key carries the order's slot tag, so it shares one Redis Cluster slot
+ * with the order's other keys and one MULTI can write them together (decision 058). Channels
+ * outside an order (payments, alerts) pass null.
+ */
+export function latestKey(channel: string, orderId: number | null): string {
+  return orderId === null ? `latest:${channel}` : `latest:${orderSlotTag(orderId)}:${channel}`;
 }
 
 /**
  * The Redis commands that publish a message and keep it as the channel's latest value (with a
- * one-hour TTL), for a MULTI: `redis.multi(publishCommands(...)).exec()`.
+ * one-hour TTL), for a MULTI: `redis.multi(publishCommands(...)).exec()`. PUBLISH has no key, so
+ * the MULTI runs on the node of the latest key's slot, and Redis Cluster carries the message to
+ * every node.
  */
 export function publishCommands(
   channel: string,
   json: string,
   namespace: { channel(name: string): string; key(name: string): string },
+  /** The order the channel belongs to (latestKey), or null. */
+  orderId: number | null,
 ): Array<[string, ...Array<string | number>]> {
   return [
-    ['set', namespace.key(latestKey(channel)), json, 'EX', LATEST_TTL_SECONDS],
+    ['set', namespace.key(latestKey(channel, orderId)), json, 'EX', LATEST_TTL_SECONDS],
     ['publish', namespace.channel(channel), json],
   ];
 }

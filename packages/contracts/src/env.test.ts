@@ -4,6 +4,7 @@ import {
   EnvDatabaseUrl,
   EnvDurationSeconds,
   EnvList,
+  EnvRedisClusterNodes,
   EnvRedisUrl,
   envErrors,
   parseDurationSeconds,
@@ -49,4 +50,24 @@ test('durations are read as 30d, 12h, 15m, 90s or plain seconds; anything else i
   const bad = Ttl.safeParse({ TTL: 'forever' });
   expect(bad.success).toBe(false);
   expect(envErrors(bad.error!)[0]).toMatch(/TTL: a positive duration/);
+});
+
+test('REDIS_CLUSTER_NODES is a host:port list; unset or empty means one Redis', () => {
+  const Nodes = z.object({ REDIS_CLUSTER_NODES: EnvRedisClusterNodes });
+  expect(Nodes.parse({}).REDIS_CLUSTER_NODES).toBeUndefined();
+  expect(Nodes.parse({ REDIS_CLUSTER_NODES: ' , ' }).REDIS_CLUSTER_NODES).toBeUndefined();
+  expect(
+    Nodes.parse({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-b:7001,[::1]:7002' }).REDIS_CLUSTER_NODES,
+  ).toEqual([
+    { host: '10.0.0.1', port: 7000 },
+    { host: 'redis-b', port: 7001 },
+    { host: '::1', port: 7002 },
+  ]);
+  for (const bad of ['10.0.0.1', 'a:0', 'a:70000', 'a:b', ':7000']) {
+    const parsed = Nodes.safeParse({ REDIS_CLUSTER_NODES: `ok:7000,${bad}` });
+    expect(parsed.success, bad).toBe(false);
+    expect(envErrors(parsed.error!)).toEqual([
+      'invalid environment variable REDIS_CLUSTER_NODES: item 2 is not host:port',
+    ]);
+  }
 });

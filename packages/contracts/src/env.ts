@@ -14,6 +14,31 @@ export const EnvRedisUrl = z
   .regex(/^rediss?:\/\//, 'must be a redis:// URL')
   .default('redis://127.0.0.1:6379');
 
+/**
+ * REDIS_CLUSTER_NODES: a Redis Cluster's nodes, `host:port` comma-separated (a few are enough:
+ * the client learns the rest). Set, it puts every Redis client into cluster mode (decision 058);
+ * REDIS_URL then only gives the credentials and TLS. Unset or empty: one Redis at REDIS_URL.
+ */
+export const EnvRedisClusterNodes = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    const parts = (value ?? '')
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean);
+    if (parts.length === 0) return undefined;
+    return parts.map((part, index) => {
+      const match = /^(\[[0-9a-fA-F:]+\]|[^:\s]+):(\d{1,5})$/.exec(part);
+      const port = Number(match?.[2]);
+      if (!match?.[1] || port < 1 || port > 65_535) {
+        ctx.addIssue({ code: 'custom', message: `item ${index + 1} is not host:port` });
+        return { host: '', port: 0 };
+      }
+      return { host: match[1].replace(/^\[|\]$/g, ''), port };
+    });
+  });
+
 /** The development token of .env.example, shared by server and worker; each refuses it in production. */
 export const DEV_WORKER_TOKEN = 'dev-worker-token-change-me';
 

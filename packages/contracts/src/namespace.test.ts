@@ -5,7 +5,7 @@ import { redisNamespace } from './namespace.ts';
 test('an empty prefix gives the plain names of the convention', () => {
   for (const ns of [redisNamespace(), redisNamespace('')]) {
     expect(ns.prefix).toBe('');
-    expect(ns.queuePrefix).toBe('bull');
+    expect(ns.queuePrefix).toBe('{bull}');
     expect(ns.channel('task:1:progress')).toBe('task:1:progress');
     expect(ns.key('latest:task:1:progress')).toBe('latest:task:1:progress');
     expect(ns.unprefixChannel('task:1:progress')).toBe('task:1:progress');
@@ -18,7 +18,7 @@ test("a prefix puts channels, keys and queues under 'prefix:'", () => {
   expect(ns.channel(formatChannel('task', 1, 'progress'))).toBe('p:task:1:progress');
   expect(ns.channel('order:?*:*')).toBe('p:order:?*:*');
   expect(ns.key('workers:heartbeat:w1')).toBe('p:workers:heartbeat:w1');
-  expect(ns.queuePrefix).toBe('p:bull');
+  expect(ns.queuePrefix).toBe('p:{bull}');
 });
 
 test('unprefixChannel gives back the convention name of one of ours', () => {

@@ -5,7 +5,10 @@
  */
 export interface RedisNamespace {
   prefix: string;
-  /** BullMQ's `prefix` option. */
+  /**
+   * BullMQ's `prefix` option. Hash-tagged (`{bull}`): every key of a queue lands in one Redis
+   * Cluster slot, as BullMQ's Lua scripts need.
+   */
   queuePrefix: string;
   /** A channel name (or psubscribe pattern) as published in Redis. */
   channel(name: string): string;
@@ -20,7 +23,7 @@ export function redisNamespace(prefix = ''): RedisNamespace {
   const head = prefix ? `${prefix}:` : '';
   return {
     prefix,
-    queuePrefix: prefix ? `${prefix}:bull` : 'bull',
+    queuePrefix: `${head}{bull}`,
     channel: (name) => `${head}${name}`,
     unprefixChannel: (name) => (name.startsWith(head) ? name.slice(head.length) : null),
     key: (name) => `${head}${name}`,

@@ -29,7 +29,7 @@ test('an order without tasks is at 0, not NaN', () => {
 });
 
 test('the task percents hash is keyed by order', () => {
-  expect(orderTaskPercentsKey(12)).toBe('progress:order:12:tasks');
+  expect(orderTaskPercentsKey(12)).toBe('progress:{o:12}:tasks');
 });
 
 test('task rates survive the hash, and malformed ones read as none', () => {

@@ -9,7 +9,15 @@
  * values.
  */
 export function orderTaskPercentsKey(orderId: number): string {
-  return `progress:order:${orderId}:tasks`;
+  return `progress:${orderSlotTag(orderId)}:tasks`;
+}
+
+/**
+ * The Redis Cluster hash tag of an order's keys: its latest values, its tasks' latest values and
+ * its hashes share one slot, so one MULTI can write them together (decision 058).
+ */
+export function orderSlotTag(orderId: number): string {
+  return `{o:${orderId}}`;
 }
 
 export interface OrderPercentInput {
@@ -40,7 +48,7 @@ export function orderPercent({ totalTasks, endedTasks, taskPercents = [] }: Orde
  * the percents: what the order's ETA is computed from. Written and cleared like the percents.
  */
 export function orderTaskRatesKey(orderId: number): string {
-  return `progress:order:${orderId}:rates`;
+  return `progress:${orderSlotTag(orderId)}:rates`;
 }
 
 export interface TaskRate {

@@ -1,6 +1,7 @@
-// The operations tables: alerts (decision 050) and the audit archives (decision 055). Their own
-// module beside schema.ts; drizzle.config.ts reads both, and the package exports both.
-import { SEVERITIES } from '@paidflow/contracts';
+// The operations tables: alerts (decision 050), the audit archives (decision 055) and the
+// dashboard's order counts (decision 060). Their own module beside schema.ts; drizzle.config.ts
+// reads both, and the package exports both.
+import { ORDER_STATUSES, PAYMENT_STATUSES, SEVERITIES } from '@paidflow/contracts';
 import {
   bigint,
   datetime,
@@ -10,6 +11,7 @@ import {
   mysqlEnum,
   mysqlTable,
   primaryKey,
+  tinyint,
   uniqueIndex,
   varchar,
 } from 'drizzle-orm/mysql-core';
@@ -76,6 +78,23 @@ export const auditArchiveOrders = mysqlTable(
     newest_at: datetime('newest_at', { mode: 'date', fsp: 3 }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.order_id, t.archive_id] })],
+);
+
+/**
+ * How many orders stand in each (payment status, order status), spread over slots (an order
+ * counts in slot id % ORDER_COUNT_SLOTS) so that concurrent payments rarely wait on one row.
+ * Kept exact by triggers on orders (migration 0005), in the transaction of every insert, status
+ * change and delete; the dashboard sums the slots (decision 060).
+ */
+export const orderStatusCounts = mysqlTable(
+  'order_status_counts',
+  {
+    payment_status: mysqlEnum('payment_status', PAYMENT_STATUSES).notNull(),
+    order_status: mysqlEnum('order_status', ORDER_STATUSES).notNull(),
+    slot: tinyint('slot', { unsigned: true }).notNull(),
+    n: bigint('n', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.payment_status, t.order_status, t.slot] })],
 );
 
 export type AlertRow = typeof alerts.$inferSelect;

@@ -90,3 +90,5 @@ export async function createTestDbUser(database: { url: string; name: string }):
     },
   };
 }
+
+export { type MariadbProcess, type ReplicaPair, startReplicaPair } from './testing-replica.ts';

@@ -1,20 +1,90 @@
-import { Redis, type RedisOptions } from 'ioredis';
+/// <reference path="./cluster-key-slot.d.ts" />
+import calculateSlot from 'cluster-key-slot';
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from './logger.ts';
+
+/** A Redis connection of either kind: one server, or a Redis Cluster (decision 058). */
+export type RedisClient = Redis | Cluster;
+
+/** One node of a Redis Cluster, as REDIS_CLUSTER_NODES lists it. */
+export interface ClusterNode {
+  host: string;
+  port: number;
+}
+
+/**
+ * Where Redis is: `url` alone is one server; with `clusterNodes` every client runs in cluster
+ * mode and the URL only gives the credentials and TLS (rediss://) used on every node.
+ */
+export interface RedisTarget {
+  url: string;
+  clusterNodes?: ClusterNode[] | undefined;
+}
+
+/** The target a process's environment names (REDIS_URL, REDIS_CLUSTER_NODES). */
+export function redisTarget(env: {
+  REDIS_URL: string;
+  REDIS_CLUSTER_NODES?: ClusterNode[] | undefined;
+}): RedisTarget {
+  return { url: env.REDIS_URL, clusterNodes: env.REDIS_CLUSTER_NODES };
+}
+
+/** True when the target is a Redis Cluster. */
+export function isClusterTarget(target: RedisTarget | string): boolean {
+  return typeof target !== 'string' && (target.clusterNodes?.length ?? 0) > 0;
+}
+
+/** The per-node options a URL carries: credentials, database, TLS. */
+export function nodeOptionsFromUrl(url: string): RedisOptions {
+  const parsed = new URL(url);
+  const options: RedisOptions = {};
+  if (parsed.username) options.username = decodeURIComponent(parsed.username);
+  if (parsed.password) options.password = decodeURIComponent(parsed.password);
+  if (parsed.protocol === 'rediss:') options.tls = { servername: parsed.hostname };
+  return options;
+}
+
+/** The cluster options every client of ours shares; `node` holds the per-connection ones. */
+export function clusterOptions(target: RedisTarget, node: RedisOptions): ClusterOptions {
+  const { enableOfflineQueue, lazyConnect, ...redisOptions } = node;
+  return {
+    redisOptions: { ...nodeOptionsFromUrl(target.url), ...redisOptions },
+    enableOfflineQueue: enableOfflineQueue ?? false,
+    ...(lazyConnect !== undefined ? { lazyConnect } : {}),
+    // Only masters: a replica's read may be behind what this process just wrote.
+    scaleReads: 'master',
+    clusterRetryStrategy: (times) => Math.min(times * 200, 2_000),
+    // A failover takes the node timeout (a few seconds): commands wait for it, then fail.
+    retryDelayOnFailover: 200,
+    retryDelayOnClusterDown: 300,
+    slotsRefreshTimeout: 2_000,
+  };
+}
 
 /**
  * A Redis connection that never crashes the process: it logs once per outage (not once per retry) and says when it is back, while
  * ioredis reconnects. By default commands fail fast while Redis is down (no offline queue), so
  * callers can answer 503, fall back or skip, instead of hanging; a subscriber that must wait for
- * the connection passes `enableOfflineQueue: true`.
+ * the connection passes `enableOfflineQueue: true`. With a cluster target it is an ioredis
+ * Cluster with the same behaviour: multi-key commands must then stay within one slot.
  */
-export function createRedis(url: string, logger: Logger, options: RedisOptions = {}): Redis {
-  const redis = new Redis(url, {
+export function createRedis(
+  target: RedisTarget | string,
+  logger: Logger,
+  options: RedisOptions = {},
+): RedisClient {
+  const defaults: RedisOptions = {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
     connectTimeout: 5_000,
     retryStrategy: (times) => Math.min(times * 200, 2_000),
     ...options,
-  });
+  };
+  const resolved = typeof target === 'string' ? { url: target } : target;
+  const redis: RedisClient =
+    resolved.clusterNodes && resolved.clusterNodes.length > 0
+      ? new Cluster(resolved.clusterNodes, clusterOptions(resolved, defaults))
+      : new Redis(resolved.url, defaults);
   let down = false;
   redis.on('error', (error) => {
     if (down) return;
@@ -25,5 +95,54 @@ export function createRedis(url: string, logger: Logger, options: RedisOptions =
     if (down) logger.info({ connection: options.connectionName }, 'redis connection restored');
     down = false;
   });
+  // A cluster reports each node's trouble apart from its own state: logged once per outage too.
+  if (redis instanceof Cluster) {
+    redis.on('node error', (error, node) => {
+      if (down) return;
+      down = true;
+      logger.warn(
+        { err: error, node, connection: options.connectionName },
+        'redis cluster node error; reconnecting',
+      );
+    });
+  }
   return redis;
+}
+
+/**
+ * The servers that hold the keys: a cluster's masters (empty until it knows its slots), or the
+ * one server. Per-node commands (INFO, SCAN) must go to each of them.
+ */
+export function redisMasters(redis: RedisClient): Redis[] {
+  return redis instanceof Cluster ? redis.nodes('master') : [redis];
+}
+
+/**
+ * Items grouped so that each group's keys may share one MULTI or MGET: all of them together on a
+ * single server; one group per slot on a cluster, which refuses multi-key commands across slots.
+ */
+export function slotGroups<T>(redis: RedisClient, items: T[], keyOf: (item: T) => string): T[][] {
+  if (!(redis instanceof Cluster)) return items.length > 0 ? [items] : [];
+  const bySlot = new Map<number, T[]>();
+  for (const item of items) {
+    const slot = calculateSlot(keyOf(item));
+    const group = bySlot.get(slot);
+    if (group) group.push(item);
+    else bySlot.set(slot, [item]);
+  }
+  return [...bySlot.values()];
+}
+
+/** MGET of keys that may lie in different slots (slotGroups), run together; values in key order. */
+export async function mgetAnySlot(redis: RedisClient, keys: string[]): Promise<Array<string | null>> {
+  const values = new Map<string, string | null>();
+  await Promise.all(
+    slotGroups(redis, [...new Set(keys)], (key) => key).map(async (group) => {
+      const found = await redis.mget(group);
+      group.forEach((key, at) => {
+        values.set(key, found[at] ?? null);
+      });
+    }),
+  );
+  return keys.map((key) => values.get(key) ?? null);
 }

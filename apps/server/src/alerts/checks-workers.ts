@@ -40,14 +40,13 @@ export async function checkWorkers(
   const { workers } = await workerHealth(deps, now);
   const live = new Map(workers.map((worker) => [worker.workerId, worker]));
   const knownKey = deps.namespace.key(KNOWN_WORKERS_KEY);
-  const ttls = workers.length
-    ? ((await deps.redis
-        .pipeline(workers.map((w) => ['pttl', deps.namespace.key(workerHeartbeatKey(w.workerId))]))
-        .exec()) ?? [])
-    : [];
+  // One PTTL each (heartbeats lie in many Redis Cluster slots), sent together.
+  const ttls = await Promise.all(
+    workers.map((w) => deps.redis.pttl(deps.namespace.key(workerHeartbeatKey(w.workerId))).catch(() => -1)),
+  );
   const updates: Record<string, string> = {};
   workers.forEach((worker, index) => {
-    const pttl = Number(ttls[index]?.[1] ?? -1);
+    const pttl = ttls[index] ?? -1;
     const expiresAt = now + (pttl > 0 ? pttl : WORKER_HEARTBEAT_TTL_SECONDS * 1000);
     const known: Known = {
       hostname: worker.hostname,

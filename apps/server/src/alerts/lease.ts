@@ -1,20 +1,11 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { type AdvisoryLock, tryAdvisoryLock } from '@paidflow/db';
 import { withTimeout } from '@paidflow/runtime';
 import type { AppDeps } from '../deps.ts';
+import { createRedisLease } from '../services/redis-lease.ts';
 
 /** The evaluator's lease in Redis: one server process evaluates at a time. */
 export const LEASE_KEY = 'alerts:evaluator';
-
-// Take the lease when it is free, renew it when it is ours; anything else is someone else's.
-const TAKE_OR_RENEW = `
-local holder = redis.call('GET', KEYS[1])
-if holder == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
-if not holder then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
-return 0`;
-const RELEASE = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
 
 /**
  * How this process may evaluate now: `redis` (it holds the Redis lease), `mysql` (Redis does not
@@ -32,8 +23,12 @@ export function createEvaluatorLease(
   deps: Pick<AppDeps, 'redis' | 'db' | 'namespace' | 'logger'>,
   options: { leaseMs: number; timeoutMs: number },
 ): EvaluatorLease {
-  const token = randomUUID();
-  const key = deps.namespace.key(LEASE_KEY);
+  // Redis first (the shared lease module); MySQL's named lock only while Redis does not answer.
+  const redisLease = createRedisLease(deps.redis, {
+    key: deps.namespace.key(LEASE_KEY),
+    ttlMs: options.leaseMs,
+    timeoutMs: options.timeoutMs,
+  });
   // GET_LOCK names are at most 64 characters: the prefix is hashed in.
   const lockName = `paidflow-alerts-${createHash('sha256').update(deps.namespace.prefix).digest('hex').slice(0, 32)}`;
   let lock: AdvisoryLock | null = null;
@@ -43,15 +38,6 @@ export function createEvaluatorLease(
     const held = lock;
     lock = null;
     await held?.release();
-  }
-
-  async function takeRedis(): Promise<boolean> {
-    const result = await withTimeout(
-      deps.redis.eval(TAKE_OR_RENEW, 1, key, token, options.leaseMs),
-      options.timeoutMs,
-      'alert lease',
-    );
-    return result === 1;
   }
 
   async function takeMysql(): Promise<boolean> {
@@ -65,7 +51,7 @@ export function createEvaluatorLease(
     async acquire({ redisUp, mysqlUp }) {
       if (redisUp) {
         try {
-          const mine = await takeRedis();
+          const mine = await redisLease.acquire();
           if (mine !== holdsRedis)
             deps.logger.info({ mine }, mine ? 'alerts: evaluating here' : 'alerts: lease held elsewhere');
           holdsRedis = mine;
@@ -88,11 +74,9 @@ export function createEvaluatorLease(
       await dropLock();
       if (!holdsRedis) return;
       holdsRedis = false;
-      await withTimeout(
-        deps.redis.eval(RELEASE, 1, key, token),
-        options.timeoutMs,
-        'alert lease release',
-      ).catch((error: unknown) => deps.logger.warn({ err: error }, 'alerts: lease not released; it lapses'));
+      await redisLease
+        .release()
+        .catch((error: unknown) => deps.logger.warn({ err: error }, 'alerts: lease not released; it lapses'));
     },
   };
 }

@@ -11,8 +11,7 @@ import {
   toAlertView,
   touchAlert,
 } from '@paidflow/db';
-import type { Logger } from '@paidflow/runtime';
-import type { Redis } from 'ioredis';
+import type { Logger, RedisClient } from '@paidflow/runtime';
 import { z } from 'zod';
 import type { Finding, TrackedAlert } from './types.ts';
 
@@ -94,7 +93,11 @@ export interface OfflineStore extends AlertStore {
  * both are down): kept in this process's memory and mirrored to Redis when it answers, so that
  * the next lease holder does not raise them again. They are written to MySQL once it is back.
  */
-export function offlineAlertStore(options: { redis: Redis; key: string; logger: Logger }): OfflineStore {
+export function offlineAlertStore(options: {
+  redis: RedisClient;
+  key: string;
+  logger: Logger;
+}): OfflineStore {
   const held = new Map<string, TrackedAlert>();
 
   async function save(): Promise<void> {

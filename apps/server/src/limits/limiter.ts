@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RedisNamespace } from '@paidflow/contracts';
-import { type Logger, withTimeout } from '@paidflow/runtime';
-import type { Redis } from 'ioredis';
+import { type Logger, type RedisClient, withTimeout } from '@paidflow/runtime';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppError } from '../errors.ts';
 
@@ -40,7 +39,7 @@ export interface RateLimit {
 }
 
 export interface LimiterDeps {
-  redis: Redis;
+  redis: RedisClient;
   namespace: RedisNamespace;
   logger: Logger;
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { withTimeout } from '@paidflow/runtime';
+import { slotGroups, withTimeout } from '@paidflow/runtime';
 import { LIMIT_REDIS_TIMEOUT_MS, type LimiterDeps, type RateDecision, throttled } from './limiter.ts';
 
 /** A socket's lease outlives its last renewal by this: a crashed process's sockets free their slots. */
@@ -42,12 +42,15 @@ export function createSocketLeases(deps: LimiterDeps, limit: number): SocketLeas
 
   const renewTimer = setInterval(() => {
     if (held.size === 0) return;
-    const multi = deps.redis.multi();
     const expiry = Date.now() + SOCKET_LEASE_MS;
-    for (const { key, member } of held.values()) {
-      multi.zadd(key, 'XX', expiry, member).pexpire(key, SOCKET_LEASE_MS);
-    }
-    multi.exec().catch((error: unknown) => {
+    // One MULTI for all on one server; one per slot on a cluster (the sessions' keys lie in many).
+    const renewals = slotGroups(deps.redis, [...held.values()], (lease) => lease.key).map((group) => {
+      const multi = deps.redis.multi();
+      for (const { key, member } of group)
+        multi.zadd(key, 'XX', expiry, member).pexpire(key, SOCKET_LEASE_MS);
+      return multi.exec();
+    });
+    Promise.all(renewals).catch((error: unknown) => {
       logOutage(() => deps.logger.warn({ err: error }, 'could not renew the WebSocket leases'));
     });
   }, SOCKET_LEASE_MS / 3);

@@ -5,7 +5,7 @@ import {
   pingDatabase,
   queuedTaskBacklog,
 } from '@paidflow/db';
-import { withTimeout } from '@paidflow/runtime';
+import { type RedisClient, redisMasters, withTimeout } from '@paidflow/runtime';
 import type { AppDeps } from '../deps.ts';
 import { workerHealth } from '../services/worker-health.ts';
 import { parseRedisInfo } from './redis-info.ts';
@@ -47,10 +47,21 @@ function readValue<T>(read: Part<T>): T | undefined {
   return read.ok ? read.value : undefined;
 }
 
+/** INFO memory's fields, summed over the masters (a cluster's memory is its masters' together). */
+async function memoryInfo(redis: RedisClient): Promise<Map<string, number>> {
+  const masters = redisMasters(redis);
+  if (masters.length === 0) throw new Error('the Redis Cluster knows no master yet');
+  const sums = new Map<string, number>();
+  for (const text of await Promise.all(masters.map((node) => node.info('memory')))) {
+    for (const [name, value] of parseRedisInfo(text)) sums.set(name, (sums.get(name) ?? 0) + value);
+  }
+  return sums;
+}
+
 async function redisParts(deps: SnapshotDeps) {
-  const info = await part('redis INFO', () => deps.redis.info('memory'));
+  const info = await part('redis INFO', () => memoryInfo(deps.redis));
   if (!info.ok) return { redisUp: false, failed: info.error };
-  const fields = parseRedisInfo(info.value);
+  const fields = info.value;
   const [queue, workers] = await Promise.all([
     part('queue counts', () => deps.queue.getJobCounts(...QUEUE_STATES)),
     part('worker heartbeats', () => workerHealth(deps)),

@@ -16,7 +16,7 @@ function setup(prefix = 'p1', onTaskProgress?: (orderId: number) => void) {
   const registry = new Registry();
   const metrics = createRealtimeMetrics(registry);
   hub = createRealtimeHub({
-    redisUrl: 'redis://127.0.0.1:6379',
+    redis: { url: 'redis://127.0.0.1:6379' },
     namespace: redisNamespace(prefix),
     logger: createLogger('silent'),
     metrics,

@@ -7,8 +7,7 @@ import {
   type RedisNamespace,
   SESSION_REVOKED_CHANNEL,
 } from '@paidflow/contracts';
-import type { Logger } from '@paidflow/runtime';
-import { Redis } from 'ioredis';
+import { createSubscriber, type Logger, type RedisTarget } from '@paidflow/runtime';
 import type { RealtimeMetrics } from './metrics.ts';
 import { markPlainJson } from './plain-json.ts';
 import { createRefetchChannels, type RefetchListener } from './refetch-listeners.ts';
@@ -56,7 +55,8 @@ export interface RealtimeHub {
 }
 
 export interface RealtimeHubOptions {
-  redisUrl: string;
+  /** Where Redis is: one server, or a cluster (any node hears every PUBLISH). */
+  redis: RedisTarget;
   namespace: RedisNamespace;
   logger: Logger;
   metrics: RealtimeMetrics;
@@ -88,15 +88,9 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     onMalformed: (reason, raw) => dropMalformed(reason, SESSION_REVOKED_CHANNEL, raw),
   });
 
-  // Subscriber connections must queue commands while disconnected (the psubscribe is re-sent on
-  // reconnect) and never give up: unlike the command connection, they do not fail fast.
-  const subscriber = new Redis(options.redisUrl, {
-    lazyConnect: true,
-    maxRetriesPerRequest: null,
-    enableOfflineQueue: true,
-    connectTimeout: 5_000,
-    retryStrategy: (times) => Math.min(times * 200, 2_000),
-  });
+  // The subscriber queues commands while disconnected (the psubscribe is re-sent on reconnect)
+  // and never gives up; on a cluster it moves to another node when its own is gone.
+  const subscriber = createSubscriber(options.redis, { connectionName: 'realtime' });
   /** The live patterns and the session revocations, on the one subscriber connection. */
   const subscribeAll = () =>
     Promise.all([subscriber.psubscribe(...patterns), subscriber.subscribe(revokedChannel)]);

@@ -1,11 +1,4 @@
-import {
-  formatChannel,
-  latestKey,
-  OrderProgress,
-  redisNamespace,
-  TaskProgress,
-  TaskStatusEvent,
-} from '@paidflow/contracts';
+import { formatChannel, latestKey, OrderProgress, TaskProgress, TaskStatusEvent } from '@paidflow/contracts';
 import type { z } from 'zod';
 import type { AppDeps } from '../deps.ts';
 
@@ -34,23 +27,24 @@ export function parseLatest<T>(schema: z.ZodType<T>, raw: string | null | undefi
 }
 
 /**
- * Reads, in one MGET, the latest progress and status messages of some tasks and the latest
- * progress of some orders (the values publishLive keeps for an hour). Garbage in a key reads as
- * none. When Redis is down it logs and answers `available: false`: callers degrade to the
- * database's values.
+ * Reads, in one MGET, the latest progress and status messages of some tasks of one order and,
+ * with `withOrder`, the order's own latest progress (the values publishLive keeps for an hour).
+ * Every key carries the order's slot tag, so the MGET stays within one Redis Cluster slot.
+ * Garbage in a key reads as none. When Redis is down it logs and answers `available: false`:
+ * callers degrade to the database's values.
  */
 export async function readLatest(
-  deps: Pick<AppDeps, 'redis' | 'env' | 'logger'>,
-  ids: { taskIds: number[]; orderIds?: number[] },
+  deps: Pick<AppDeps, 'redis' | 'namespace' | 'logger'>,
+  ids: { orderId: number; taskIds: number[]; withOrder?: boolean },
 ): Promise<LatestValues> {
-  const ns = redisNamespace(deps.env.REDIS_PREFIX);
-  const orderIds = ids.orderIds ?? [];
+  const ns = deps.namespace;
+  const { orderId } = ids;
   const keys = [
     ...ids.taskIds.flatMap((id) => [
-      ns.key(latestKey(formatChannel('task', id, 'progress'))),
-      ns.key(latestKey(formatChannel('task', id, 'status'))),
+      ns.key(latestKey(formatChannel('task', id, 'progress'), orderId)),
+      ns.key(latestKey(formatChannel('task', id, 'status'), orderId)),
     ]),
-    ...orderIds.map((id) => ns.key(latestKey(formatChannel('order', id, 'progress')))),
+    ...(ids.withOrder ? [ns.key(latestKey(formatChannel('order', orderId, 'progress'), orderId))] : []),
   ];
   const result: LatestValues = { tasks: new Map(), orders: new Map(), available: true };
   if (keys.length === 0) return result;
@@ -70,9 +64,9 @@ export async function readLatest(
       status: status?.taskId === id ? status : null,
     });
   });
-  orderIds.forEach((id, index) => {
-    const progress = parseLatest(OrderProgress, values[ids.taskIds.length * 2 + index]);
-    result.orders.set(id, progress?.orderId === id ? progress : null);
-  });
+  if (ids.withOrder) {
+    const progress = parseLatest(OrderProgress, values[ids.taskIds.length * 2]);
+    result.orders.set(orderId, progress?.orderId === orderId ? progress : null);
+  }
   return result;
 }

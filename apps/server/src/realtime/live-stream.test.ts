@@ -14,7 +14,7 @@ afterEach(async () => {
 function setup() {
   const metrics = createRealtimeMetrics(new Registry());
   hub = createRealtimeHub({
-    redisUrl: 'redis://127.0.0.1:6379',
+    redis: { url: 'redis://127.0.0.1:6379' },
     namespace: redisNamespace('t'),
     logger: createLogger('silent'),
     metrics,

@@ -9,12 +9,12 @@ import { readLatest } from './latest.ts';
  * MGET). Without Redis it degrades: the database's values, and liveAvailable false.
  */
 export async function orderDetailWithLive(
-  deps: Pick<AppDeps, 'db' | 'redis' | 'env' | 'logger'>,
+  deps: Pick<AppDeps, 'db' | 'redis' | 'namespace' | 'logger'>,
   orderId: number,
 ): Promise<OrderDetailWithLive> {
   const detail = await getOrderDetail(deps.db, orderId);
   if (!detail) throw new AppError('NOT_FOUND', `order ${orderId} does not exist`);
-  const latest = await readLatest(deps, { taskIds: detail.tasks.map((task) => task.id) });
+  const latest = await readLatest(deps, { orderId, taskIds: detail.tasks.map((task) => task.id) });
   return {
     ...detail,
     tasks: detail.tasks.map((task) => ({

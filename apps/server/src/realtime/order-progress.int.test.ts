@@ -176,7 +176,7 @@ test('an order with no progress message of its own gets none made up', async () 
     etaSeconds: null,
     timestamp: Date.now(),
   });
-  await redis.set(namespace.key(latestKey(channel)), '{not json');
+  await redis.set(namespace.key(latestKey(channel, 36)), '{not json');
   const before = ofOrder(36).length;
   relayer.onTaskProgress(36);
   await sleep(300);

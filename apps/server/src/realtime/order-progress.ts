@@ -10,8 +10,7 @@ import {
   type RedisNamespace,
   type TaskRate,
 } from '@paidflow/contracts';
-import type { Logger } from '@paidflow/runtime';
-import type { Redis } from 'ioredis';
+import type { Logger, RedisClient } from '@paidflow/runtime';
 import { liveConcurrency } from '../services/worker-health.ts';
 import { parseLatest } from './latest.ts';
 import { publishLive } from './publisher.ts';
@@ -22,7 +21,7 @@ import { publishLive } from './publisher.ts';
 // second per order, as task:{id}:progress ticks arrive on the hub, with the counters of the
 // order's latest message (decision 043).
 
-type ProgressDeps = { redis: Redis; namespace: RedisNamespace; logger: Logger };
+type ProgressDeps = { redis: RedisClient; namespace: RedisNamespace; logger: Logger };
 
 export interface OrderCounters {
   id: number;
@@ -51,7 +50,7 @@ async function slots(deps: ProgressDeps): Promise<number> {
 }
 
 type Hashes = { percents?: Record<string, string>; rates?: Record<string, string> };
-type Pipeline = ReturnType<Redis['pipeline']>;
+type Pipeline = ReturnType<RedisClient['pipeline']>;
 
 /** Queues the reads of the order's task percents and rates on a pipeline. */
 function readHashes(pipeline: Pipeline, namespace: RedisNamespace, orderId: number): Pipeline {
@@ -175,7 +174,7 @@ export function createOrderProgressRelay(
           redis
             .pipeline()
             .set(namespace.key(`${orderTaskPercentsKey(orderId)}:relay`), '1', 'PX', intervalMs, 'NX')
-            .get(namespace.key(latestKey(channel))),
+            .get(namespace.key(latestKey(channel, orderId))),
           namespace,
           orderId,
         ),

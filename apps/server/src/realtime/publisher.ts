@@ -26,12 +26,21 @@ export async function publishLive<S extends ChannelScope, T extends ChannelType<
 ): Promise<boolean> {
   const [channel, json] = encodeChannelMessage(scope, id, type, payload);
   try {
-    await deps.redis.multi([...alongside, ...publishCommands(channel, json, deps.namespace)]).exec();
+    await deps.redis
+      .multi([...alongside, ...publishCommands(channel, json, deps.namespace, orderOf(scope, id, payload))])
+      .exec();
     return true;
   } catch (error) {
     deps.logger.warn({ err: error, channel }, 'live message not published');
     return false;
   }
+}
+
+/** The order a channel belongs to, whose slot tag its latest key carries (latestKey). */
+function orderOf(scope: ChannelScope, id: number, payload: unknown): number | null {
+  if (scope === 'order') return id;
+  if (scope === 'task') return (payload as { orderId: number }).orderId;
+  return null;
 }
 
 /**

@@ -12,7 +12,7 @@ import type { AppDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import { readLatest, type TaskLatest } from './latest.ts';
 
-type SnapshotDeps = Pick<AppDeps, 'db' | 'redis' | 'env' | 'logger'>;
+type SnapshotDeps = Pick<AppDeps, 'db' | 'redis' | 'namespace' | 'logger'>;
 export type SnapshotReason = LiveSnapshot['reason'];
 
 /** A task's state: the database's status, with Redis's live progress while it runs. */
@@ -53,8 +53,9 @@ export async function orderSnapshot(
   const detail = await getOrderDetail(deps.db, orderId);
   if (!detail) throw new AppError('NOT_FOUND', `order ${orderId} does not exist`);
   const latest = await readLatest(deps, {
+    orderId,
     taskIds: detail.tasks.map((task) => task.id),
-    orderIds: [orderId],
+    withOrder: true,
   });
   return {
     kind: 'snapshot',
@@ -75,7 +76,7 @@ export async function taskSnapshot(
   const found = await findTaskWithOrder(deps.db, taskId);
   if (!found) throw new AppError('NOT_FOUND', `task ${taskId} does not exist`);
   const { task, order } = found;
-  const latest = await readLatest(deps, { taskIds: [taskId], orderIds: [order.id] });
+  const latest = await readLatest(deps, { orderId: order.id, taskIds: [taskId], withOrder: true });
   return {
     kind: 'snapshot',
     reason,

@@ -1,21 +1,22 @@
-import { randomUUID } from 'node:crypto';
 import type { RedisNamespace } from '@paidflow/contracts';
 import type { Db } from '@paidflow/db';
-import type { Logger } from '@paidflow/runtime';
-import type { Redis } from 'ioredis';
+import type { Logger, RedisClient } from '@paidflow/runtime';
 import type { ServerEnv } from '../env.ts';
 import { type ArchivePassResult, archiveAuditOnce } from './audit-archiver.ts';
 import { periodic } from './periodic.ts';
+import { createRedisLease } from './redis-lease.ts';
 
-type RetentionDeps = { db: Db; redis: Redis; logger: Logger; namespace: RedisNamespace; env: ServerEnv };
+type RetentionDeps = {
+  db: Db;
+  redis: RedisClient;
+  logger: Logger;
+  namespace: RedisNamespace;
+  env: ServerEnv;
+};
 
 const DAY_MS = 86_400_000;
 /** The lease outlives a stalled holder by this much at most; it is renewed at every step. */
 const LEASE_MS = 60_000;
-const RENEW =
-  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
-const RELEASE =
-  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 export interface AuditRetention {
   start(): void;
@@ -26,22 +27,23 @@ export interface AuditRetention {
 
 /**
  * The audit retention job (AUDIT_RETENTION_DAYS; decision 055): every AUDIT_ARCHIVE_INTERVAL_MS,
- * the server that takes the Redis lease (SET NX PX, renewed at every page and batch, like the
- * other singletons) archives audit rows older than the retention to ARCHIVE_DIR, then deletes them
+ * the server that takes the Redis lease (redis-lease.ts, renewed at every page and batch, and
+ * released after the pass) archives audit rows older than the retention to ARCHIVE_DIR, then deletes them
  * in small batches. A server that loses the lease stops at its next step; the next holder resumes.
  */
 export function createAuditRetention(deps: RetentionDeps): AuditRetention {
   const { env } = deps;
-  const key = deps.namespace.key('audit-retention:lease');
+  const lease = createRedisLease(deps.redis, {
+    key: deps.namespace.key('audit-retention:lease'),
+    ttlMs: LEASE_MS,
+  });
   let stopping = false;
 
   async function runOnce(): Promise<ArchivePassResult | null> {
     const days = env.AUDIT_RETENTION_DAYS;
     if (days === undefined) return null;
-    const token = randomUUID();
     try {
-      const taken = await deps.redis.set(key, token, 'PX', LEASE_MS, 'NX');
-      if (taken !== 'OK') return null;
+      if (!(await lease.acquire())) return null;
     } catch (error) {
       deps.logger.warn({ err: error }, 'audit retention: no lease (Redis unavailable?); will retry');
       return null;
@@ -50,8 +52,8 @@ export function createAuditRetention(deps: RetentionDeps): AuditRetention {
     // per 1,000 rows): a holder that stalled past the lease finds out at its next step.
     const keepGoing = async () => {
       if (stopping) return false;
-      const renewed = await deps.redis.eval(RENEW, 1, key, token, String(LEASE_MS)).catch(() => 0);
-      if (renewed !== 1) {
+      const renewed = await lease.renew().catch(() => false);
+      if (!renewed) {
         deps.logger.warn('audit retention: lease lost; stopping this pass');
         return false;
       }
@@ -78,7 +80,7 @@ export function createAuditRetention(deps: RetentionDeps): AuditRetention {
       deps.logger.error({ err: error }, 'audit retention: pass failed; the next one resumes it');
       return null;
     } finally {
-      await deps.redis.eval(RELEASE, 1, key, token).catch(() => {});
+      await lease.release().catch(() => {});
     }
   }
 

@@ -86,7 +86,10 @@ test('tasks.retry requeues a failed task, reopens its failed order, audits the a
   const taskId = taskIds[0]!;
   const [jobId] = await deadLetters(orderId, [taskId]);
   const ns = redisNamespace(t.prefix);
-  await t.server.deps.redis.set(ns.key(latestKey(formatChannel('task', taskId, 'progress'))), '{"old":1}');
+  await t.server.deps.redis.set(
+    ns.key(latestKey(formatChannel('task', taskId, 'progress'), orderId)),
+    '{"old":1}',
+  );
   const caller = await callerFor(t.server.deps, operator.principal);
 
   await expect(caller.tasks.retry({ taskId })).resolves.toEqual({ ok: true });
@@ -120,7 +123,7 @@ test('tasks.retry requeues a failed task, reopens its failed order, audits the a
   );
   expect(await t.server.deps.queue.getJob(jobId!)).toBeUndefined();
   expect(
-    await t.server.deps.redis.get(ns.key(latestKey(formatChannel('task', taskId, 'progress')))),
+    await t.server.deps.redis.get(ns.key(latestKey(formatChannel('task', taskId, 'progress'), orderId))),
   ).toBeNull();
   await waitFor(
     () => heard.some((event) => event.taskId === taskId && event.newStatus === 'queued'),

@@ -150,7 +150,7 @@ export async function retryTask(
       news.order = moved.order;
       news.reopened = reopened;
       news.outbox = true;
-      return { ok: true as const, failedJobId };
+      return { ok: true as const, failedJobId, orderId: locked.order.id };
     },
     () => notFound('task not found'),
     {
@@ -158,7 +158,7 @@ export async function retryTask(
       beforeAnnounce: async (done) => {
         if (!done.ok) return;
         await deps.redis
-          .del(deps.namespace.key(latestKey(formatChannel('task', taskId, 'progress'))))
+          .del(deps.namespace.key(latestKey(formatChannel('task', taskId, 'progress'), done.orderId)))
           .catch(() => 0);
       },
     },

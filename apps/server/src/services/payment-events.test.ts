@@ -15,7 +15,7 @@ afterEach(async () => {
 
 function setup() {
   hub = createRealtimeHub({
-    redisUrl: 'redis://127.0.0.1:6379',
+    redis: { url: 'redis://127.0.0.1:6379' },
     namespace: redisNamespace('p1'),
     logger: createLogger('silent'),
     metrics: createRealtimeMetrics(new Registry()),

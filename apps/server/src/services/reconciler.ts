@@ -3,6 +3,7 @@ import { pendingDownloadTaskIds, staleActiveTasks } from '@paidflow/db';
 import type { AppDeps } from '../deps.ts';
 import { bringLostRun, type Candidate } from './lost-runs.ts';
 import { periodic } from './periodic.ts';
+import { createRedisLease } from './redis-lease.ts';
 import { liveWorkerRuns } from './worker-health.ts';
 
 type ReconcilerDeps = Pick<
@@ -22,6 +23,8 @@ export interface ReconcileOptions {
   lostAfterMs?: number;
   /** When each missing job was first seen missing; kept by the reconciler between passes. */
   suspects?: Map<string, number>;
+  /** Asked before each task is checked: false ends the pass there (the lease was lost). */
+  keepGoing?: () => Promise<boolean>;
 }
 
 export interface ReconcileResult {
@@ -56,10 +59,15 @@ export async function reconcileOnce(
   const candidates: Candidate[] = await staleActiveTasks(deps.db, cutoff, options.limit ?? 500);
   const result: ReconcileResult = { checked: candidates.length, requeued: [], failed: [] };
   const seen = new Set<string>();
+  let stopped = false;
   if (candidates.length > 0) {
     const waiting = await pendingDownloadTaskIds(deps.db);
     let liveRuns: Map<string, Set<number | null>> | null = null;
     for (const candidate of candidates) {
+      if (options.keepGoing && !(await options.keepGoing())) {
+        stopped = true;
+        break;
+      }
       if (waiting.has(candidate.id)) continue;
       const jobId = downloadJobId(candidate.id, candidate.queue_generation);
       seen.add(jobId);
@@ -92,7 +100,7 @@ export async function reconcileOnce(
     }
   }
   // A suspect that is no longer a candidate (it moved on) is forgotten.
-  for (const jobId of suspects.keys()) if (!seen.has(jobId)) suspects.delete(jobId);
+  if (!stopped) for (const jobId of suspects.keys()) if (!seen.has(jobId)) suspects.delete(jobId);
   if (result.requeued.length > 0 || result.failed.length > 0) {
     deps.logger.warn(
       { requeued: result.requeued, failed: result.failed },
@@ -102,26 +110,80 @@ export async function reconcileOnce(
   return result;
 }
 
+/** The reconciler's lease in Redis: one server process runs the passes at a time. */
+export const RECONCILER_LEASE_KEY = 'reconciler:lease';
+/** The lease lasts this many intervals: renewed at every pass, it lapses only when its holder died. */
+const LEASE_INTERVALS = 3;
+
 export interface Reconciler {
   start(): void;
+  /** Stops the timer, waits for the pass under way and releases the lease. */
   stop(): Promise<void>;
+  /** One pass now, if this process holds the lease; null when another holds it or the pass failed. */
   runOnce(): Promise<ReconcileResult | null>;
 }
 
-/** Runs reconcileOnce on start and every intervalMs; failures are logged once per outage. */
+/**
+ * Runs reconcileOnce on start and every intervalMs in the one server process that holds the
+ * reconciler's Redis lease (taken or renewed at each pass, renewed during a long one, released
+ * on stop; a dead holder's lapses after LEASE_INTERVALS intervals and another server takes it).
+ * When Redis does not answer the lease call, the process reconciles alone: passes are safe to
+ * overlap (each change is one transaction that first checks the task is as it was read, and a
+ * requeue fences the old runs), and a pass needs Redis for the queue anyway (decision 057).
+ * Failures are logged once per outage.
+ */
 export function createReconciler(
   deps: ReconcilerDeps,
   options: { intervalMs: number; staleSeconds: number; lostAfterMs?: number },
 ): Reconciler {
   let failing = false;
   const suspects = new Map<string, number>();
+  const ttlMs = options.intervalMs * LEASE_INTERVALS;
+  const lease = createRedisLease(deps.redis, { key: deps.namespace.key(RECONCILER_LEASE_KEY), ttlMs });
+  let holding = false;
+  let renewedAt = 0;
+
+  /** Whether this process runs the pass: it holds the lease, or Redis did not answer (alone). */
+  async function mayRun(): Promise<'lease' | 'alone' | null> {
+    let mine: boolean;
+    try {
+      mine = await lease.acquire();
+    } catch (error) {
+      if (!failing)
+        deps.logger.warn({ err: error }, 'reconciler: lease not taken in Redis; reconciling alone');
+      holding = false;
+      return 'alone';
+    }
+    if (mine !== holding)
+      deps.logger.info(mine ? 'reconciler: reconciling here' : 'reconciler: lease held elsewhere');
+    holding = mine;
+    renewedAt = Date.now();
+    // A holder's view of which jobs went missing when is its own: a new holder starts over.
+    if (!mine) suspects.clear();
+    return mine ? 'lease' : null;
+  }
+
+  /** Renews the lease once a third of it is gone; false when it moved to another process. */
+  async function keepGoing(): Promise<boolean> {
+    if (!holding || Date.now() - renewedAt < ttlMs / 3) return true;
+    if (!(await lease.renew())) {
+      holding = false;
+      deps.logger.warn('reconciler: lease lost during a pass; stopping it');
+      return false;
+    }
+    renewedAt = Date.now();
+    return true;
+  }
 
   async function runOnce(): Promise<ReconcileResult | null> {
+    const mode = await mayRun();
+    if (!mode) return null;
     try {
       const result = await reconcileOnce(deps, {
         staleSeconds: options.staleSeconds,
         lostAfterMs: options.lostAfterMs,
         suspects,
+        keepGoing,
       });
       if (failing) deps.logger.info('reconciler: running again');
       failing = false;
@@ -133,5 +195,19 @@ export function createReconciler(
     }
   }
 
-  return { ...periodic(runOnce, options.intervalMs), runOnce };
+  const job = periodic(runOnce, options.intervalMs);
+  return {
+    start: () => job.start(),
+    async stop() {
+      await job.stop();
+      if (!holding) return;
+      holding = false;
+      await lease
+        .release()
+        .catch((error: unknown) =>
+          deps.logger.warn({ err: error }, 'reconciler: lease not released; it lapses'),
+        );
+    },
+    runOnce,
+  };
 }

@@ -4,6 +4,7 @@ import {
   type WorkerHealth,
   WorkerHeartbeat,
 } from '@paidflow/contracts';
+import { mgetAnySlot, scanKeys } from '@paidflow/runtime';
 import type { AppDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import { parseLatest } from '../realtime/latest.ts';
@@ -17,14 +18,13 @@ async function readHeartbeats(
 ): Promise<{ beats: WorkerHeartbeat[]; malformed: number }> {
   const pattern = deps.namespace.key(WORKER_HEARTBEAT_PATTERN);
   const keys = new Set<string>();
-  let cursor = '0';
-  do {
-    const [next, batch] = await deps.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 200);
+  // Every master's keys on a cluster; heartbeats lie in many slots, so the MGET is split by slot.
+  for await (const batch of scanKeys(deps.redis, pattern, 200)) {
     for (const key of batch) keys.add(key);
-    cursor = next;
-  } while (cursor !== '0' && keys.size < MAX_WORKERS);
+    if (keys.size >= MAX_WORKERS) break;
+  }
   const list = [...keys].slice(0, MAX_WORKERS);
-  const values = list.length > 0 ? await deps.redis.mget(list) : [];
+  const values = await mgetAnySlot(deps.redis, list);
   let malformed = 0;
   const beats: WorkerHeartbeat[] = [];
   for (const raw of values) {

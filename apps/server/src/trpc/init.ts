@@ -4,6 +4,8 @@ import { ZodError } from 'zod';
 import { type AppError, type AppErrorCode, toAppError } from '../errors.ts';
 import { takeSocketCall, takeSubscription } from '../limits/trpc.ts';
 import { withPlainJsonFastPath } from '../realtime/plain-json.ts';
+import { markPrimaryWindow } from '../replicas/primary-window.ts';
+import { readDbFor, retryOnPrimary } from '../replicas/routing.ts';
 import type { Context } from './context.ts';
 
 /** AppError codes as tRPC codes. */
@@ -84,7 +86,21 @@ const limitSocketCalls = t.middleware(async function limitSocketCalls(opts) {
   return opts.next();
 });
 
-export const publicProcedure = t.procedure.use(mapErrors).use(limitSocketCalls);
+/**
+ * Read-your-writes with replicas (decision 056): an admin's mutation, over HTTP or WebSocket,
+ * marks the session so its reads go to the primary for a while, on every server. Marked once
+ * the mutation has run, before the answer leaves: a reload after the answer sees the mark.
+ */
+const markWrites = t.middleware(async function markWrites(opts) {
+  const result = await opts.next();
+  const { principal } = opts.ctx;
+  if (opts.type === 'mutation' && principal?.kind === 'admin') {
+    await markPrimaryWindow(opts.ctx, principal.session.tokenHash);
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(mapErrors).use(limitSocketCalls).use(markWrites);
 
 /** Any signed-in admin: viewer or operator. */
 export const viewerProcedure = publicProcedure.use(function requireAdmin(opts) {
@@ -106,5 +122,22 @@ export const workerProcedure = publicProcedure.use(function requireWorker(opts) 
   if (opts.ctx.principal?.kind !== 'worker') {
     throw new TRPCError({ code: 'UNAUTHORIZED', message: 'worker procedures need the worker token' });
   }
+  return opts.next();
+});
+
+/**
+ * A signed-in admin's read-only dashboard query (decision 056): `ctx.db` is the read handle (a
+ * healthy replica, else the primary), or the primary while the session is in its primary window
+ * after a write. A read the replica fails (it died between polls, or lacks a row the primary has)
+ * is asked again of the primary, once. Only for queries that write nothing and need not see a
+ * write of their own: mutations, the worker's calls and services keep `ctx.db`, the primary.
+ */
+export const viewerReadProcedure = viewerProcedure.use(async function routeReads(opts) {
+  const db = await readDbFor(opts.ctx, opts.ctx.principal);
+  if (db === opts.ctx.db) return opts.next();
+  const result = await opts.next({ ctx: { ...opts.ctx, db } });
+  if (result.ok || !retryOnPrimary(result.error)) return result;
+  // A replica that fails is looked at again now rather than at the next poll.
+  void opts.ctx.reads.poll();
   return opts.next();
 });

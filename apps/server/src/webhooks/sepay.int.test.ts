@@ -100,9 +100,9 @@ test('a signed payment makes the order paid and processing, queues its tasks and
 
   // Live state for newcomers: the order's status and each task's status.
   const ns = redisNamespace(t.prefix);
-  const latest = await t.server.deps.redis.get(ns.key(latestKey(`order:${orderId}:status`)));
+  const latest = await t.server.deps.redis.get(ns.key(latestKey(`order:${orderId}:status`, orderId)));
   expect(JSON.parse(latest!)).toMatchObject({ orderId, newStatus: 'processing', paymentStatus: 'paid' });
-  const taskLatest = await t.server.deps.redis.get(ns.key(latestKey(`task:${taskIds[0]}:status`)));
+  const taskLatest = await t.server.deps.redis.get(ns.key(latestKey(`task:${taskIds[0]}:status`, orderId)));
   expect(JSON.parse(taskLatest!)).toMatchObject({ previousStatus: 'pending', newStatus: 'queued' });
 });
 

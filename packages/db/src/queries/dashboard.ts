@@ -1,33 +1,25 @@
 import type { DashboardStats, TaskKpiWindow, Throughput } from '@paidflow/contracts';
 import { and, eq, gte, inArray, isNotNull, lte, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.ts';
-import { downloadTasks, orders } from '../schema.ts';
+import { downloadTasks } from '../schema.ts';
+import { orderCountsBy } from './stats-counters.ts';
 
 /**
- * Counts of paid orders: all, processing, completed, partially completed and failed. One index-only pass over the
- * paid entries of (payment_status, order_status, ...), grouped by status.
+ * Counts of paid orders: all, processing, completed, partially completed and failed. Read from
+ * the exact counters that the orders' triggers keep (decision 060): a few hundred rows by primary
+ * key, however many orders there are.
  */
 export async function dashboardStats(db: DbOrTx): Promise<DashboardStats> {
-  const rows = await db
-    .select({ status: orders.order_status, count: sql<number>`COUNT(*)` })
-    .from(orders, { forceIndex: 'idx_orders_payment_status_created' })
-    .where(eq(orders.payment_status, 'paid'))
-    .groupBy(orders.order_status);
-  const stats: DashboardStats = {
-    totalPaid: 0,
-    processing: 0,
-    completed: 0,
-    partiallyCompleted: 0,
-    failed: 0,
+  const paid = await orderCountsBy(db, 'paid');
+  let totalPaid = 0;
+  for (const count of paid.values()) totalPaid += count;
+  return {
+    totalPaid,
+    processing: paid.get('processing') ?? 0,
+    completed: paid.get('completed') ?? 0,
+    partiallyCompleted: paid.get('partially_completed') ?? 0,
+    failed: paid.get('failed') ?? 0,
   };
-  for (const row of rows) {
-    const count = Number(row.count);
-    stats.totalPaid += count;
-    if (row.status === 'partially_completed') stats.partiallyCompleted = count;
-    else if (row.status === 'processing' || row.status === 'completed' || row.status === 'failed')
-      stats[row.status] = count;
-  }
-  return stats;
 }
 
 /**

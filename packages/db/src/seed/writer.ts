@@ -1,5 +1,6 @@
-import { categoryOf } from '@paidflow/contracts';
+import { categoryOf, ORDER_STATUSES, PAYMENT_STATUSES } from '@paidflow/contracts';
 import type { PoolConnection } from 'mysql2/promise';
+import { DEFER_ORDER_COUNTS_VARIABLE, ORDER_COUNT_SLOTS } from '../queries/stats-counters.ts';
 import type { SeedOrder } from './rows.ts';
 
 /** Rows per INSERT of audit events: a statement stays far below max_allowed_packet (16 MB). */
@@ -29,6 +30,9 @@ const EVENT_COLUMNS =
  * The orders carry their reserved ids (reserveOrderIds); tasks and events take theirs from
  * MySQL, since live writers take ids from the same tables: each task's is read back by its
  * order and course (distinct within an order) and put on its events. Events go in story order.
+ * The orders' triggers stand aside (DEFER_ORDER_COUNTS_VARIABLE) while the batch adds its own
+ * totals to order_status_counts in one statement, just before the commit: a live payment waits
+ * on a counter row for that statement, not for the whole batch (decision 060).
  * Returns how many events were written.
  */
 export async function writeBatch(connection: PoolConnection, batch: SeedOrder[]): Promise<number> {
@@ -94,7 +98,9 @@ export async function writeBatch(connection: PoolConnection, batch: SeedOrder[])
     );
   await connection.beginTransaction();
   try {
+    await connection.query(`SET ${DEFER_ORDER_COUNTS_VARIABLE} = 1`);
     await connection.query(`INSERT INTO orders (${ORDER_COLUMNS}) VALUES ?`, [orderRows]);
+    await connection.query(`SET ${DEFER_ORDER_COUNTS_VARIABLE} = NULL`);
     const taskIds = new Map<string, number>();
     if (taskRows.length > 0) {
       await connection.query(`INSERT INTO download_tasks (${TASK_COLUMNS}) VALUES ?`, [taskRows]);
@@ -110,12 +116,42 @@ export async function writeBatch(connection: PoolConnection, batch: SeedOrder[])
       const chunk = events.slice(start, start + EVENT_CHUNK);
       await connection.query(`INSERT INTO order_audit_logs (${EVENT_COLUMNS}) VALUES ?`, [chunk]);
     }
+    await connection.query(
+      'INSERT INTO order_status_counts (payment_status, order_status, slot, n) VALUES ? ON DUPLICATE KEY UPDATE n = n + VALUES(n)',
+      [countRows(batch)],
+    );
     await connection.commit();
     return events.length;
   } catch (error) {
     await connection.rollback().catch(() => {});
     throw error;
+  } finally {
+    await connection.query(`SET ${DEFER_ORDER_COUNTS_VARIABLE} = NULL`).catch(() => {});
   }
+}
+
+/** The batch's orders per (payment status, order status, slot), in primary key order (the lock order). */
+function countRows(batch: SeedOrder[]): Array<[string, string, number, number]> {
+  const counts = new Map<number, number>();
+  const cell = (payment: number, status: number, slot: number) =>
+    (payment * ORDER_STATUSES.length + status) * ORDER_COUNT_SLOTS + slot;
+  for (const { order } of batch) {
+    const at = cell(
+      PAYMENT_STATUSES.indexOf(order.payment_status),
+      ORDER_STATUSES.indexOf(order.order_status),
+      order.id % ORDER_COUNT_SLOTS,
+    );
+    counts.set(at, (counts.get(at) ?? 0) + 1);
+  }
+  return [...counts.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([at, n]) => {
+      const slot = at % ORDER_COUNT_SLOTS;
+      const pair = (at - slot) / ORDER_COUNT_SLOTS;
+      const status = ORDER_STATUSES[pair % ORDER_STATUSES.length]!;
+      const payment = PAYMENT_STATUSES[Math.floor(pair / ORDER_STATUSES.length)]!;
+      return [payment, status, slot, n];
+    });
 }
 
 function taskKey(orderId: number, courseUrl: string): string {

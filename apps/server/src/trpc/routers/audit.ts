@@ -1,15 +1,15 @@
 import { AuditLogPage, ListAuditLogInput, OrderAuditArchives, OrderIdInput } from '@paidflow/contracts';
 import { listAuditLog, orderAuditArchives } from '@paidflow/db';
-import { router, viewerProcedure } from '../init.ts';
+import { router, viewerReadProcedure } from '../init.ts';
 
 export const auditRouter = router({
   /** An order's audit trail, newest first, filtered by severity, category and task, paged. */
-  list: viewerProcedure
+  list: viewerReadProcedure
     .input(ListAuditLogInput)
     .output(AuditLogPage)
     .query(({ ctx, input }) => listAuditLog(ctx.db, input)),
   /** The order's older events that the retention job archived: how many, and in which files. */
-  archived: viewerProcedure
+  archived: viewerReadProcedure
     .input(OrderIdInput)
     .output(OrderAuditArchives)
     .query(({ ctx, input }) => orderAuditArchives(ctx.db, input.orderId)),

@@ -6,20 +6,19 @@ import {
   Throughput,
   ThroughputInput,
 } from '@paidflow/contracts';
-import { errorSummary, taskKpis, taskThroughput } from '@paidflow/db';
-import { cachedDashboardStats } from '../../services/stats-cache.ts';
-import { router, viewerProcedure } from '../init.ts';
+import { dashboardStats, errorSummary, taskKpis, taskThroughput } from '@paidflow/db';
+import { router, viewerReadProcedure } from '../init.ts';
 
 export const dashboardRouter = router({
-  /** Counts of paid orders: all, processing, completed, partially completed, failed. */
-  stats: viewerProcedure.output(DashboardStats).query(({ ctx }) => cachedDashboardStats(ctx.db)),
+  /** Counts of paid orders: all, processing, completed, partially completed, failed (exact: decision 060). */
+  stats: viewerReadProcedure.output(DashboardStats).query(({ ctx }) => dashboardStats(ctx.db)),
   /** Tasks completed and failed per minute, for the overview's chart. */
-  throughput: viewerProcedure
+  throughput: viewerReadProcedure
     .input(ThroughputInput)
     .output(Throughput)
     .query(({ ctx, input }) => taskThroughput(ctx.db, { minutes: input.minutes })),
   /** The design's KPIs for the last hour and the last day (targets in KPI_TARGETS). */
-  kpis: viewerProcedure.output(TaskKpis).query(async ({ ctx }) => {
+  kpis: viewerReadProcedure.output(TaskKpis).query(async ({ ctx }) => {
     const now = new Date();
     const [lastHour, lastDay] = await Promise.all([
       taskKpis(ctx.db, { hours: 1, now }),
@@ -31,7 +30,7 @@ export const dashboardRouter = router({
 
 export const errorsRouter = router({
   /** The latest error and critical events across paid orders, and counts per error type. */
-  summary: viewerProcedure
+  summary: viewerReadProcedure
     .input(ErrorSummaryInput)
     .output(ErrorSummary)
     .query(({ ctx, input }) => errorSummary(ctx.db, input)),

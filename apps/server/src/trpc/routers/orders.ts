@@ -12,16 +12,16 @@ import { orderDetailWithLive } from '../../realtime/order-detail.ts';
 import { retryOrderFailed } from '../../services/bulk-retry.ts';
 import { actorOf, requireDone } from '../../services/operator-actions.ts';
 import { setOrderPriority } from '../../services/order-priority.ts';
-import { operatorProcedure, router, viewerProcedure } from '../init.ts';
+import { operatorProcedure, router, viewerReadProcedure } from '../init.ts';
 
 export const ordersRouter = router({
   /** Paid orders, newest first: status filter, search by code or e-mail prefix, keyset cursor. */
-  list: viewerProcedure
+  list: viewerReadProcedure
     .input(ListPaidOrdersInput)
     .output(PaidOrdersPage)
     .query(({ ctx, input }) => listPaidOrders(ctx.db, input)),
   /** One order with its tasks, each with its latest live progress (degrades without Redis). */
-  detail: viewerProcedure
+  detail: viewerReadProcedure
     .input(OrderIdInput)
     .output(OrderDetailWithLive)
     .query(({ ctx, input }) => orderDetailWithLive(ctx, input.orderId)),

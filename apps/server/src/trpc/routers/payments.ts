@@ -10,17 +10,17 @@ import { listPaymentTransactions, paymentAttentionCount } from '@paidflow/db';
 import { actorOf } from '../../services/operator-actions.ts';
 import { matchPayment, resolvePayment } from '../../services/payment-actions.ts';
 import { paymentLiveStream } from '../../services/payment-events.ts';
-import { operatorProcedure, router, viewerProcedure } from '../init.ts';
+import { operatorProcedure, router, viewerProcedure, viewerReadProcedure } from '../init.ts';
 
 /** The payments inbox: every transfer the provider sent, and the operator's actions on them. */
 export const paymentsRouter = router({
   /** Transactions, newest first: by outcome, searched, within a date range; keyset cursor. */
-  list: viewerProcedure
+  list: viewerReadProcedure
     .input(ListPaymentsInput)
     .output(PaymentsPage)
     .query(({ ctx, input }) => listPaymentTransactions(ctx.db, input)),
   /** How many transactions need an operator (unmatched and underpaid). */
-  attention: viewerProcedure.output(PaymentAttention).query(({ ctx }) => paymentAttentionCount(ctx.db)),
+  attention: viewerReadProcedure.output(PaymentAttention).query(({ ctx }) => paymentAttentionCount(ctx.db)),
   /**
    * Matches an unmatched or underpaid transfer to an order (operator): when the order's transfers
    * cover its total it is paid and its tasks queued. NOT_FOUND for an unknown transaction or

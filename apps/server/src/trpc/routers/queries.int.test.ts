@@ -80,7 +80,7 @@ test('orders.detail gives each task its latest progress and status from Redis; g
   });
   const ns = redisNamespace(t.prefix);
   await t.server.deps.redis.set(
-    ns.key(latestKey(formatChannel('task', waiting, 'progress'))),
+    ns.key(latestKey(formatChannel('task', waiting, 'progress'), orderId)),
     '{"percent":"x"',
   );
   const caller = await callerFor(t.server.deps, viewer.principal);

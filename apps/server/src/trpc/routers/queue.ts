@@ -10,12 +10,12 @@ import { removeDeadLetter, retryDeadLetter } from '../../services/dead-letters.t
 import { actorOf, forEachCapped, requireDone } from '../../services/operator-actions.ts';
 import { queueOverview } from '../../services/queue-overview.ts';
 import { workerHealth } from '../../services/worker-health.ts';
-import { operatorProcedure, router, viewerProcedure } from '../init.ts';
+import { operatorProcedure, router, viewerProcedure, viewerReadProcedure } from '../init.ts';
 import { Done } from './tasks.ts';
 
 export const queueRouter = router({
   /** Job counts and the dead-letter list (failed jobs, with attempts and last error), paged. */
-  overview: viewerProcedure
+  overview: viewerReadProcedure
     .input(QueueOverviewInput)
     .output(QueueOverview)
     .query(({ ctx, input }) => queueOverview(ctx, input)),

@@ -1,0 +1,2 @@
+export * from './cluster-prefix.ts';
+export * from './redis-cluster.ts';
