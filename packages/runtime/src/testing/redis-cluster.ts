@@ -139,13 +139,17 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       },
       readyTimeoutMs,
     );
-    const lines = await clusterNodes();
-    const replicaPorts = lines.filter((n) => n.flags.includes('slave')).map((n) => n.port);
-    if (replicaPorts.length !== masters * replicasPerMaster) {
-      throw new Error(
-        `expected ${masters * replicasPerMaster} replicas, CLUSTER NODES shows ${replicaPorts.length}`,
-      );
-    }
+    // Gossip spreads the replicas' roles a moment after the slots: wait for every one of them.
+    let replicaPorts: number[] = [];
+    await waitUntil(
+      `CLUSTER NODES to show ${masters * replicasPerMaster} replicas`,
+      async () => {
+        const lines = await clusterNodes();
+        replicaPorts = lines.filter((n) => n.flags.includes('slave')).map((n) => n.port);
+        return replicaPorts.length === masters * replicasPerMaster;
+      },
+      readyTimeoutMs,
+    );
     await waitUntil(
       'every replica to be in sync with its master (master_link_status:up)',
       async () => {
