@@ -1,4 +1,5 @@
 import { Cluster, type Redis } from 'ioredis';
+import { redisMasters } from './redis.ts';
 
 /**
  * Every key matching `pattern`, a batch at a time (SCAN + MATCH). On a single Redis it is one SCAN
@@ -39,5 +40,5 @@ async function masterNodes(cluster: Cluster): Promise<Redis[]> {
       if (cluster.status === 'wait') cluster.connect().catch(() => {});
     });
   }
-  return cluster.nodes('master');
+  return redisMasters(cluster);
 }

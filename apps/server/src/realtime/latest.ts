@@ -10,7 +10,8 @@ export interface TaskLatest {
 
 export interface LatestValues {
   tasks: Map<number, TaskLatest>;
-  orders: Map<number, OrderProgress | null>;
+  /** The order's own latest progress (asked with `withOrder`), or null. */
+  order: OrderProgress | null;
   /** False when Redis could not be read (the maps are then empty). */
   available: boolean;
 }
@@ -46,7 +47,7 @@ export async function readLatest(
     ]),
     ...(ids.withOrder ? [ns.key(latestKey(formatChannel('order', orderId, 'progress'), orderId))] : []),
   ];
-  const result: LatestValues = { tasks: new Map(), orders: new Map(), available: true };
+  const result: LatestValues = { tasks: new Map(), order: null, available: true };
   if (keys.length === 0) return result;
   let values: Array<string | null>;
   try {
@@ -66,7 +67,7 @@ export async function readLatest(
   });
   if (ids.withOrder) {
     const progress = parseLatest(OrderProgress, values[ids.taskIds.length * 2]);
-    result.orders.set(orderId, progress?.orderId === orderId ? progress : null);
+    result.order = progress?.orderId === orderId ? progress : null;
   }
   return result;
 }

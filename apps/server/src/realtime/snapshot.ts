@@ -60,7 +60,7 @@ export async function orderSnapshot(
   return {
     kind: 'snapshot',
     reason,
-    order: toLiveOrder(detail, latest.orders.get(orderId) ?? null),
+    order: toLiveOrder(detail, latest.order),
     tasks: detail.tasks.map((task) => toLiveTask(task, latest.tasks.get(task.id))),
     liveAvailable: latest.available,
     at: Date.now(),
@@ -80,7 +80,7 @@ export async function taskSnapshot(
   return {
     kind: 'snapshot',
     reason,
-    order: toLiveOrder(toOrderSummary(order), latest.orders.get(order.id) ?? null),
+    order: toLiveOrder(toOrderSummary(order), latest.order),
     tasks: [toLiveTask(toDownloadTask(task), latest.tasks.get(taskId))],
     liveAvailable: latest.available,
     at: Date.now(),

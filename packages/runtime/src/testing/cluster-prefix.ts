@@ -1,41 +1,27 @@
-import { Cluster } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { scanKeys } from '../cluster-scan.ts';
-import type { ClusterNodeAddress } from './redis-cluster.ts';
-
-/** `127.0.0.1:7000,127.0.0.1:7001` (REDIS_CLUSTER_NODES) or a list of addresses, as ioredis takes them. */
-export function clusterStartupNodes(nodes: string | ClusterNodeAddress[]): ClusterNodeAddress[] {
-  if (typeof nodes !== 'string') return nodes;
-  return nodes
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter(Boolean)
-    .map((entry) => {
-      const at = entry.lastIndexOf(':');
-      return { host: entry.slice(0, at), port: Number(entry.slice(at + 1)) };
-    });
-}
+import { clusterOptions, type RedisTarget, slotGroups } from '../redis.ts';
 
 /**
- * Deletes every key under a test or bench prefix on a Redis Cluster: SCAN on each master, then one
- * UNLINK per key (a multi-key DEL must stay within one slot in cluster mode, and single-key
- * commands are routed to the right node by the client).
+ * Deletes every key under a test or bench prefix (queues, latest values), on one Redis or on a
+ * Redis Cluster: SCAN on each master, then one UNLINK per slot (a multi-key command must stay
+ * within one slot in cluster mode). Answers how many keys it deleted.
  */
-export async function deleteClusterPrefix(
-  nodes: string | ClusterNodeAddress[],
-  prefix: string,
-): Promise<number> {
-  const cluster = new Cluster(clusterStartupNodes(nodes), {
-    redisOptions: { maxRetriesPerRequest: 1 },
-  });
-  cluster.on('error', () => {});
+export async function deletePrefix(target: RedisTarget, prefix: string): Promise<number> {
+  const redis = target.clusterNodes?.length
+    ? new Cluster(target.clusterNodes, clusterOptions(target, { maxRetriesPerRequest: 1 }))
+    : new Redis(target.url, { maxRetriesPerRequest: 1 });
+  redis.on('error', () => {});
   let deleted = 0;
   try {
-    for await (const keys of scanKeys(cluster, `${prefix}:*`)) {
-      const counts = await Promise.all(keys.map((key) => cluster.unlink(key)));
+    for await (const keys of scanKeys(redis, `${prefix}:*`)) {
+      const counts = await Promise.all(
+        slotGroups(redis, keys, (key) => key).map((group) => redis.unlink(...group)),
+      );
       deleted += counts.reduce((sum, n) => sum + n, 0);
     }
     return deleted;
   } finally {
-    cluster.disconnect();
+    redis.disconnect();
   }
 }

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanKeys } from '../cluster-scan.ts';
-import { clusterStartupNodes, deleteClusterPrefix } from './cluster-prefix.ts';
+import type { ClusterNode } from '../redis.ts';
+import { deletePrefix } from './cluster-prefix.ts';
 import { type RedisClusterHandle, startRedisCluster } from './redis-cluster.ts';
 import { nodeCommand } from './redis-node.ts';
 
@@ -15,8 +16,8 @@ function isRunning(pid: number): boolean {
   }
 }
 
-function clusterClient(env: string): Cluster {
-  const cluster = new Cluster(clusterStartupNodes(env), {
+function clusterClient(nodes: ClusterNode[]): Cluster {
+  const cluster = new Cluster(nodes, {
     redisOptions: { maxRetriesPerRequest: 3 },
     retryDelayOnFailover: 200,
     retryDelayOnClusterDown: 200,
@@ -36,14 +37,14 @@ describe('a 3-master Redis Cluster', () => {
 
   beforeAll(async () => {
     redis = await startRedisCluster({ masters: 3 });
-    client = clusterClient(redis.env);
+    client = clusterClient(redis.nodes);
   });
   afterAll(async () => {
     client?.disconnect();
     await redis?.stop();
   });
 
-  it('spreads keys over every master; scanKeys finds them all; deleteClusterPrefix removes them', async () => {
+  it('spreads keys over every master; scanKeys finds them all; deletePrefix removes them', async () => {
     expect(redis.nodes).toHaveLength(3);
     expect(await redis.masters()).toHaveLength(3);
     const keys = Array.from({ length: 600 }, (_, i) => `harness:${i}`);
@@ -56,7 +57,7 @@ describe('a 3-master Redis Cluster', () => {
     expect(perMaster.every((n) => n > 100)).toBe(true);
 
     expect(await collect(client, 'harness:*')).toEqual([...keys].sort());
-    expect(await deleteClusterPrefix(redis.env, 'harness')).toBe(600);
+    expect(await deletePrefix({ url: 'redis://127.0.0.1', clusterNodes: redis.nodes }, 'harness')).toBe(600);
     expect(await collect(client, 'harness:*')).toEqual([]);
     expect(await client.get('other:1')).toBe('kept');
   });
@@ -71,7 +72,7 @@ describe('a 3+3 Redis Cluster when a master dies', () => {
       pids = redis.pids();
       dir = redis.dir;
       expect(pids).toHaveLength(6);
-      const client = clusterClient(redis.env);
+      const client = clusterClient(redis.nodes);
       try {
         const before = await redis.masters();
         expect(before).toHaveLength(3);

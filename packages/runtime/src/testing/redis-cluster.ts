@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type { ClusterNode } from '../redis.ts';
 import { killNode, logTail, nodeCommand, type RedisNodeProcess, startNode, waitUntil } from './redis-node.ts';
 
 const run = promisify(execFile);
@@ -16,15 +17,10 @@ export interface RedisClusterOptions {
   readyTimeoutMs?: number;
 }
 
-export interface ClusterNodeAddress {
-  host: string;
-  port: number;
-}
-
 /** A real Redis Cluster of local `redis-server` children, for tests. `await using` stops it. */
 export interface RedisClusterHandle extends AsyncDisposable {
   /** Every node, masters and replicas, in start order. */
-  nodes: ClusterNodeAddress[];
+  nodes: ClusterNode[];
   /** The masters at start, `127.0.0.1:P1,127.0.0.1:P2,...`: the value for REDIS_CLUSTER_NODES. */
   env: string;
   /** The temp dir holding the nodes' configs and logs. */
