@@ -117,8 +117,31 @@ const SERVICES = [
   },
 ];
 
+/**
+ * With REDIS_CLUSTER_NODES the Redis is a cluster someone else runs (docs/deploy.md): nothing to
+ * start here, but a clear stop when none of its nodes answers rather than a hang at the first command.
+ */
+async function ensureClusterNodes(list) {
+  const nodes = list
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const node of nodes) {
+    const [host, port] = [
+      node.slice(0, node.lastIndexOf(':')),
+      Number(node.slice(node.lastIndexOf(':') + 1)),
+    ];
+    if (await portAnswers(host, port)) return;
+  }
+  fail(`no node of REDIS_CLUSTER_NODES (${nodes.join(', ')}) answers; start the Redis Cluster and try again`);
+}
+
 async function ensureServices() {
   for (const service of SERVICES) {
+    if (service.name === 'Redis' && process.env.REDIS_CLUSTER_NODES) {
+      await ensureClusterNodes(process.env.REDIS_CLUSTER_NODES);
+      continue;
+    }
     const url = service.url();
     const host = url.hostname;
     const port = Number(url.port || service.defaultPort);

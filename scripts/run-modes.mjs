@@ -36,12 +36,21 @@ function workerCount(ctx) {
   return count;
 }
 
-/** The workers' specs: worker-1 on HEALTH_PORT 3001, worker-2 on 3002, ... */
-function workerChildren(count, run) {
+/**
+ * The workers' specs: worker-1 on HEALTH_PORT 3001, worker-2 on 3002, ...; they report to this
+ * server (its PORT) unless SERVER_URL says otherwise.
+ */
+function workerChildren(count, run, port) {
+  const serverUrl = process.env.SERVER_URL ?? `http://127.0.0.1:${port}`;
   return Array.from({ length: count }, (_, i) => ({
     name: `worker-${i + 1}`,
     ...run('apps/worker'),
-    env: { ...run('apps/worker').env, HEALTH_PORT: String(3001 + i), WORKER_ID: `worker-${i + 1}` },
+    env: {
+      ...run('apps/worker').env,
+      HEALTH_PORT: String(3001 + i),
+      WORKER_ID: `worker-${i + 1}`,
+      SERVER_URL: serverUrl,
+    },
     ...STOP.worker(),
   }));
 }
@@ -76,7 +85,7 @@ export async function start(ctx, args) {
   pnpm(['--filter', '@paidflow/server', 'exec', 'tsx', 'src/cli/create-admin.ts', '--demo']);
   pnpm(['--filter', '@paidflow/web', 'run', 'build']);
   log('database migrated and seeded, web app built');
-  const workers = workerChildren(workerCount(ctx), (cwd) => tsx(cwd, ['src/main.ts']));
+  const workers = workerChildren(workerCount(ctx), (cwd) => tsx(cwd, ['src/main.ts']), port);
   // Started in the reverse of the stop order: the workers once the server answers.
   const supervisor = runSupervised(ctx, [
     {
@@ -174,7 +183,7 @@ export async function serve(ctx) {
       ...STOP.server,
       ready: listening(ctx, port),
     },
-    ...workerChildren(workerCount(ctx), (cwd) => node(cwd)),
+    ...workerChildren(workerCount(ctx), (cwd) => node(cwd), port),
   ]);
   await supervisor.started;
   log(`started from the build (NODE_ENV=production): the server on port ${port} and the workers`);

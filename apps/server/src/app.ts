@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { DOWNLOAD_QUEUE, type DownloadJobData, redisNamespace } from '@paidflow/contracts';
 import { createDb } from '@paidflow/db';
 import type { Logger } from '@paidflow/runtime';
-import { createRedis, queueTelemetry, redisTarget } from '@paidflow/runtime';
+import { createRedis, queueTelemetry, redisTarget, whenReady } from '@paidflow/runtime';
 import { Queue } from 'bullmq';
 import { type AlertEvaluator, createAlertEvaluator } from './alerts/evaluator.ts';
 import { resolveSession } from './auth/session.ts';
@@ -147,6 +147,9 @@ export async function startServer(env: ServerEnv, logger: Logger): Promise<Runni
     env.PUBLIC_BASE_URL = `http://127.0.0.1:${port}`;
   }
   logger.info({ port }, 'server listening');
+  // The leased jobs' first calls must not meet a connection still coming up (a cluster learns its
+  // slots first); past the wait they start anyway and ride out the outage as they do later.
+  if (!(await whenReady(redis, 5_000))) logger.warn('redis not ready 5 s after start; starting anyway');
   drainer.start();
   reads.start();
   reconciler.start();

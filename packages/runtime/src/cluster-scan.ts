@@ -1,5 +1,8 @@
 import { Cluster, type Redis } from 'ioredis';
-import { redisMasters } from './redis.ts';
+import { redisMasters, whenReady } from './redis.ts';
+
+/** How long a scan waits for a cluster that is still connecting (or down) before it fails. */
+const SCAN_READY_TIMEOUT_MS = 10_000;
 
 /**
  * Every key matching `pattern`, a batch at a time (SCAN + MATCH). On a single Redis it is one SCAN
@@ -25,20 +28,8 @@ export async function* scanKeys(
 
 /** The cluster's masters, once it knows its slots (`nodes()` is empty until the client is ready). */
 async function masterNodes(cluster: Cluster): Promise<Redis[]> {
-  if (cluster.status !== 'ready') {
-    await new Promise<void>((resolve, reject) => {
-      const onReady = () => {
-        cluster.off('end', onEnd);
-        resolve();
-      };
-      const onEnd = () => {
-        cluster.off('ready', onReady);
-        reject(new Error('the Redis Cluster connection ended before it was ready'));
-      };
-      cluster.once('ready', onReady);
-      cluster.once('end', onEnd);
-      if (cluster.status === 'wait') cluster.connect().catch(() => {});
-    });
+  if (!(await whenReady(cluster, SCAN_READY_TIMEOUT_MS))) {
+    throw new Error(`the Redis Cluster was not ready within ${SCAN_READY_TIMEOUT_MS} ms`);
   }
   return redisMasters(cluster);
 }

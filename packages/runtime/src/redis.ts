@@ -110,6 +110,30 @@ export function createRedis(
 }
 
 /**
+ * Resolves true once the client is ready (a cluster: once it knows its slots), false when it is not
+ * within `timeoutMs` or its connection has ended. A process waits on it at start, so that its first
+ * commands do not fail on a connection still coming up (commands fail fast: no offline queue).
+ */
+export function whenReady(redis: RedisClient, timeoutMs: number): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true);
+  if (redis.status === 'end') return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (ready: boolean) => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      redis.off('end', onEnd);
+      resolve(ready);
+    };
+    const onReady = () => done(true);
+    const onEnd = () => done(false);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    redis.once('ready', onReady);
+    redis.once('end', onEnd);
+    if (redis.status === 'wait') redis.connect().catch(() => {});
+  });
+}
+
+/**
  * The servers that hold the keys: a cluster's masters (empty until it knows its slots), or the
  * one server. Per-node commands (INFO, SCAN) must go to each of them.
  */
