@@ -1,5 +1,5 @@
 // npm run bench -- browser [--seconds 20] [--warmup 5] [--orders 100] [--tasks 500]
-//                          [--order-tasks 20] [--hz 4] [--pages list,order] [--profile DIR]
+//                          [--order-tasks 20] [--hz 4] [--pages list,order] [--profile DIR] [--trace DIR]
 // Debian's Chromium (playwright-core, the e2e tests' launcher) opens the production build of the
 // SPA, served by the real server, while `tasks` live tasks tick at `hz` each (2,000 messages/s by
 // default, spread evenly in time): first the paid orders list at 100 rows per page (each
@@ -7,6 +7,8 @@
 // of the first order (`order-tasks` task cards). Per page, after a warm-up: requestAnimationFrame
 // deltas, long tasks, and the delay from each tick's publish to its file name in the DOM.
 // --profile DIR writes a CPU profile of each page's measured window (CDP Profiler) there.
+// --trace DIR writes a Chromium timeline trace of it there, and logs the renderer main thread's
+// time per event (style, layout, paint, script) to see where a frame goes beyond JavaScript.
 // Targets: no frame over 50 ms; p99 from tick to DOM under 100 ms. Table, then one JSON line.
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -23,6 +25,7 @@ import { PROBE_SOURCE, type ProbeSamples } from './browser/probe.ts';
 import { startPublisher } from './browser/publisher-process.ts';
 import { createTopology } from './browser/setup.ts';
 import type { PublishedTick } from './browser/ticks.ts';
+import { summariseTrace } from './browser/trace-summary.ts';
 import { printReport, progressLog } from './lib/report.ts';
 import { startServerProcess } from './lib/server-process.ts';
 import { sleep } from './lib/wait.ts';
@@ -38,6 +41,7 @@ const { values } = parseArgs({
     hz: { type: 'string', default: '4' },
     pages: { type: 'string', default: 'list,order' },
     profile: { type: 'string' },
+    trace: { type: 'string' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -48,6 +52,7 @@ const ORDER_TASKS = Number(values['order-tasks']);
 const HZ = Number(values.hz);
 const PAGES = values.pages.split(',').map((name) => name.trim()) as Array<'list' | 'order'>;
 const PROFILE_DIR = values.profile ? path.resolve(values.profile) : null;
+const TRACE_DIR = values.trace ? path.resolve(values.trace) : null;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 // Late ticks still count: the DOM is watched this long after the measured window.
 const GRACE_MS = 1000;
@@ -101,6 +106,7 @@ try {
     await page.evaluate(PROBE_SOURCE);
     log(`warm-up ${WARMUP} s`);
     await sleep(WARMUP * 1000);
+    if (TRACE_DIR) await browser.startTracing(page, { categories: ['devtools.timeline'] });
     const cdp = PROFILE_DIR ? await page.context().newCDPSession(page) : null;
     if (cdp) {
       await cdp.send('Profiler.enable');
@@ -116,6 +122,13 @@ try {
       const file = path.join(PROFILE_DIR, `browser-${name}.cpuprofile`);
       await writeFile(file, JSON.stringify(profile));
       log(`CPU profile: ${file}`);
+    }
+    if (TRACE_DIR) {
+      const trace = await browser.stopTracing();
+      await mkdir(TRACE_DIR, { recursive: true });
+      const file = path.join(TRACE_DIR, `browser-${name}.trace.json`);
+      await writeFile(file, trace);
+      log(`trace: ${file}; main-thread time by event:\n${summariseTrace(trace.toString('utf8'), SECONDS)}`);
     }
     await sleep(GRACE_MS);
     const samples = (await page.evaluate('window.__bench.collect()')) as ProbeSamples;

@@ -46,8 +46,8 @@ function OrderRow({ order, watch }: { order: OrderSummary; watch?: (orderId: num
         />
         {row.etaSeconds !== null ? <span className="muted eta">ETA {formatEta(row.etaSeconds)}</span> : null}
       </td>
-      <td data-label="Current file" className="truncate" title={row.currentFile ?? undefined}>
-        {row.currentFile ?? <span className="muted">—</span>}
+      <td data-label="Current file" title={row.currentFile ?? undefined}>
+        <span className="live-line truncate">{row.currentFile ?? <span className="muted">—</span>}</span>
       </td>
     </tr>
   );
@@ -57,7 +57,7 @@ function OrderRow({ order, watch }: { order: OrderSummary; watch?: (orderId: num
 export function OrdersTable({ orders, watch, caption = 'Paid orders' }: OrdersTableProps) {
   return (
     <div className="table-wrap">
-      <table className="data data--cards">
+      <table className="data data--cards data--live">
         <caption className="visually-hidden">{caption}</caption>
         <colgroup>
           <col className="col-code" />
