@@ -20,7 +20,10 @@ import { printReport, progressLog } from './lib/report.ts';
 import { startServerProcess } from './lib/server-process.ts';
 import { summarize } from './lib/stats.ts';
 import { sleep } from './lib/wait.ts';
+import { startCpuMeter } from './pipeline/cpu.ts';
+import { floorReport, measureDbFloor, measureHmacFloor } from './pipeline/floors.ts';
 import { arrivalSchedule, bullmqPickup, mysqlPollingPickup, runArrivals } from './pipeline/pickup.ts';
+import { startStatementMeter, statementText } from './pipeline/statements.ts';
 import { ioThroughput } from './pipeline/throughput.ts';
 import { seedPendingOrders, sendWebhooks } from './pipeline/webhooks.ts';
 
@@ -36,6 +39,12 @@ const { values } = parseArgs({
     'webhook-seconds': { type: 'string', default: '10' },
     'webhook-concurrency': { type: 'string', default: '16' },
     'webhook-orders': { type: 'string', default: '6000' },
+    /** Skips the two floors (HMAC-only endpoint, DB calls only): `--floors no`. */
+    floors: { type: 'string', default: 'yes' },
+    /** Writes a --cpu-prof of the server under test into this directory. */
+    'server-cpu-prof': { type: 'string' },
+    /** Orders the database floor (the webhook's DB calls with no HTTP) may pay. */
+    'floor-orders': { type: 'string', default: '30000' },
     /** A subset of the phases, e.g. `--phases webhooks` (the table then shows only those). */
     phases: { type: 'string', default: 'pickup,io,webhooks' },
   },
@@ -109,7 +118,12 @@ async function measureWebhooks() {
   const codes = await seedPendingOrders(tdb.db, count, AMOUNT);
   const server = await startServerProcess(
     { DATABASE_URL: tdb.url, REDIS_URL, REDIS_PREFIX: PREFIX, WEBHOOK_SECRETS: SECRET },
-    { stdio: ['ignore', 'ignore', 'inherit'] },
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      nodeArgs: values['server-cpu-prof']
+        ? ['--cpu-prof', `--cpu-prof-dir=${values['server-cpu-prof']}`]
+        : [],
+    },
   );
   const base = server.baseUrl;
   try {
@@ -125,6 +139,8 @@ async function measureWebhooks() {
       seconds: 2,
     });
     log(`webhooks: ${concurrency} concurrent senders for ${seconds} s`);
+    const meter = await startStatementMeter(tdb.pool);
+    const cpuMeter = await startCpuMeter(server.pid);
     const load = await sendWebhooks({
       url: `${base}/webhooks/payment`,
       secret: SECRET,
@@ -133,10 +149,27 @@ async function measureWebhooks() {
       concurrency,
       seconds,
     });
-    return { concurrency, ...load, latency: summarize(load.latenciesMs) };
+    const cpu = await cpuMeter.stop(load.accepted);
+    const statements = await meter.stop(load.accepted);
+    return { concurrency, ...load, statements, cpu, latency: summarize(load.latenciesMs) };
   } finally {
     await server.stop();
   }
+}
+
+/** The two ceilings the real endpoint is read against, with its senders and duration. */
+async function measureFloors() {
+  const options = {
+    secret: SECRET,
+    amount: AMOUNT,
+    concurrency: Number(values['webhook-concurrency']),
+    seconds: Number(values['webhook-seconds']),
+  };
+  log(`floors: bare node:http + HMAC endpoint, ${options.concurrency} senders for ${options.seconds} s`);
+  const hmac = await measureHmacFloor(options);
+  log(`floors: the webhook's packages/db calls, ${options.concurrency} callers for ${options.seconds} s`);
+  const db = await measureDbFloor({ ...options, orders: Number(values['floor-orders']) });
+  return { hmac, db };
 }
 
 type Row = Array<string | number | null>;
@@ -192,15 +225,33 @@ async function ioReport(rows: Row[], figures: Record<string, unknown>): Promise<
 }
 
 async function webhookReport(rows: Row[], figures: Record<string, unknown>): Promise<void> {
+  const floors = values.floors === 'no' ? null : await measureFloors();
   const webhooks = await measureWebhooks();
   const acceptedPerSecond = webhooks.accepted / webhooks.seconds;
-  rows.push([
-    'signed webhooks accepted/s',
-    round(acceptedPerSecond, 1),
-    webhooks.latency.p50,
-    webhooks.latency.p99,
-    `${webhooks.concurrency} senders, ${webhooks.accepted} ok, ${webhooks.rejected} rejected, ${webhooks.errors} errors${webhooks.exhausted ? ', orders exhausted' : ''}`,
-  ]);
+  if (floors) floorReport(rows, figures, floors, webhooks.concurrency);
+  rows.push(
+    [
+      'signed webhooks accepted/s',
+      round(acceptedPerSecond, 1),
+      webhooks.latency.p50,
+      webhooks.latency.p99,
+      `${webhooks.concurrency} senders, ${webhooks.accepted} ok, ${webhooks.rejected} rejected, ${webhooks.errors} errors${webhooks.exhausted ? ', orders exhausted' : ''}`,
+    ],
+    [
+      'webhook round trips (statements) each',
+      webhooks.statements.Questions,
+      null,
+      null,
+      `${statementText(webhooks.statements)}, the outbox drainer's included`,
+    ],
+    [
+      'CPU ms per webhook: server',
+      webhooks.cpu.server_ms,
+      null,
+      null,
+      `senders ${webhooks.cpu.senders_ms} ms, MySQL ${webhooks.cpu.mysql_ms ?? '?'} ms (all of it, whoever asked)`,
+    ],
+  );
   Object.assign(figures, {
     webhook_concurrency: webhooks.concurrency,
     webhooks_accepted: webhooks.accepted,
@@ -208,6 +259,8 @@ async function webhookReport(rows: Row[], figures: Record<string, unknown>): Pro
     webhook_errors: webhooks.errors,
     webhooks_accepted_per_s: round(acceptedPerSecond, 1),
     webhook_latency_ms: webhooks.latency,
+    webhook_statements_per_webhook: webhooks.statements,
+    webhook_cpu_ms_per_webhook: webhooks.cpu,
   });
 }
 

@@ -310,7 +310,7 @@ switch (command) {
   case 'bench': {
     await prepare();
     const [name, ...args] = rest;
-    if (!name) fail('usage: npm run bench -- <queries|pipeline|fanout> [options]');
+    if (!name) fail('usage: npm run bench -- <queries|pipeline|fanout|browser|scale|pubsub> [options]');
     runForeground('pnpm', ['--filter', '@paidflow/bench', 'exec', 'tsx', `${name}.ts`, ...args]);
     break;
   }

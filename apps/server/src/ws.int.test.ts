@@ -1,11 +1,5 @@
-import {
-  type LiveEvent,
-  redisNamespace,
-  SESSION_ENDED_CLOSE_CODE,
-  type TaskProgress,
-  type TaskStatusEvent,
-} from '@paidflow/contracts';
-import { adminSessions, transitionTask } from '@paidflow/db';
+import { redisNamespace, SESSION_ENDED_CLOSE_CODE } from '@paidflow/contracts';
+import { adminSessions } from '@paidflow/db';
 import { createLogger } from '@paidflow/runtime';
 import { eq } from 'drizzle-orm';
 import { Redis } from 'ioredis';
@@ -13,9 +7,16 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { startServer } from './app.ts';
 import { endSession, hashToken } from './auth/session.ts';
-import { publishLive } from './realtime/publisher.ts';
 import { collect, liveClient, sendOrderSubscription } from './testing/live-client.ts';
 import { createPaidOrder, createTestAdmin, type TestAdmin } from './testing/live-fixtures.ts';
+import {
+  kinds,
+  type LiveScenario,
+  resumeAfterReconnect,
+  snapshotThenLiveEvents,
+  taskProgress,
+  taskStatus,
+} from './testing/live-scenarios.ts';
 import { startTestServer, type TestServer, waitFor } from './testing/pipeline-fixtures.ts';
 
 let t: TestServer;
@@ -46,62 +47,11 @@ async function publishRaw(channel: string, payload: unknown): Promise<void> {
   await publisher.publish(redisNamespace(t.prefix).channel(channel), body);
 }
 
-function progress(taskId: number, orderId: number, percent: number): TaskProgress {
-  return {
-    taskId,
-    orderId,
-    phase: 'download',
-    percent,
-    currentFile: 'lesson.mp4',
-    bytesDone: percent * 10,
-    bytesTotal: 1000,
-    speed: 1000,
-    etaSeconds: 1,
-    timestamp: Date.now(),
-  };
-}
-
-function status(
-  taskId: number,
-  orderId: number,
-  previous: TaskStatusEvent['previousStatus'],
-  next: TaskStatusEvent['newStatus'],
-): TaskStatusEvent {
-  return { taskId, orderId, previousStatus: previous, newStatus: next, timestamp: Date.now() };
-}
-
-function kinds(events: Array<{ data: LiveEvent }>): string[] {
-  return events.map((event) => event.data.kind);
-}
+// These two scenarios run on a Redis Cluster too, in ws.cluster.test.ts.
+const scenario = (): LiveScenario => ({ deps: t.server.deps, cookie: viewer.cookie, client, publishRaw });
 
 test('events.order starts with a snapshot, then delivers typed progress and status published on Redis', async () => {
-  const { orderId, taskIds } = await createPaidOrder(t.server.deps.db, {
-    statuses: ['downloading', 'queued'],
-  });
-  const [taskId] = taskIds as [number];
-  const { client: api } = client(viewer.cookie);
-  const sub = collect((handlers) => api.events.order.subscribe({ orderId }, handlers));
-  await waitFor(() => sub.events.length >= 1, 10_000, 'snapshot');
-  const snapshot = sub.events[0]!.data;
-  expect(snapshot).toMatchObject({
-    kind: 'snapshot',
-    reason: 'subscribe',
-    order: { orderId, status: 'processing' },
-  });
-  expect(snapshot.kind === 'snapshot' && snapshot.tasks.map((task) => task.status)).toEqual([
-    'downloading',
-    'queued',
-  ]);
-
-  await publishRaw(`task:${taskId}:progress`, progress(taskId, orderId, 37));
-  await publishRaw(`task:${taskId}:status`, status(taskId, orderId, 'downloading', 'uploading'));
-  await waitFor(() => sub.events.length >= 3, 10_000, 'live events');
-  expect(kinds(sub.events)).toEqual(['snapshot', 'task.progress', 'task.status']);
-  const live = sub.events[1]!.data;
-  expect(live.kind === 'task.progress' && live.data.percent).toBe(37);
-  // Tracked ids are distinct strings, one per message.
-  expect(new Set(sub.messages.map((message) => message.id)).size).toBe(sub.messages.length);
-  sub.unsubscribe();
+  await snapshotThenLiveEvents(scenario());
 });
 
 test('stopping a subscription, or closing its socket, ends its stream and releases its hub listener', async () => {
@@ -122,7 +72,7 @@ test('stopping a subscription, or closing its socket, ends its stream and releas
   await second.close();
   await waitFor(() => listeners() === 0, 5_000, 'the closed listener released');
   // Events published afterwards reach no one and break nothing.
-  await publishRaw(`task:${taskId}:progress`, progress(taskId, orderId, 50));
+  await publishRaw(`task:${taskId}:progress`, taskProgress(taskId, orderId, 50));
   const third = client(viewer.cookie);
   const fresh = collect((handlers) => third.client.events.order.subscribe({ orderId }, handlers));
   await waitFor(() => fresh.events.length >= 1, 10_000, 'a new subscriber still works');
@@ -131,45 +81,7 @@ test('stopping a subscription, or closing its socket, ends its stream and releas
 });
 
 test('a client that reconnects with lastEventId after its task finished ends on the final state', async () => {
-  const { orderId, taskIds } = await createPaidOrder(t.server.deps.db, { statuses: ['downloading'] });
-  const [taskId] = taskIds as [number];
-  const live = client(viewer.cookie, { retryDelayMs: 400 });
-  const sub = collect((handlers) => live.client.events.order.subscribe({ orderId }, handlers));
-  await waitFor(() => sub.events.length >= 1, 10_000, 'snapshot');
-  await publishRaw(`task:${taskId}:progress`, progress(taskId, orderId, 60));
-  await waitFor(() => sub.events.length >= 2, 10_000, 'progress 60');
-
-  // The connection drops; meanwhile the task finishes (the live messages are missed).
-  live.wsClient.connection?.ws.close();
-  await waitFor(() => live.wsClient.connection?.state !== 'open', 5_000, 'disconnect');
-  await transitionTask(t.server.deps.db, { taskId, to: 'completed', patch: { progress: 100 } });
-  await publishLive(t.server.deps, 'task', taskId, 'progress', progress(taskId, orderId, 100));
-  await publishLive(
-    t.server.deps,
-    'task',
-    taskId,
-    'status',
-    status(taskId, orderId, 'uploading', 'completed'),
-  );
-
-  await waitFor(
-    () => sub.events.some((event) => event.data.kind === 'snapshot' && event.data.reason === 'resume'),
-    10_000,
-    'resume snapshot',
-  );
-  const resumed = sub.events.find(
-    (event) => event.data.kind === 'snapshot' && event.data.reason === 'resume',
-  )!.data;
-  expect(resumed.kind === 'snapshot' && resumed.tasks[0]).toMatchObject({
-    taskId,
-    status: 'completed',
-    percent: 100,
-  });
-  const last = sub.events[sub.events.length - 1]!.data;
-  expect(
-    last.kind === 'snapshot' || (last.kind === 'task.status' && last.data.newStatus === 'completed'),
-  ).toBe(true);
-  sub.unsubscribe();
+  await resumeAfterReconnect(scenario());
 });
 
 test('garbage on a channel is dropped and counted; the server stays fine and the next valid message arrives', async () => {
@@ -180,9 +92,9 @@ test('garbage on a channel is dropped and counted; the server stays fine and the
   await waitFor(() => sub.events.length >= 1, 10_000, 'snapshot');
   await publishRaw(`task:${taskId}:progress`, 'this is not json');
   await publishRaw(`task:${taskId}:progress`, { taskId, orderId, percent: 250 });
-  await publishRaw(`task:${taskId}:status`, status(taskId + 1, orderId, null, 'queued'));
+  await publishRaw(`task:${taskId}:status`, taskStatus(taskId + 1, orderId, null, 'queued'));
   await publishRaw(`order:${orderId}:status`, Buffer.from([0xff, 0xfe, 0x00]).toString('latin1'));
-  await publishRaw(`task:${taskId}:progress`, progress(taskId, orderId, 80));
+  await publishRaw(`task:${taskId}:progress`, taskProgress(taskId, orderId, 80));
   await waitFor(() => sub.events.length >= 2, 10_000, 'the valid message');
   await new Promise((resolve) => setTimeout(resolve, 200));
   expect(kinds(sub.events)).toEqual(['snapshot', 'task.progress']);
@@ -200,8 +112,8 @@ test('the firehose carries order-level events and task status changes, not task 
   const { client: api } = client(viewer.cookie);
   const sub = collect((handlers) => api.events.firehose.subscribe(undefined, handlers));
   await waitFor(() => sub.events.length >= 1, 10_000, 'snapshot');
-  await publishRaw(`task:${taskId}:progress`, progress(taskId, orderId, 10));
-  await publishRaw(`task:${taskId}:status`, status(taskId, orderId, 'downloading', 'completed'));
+  await publishRaw(`task:${taskId}:progress`, taskProgress(taskId, orderId, 10));
+  await publishRaw(`task:${taskId}:status`, taskStatus(taskId, orderId, 'downloading', 'completed'));
   await publishRaw(`order:${orderId}:progress`, {
     orderId,
     percent: 100,
@@ -352,7 +264,7 @@ test('a client that stops reading is disconnected (bounded buffer) while the oth
   for (let batch = 0; batch < 20; batch++) {
     const pipeline = publisher.pipeline();
     for (let i = 0; i < 2_000; i++) {
-      pipeline.publish(channel, JSON.stringify(status(taskId, orderId, 'downloading', 'uploading')));
+      pipeline.publish(channel, JSON.stringify(taskStatus(taskId, orderId, 'downloading', 'uploading')));
     }
     await pipeline.exec();
   }
@@ -367,7 +279,7 @@ test('a client that stops reading is disconnected (bounded buffer) while the oth
   expect([1013, 1006]).toContain(await closed);
   // The healthy client got everything, and still gets what comes next.
   await waitFor(() => sub.events.length >= 40_001, 30_000, 'the healthy client to catch up');
-  await publishRaw(`task:${taskId}:progress`, progress(taskId, orderId, 99));
+  await publishRaw(`task:${taskId}:progress`, taskProgress(taskId, orderId, 99));
   await waitFor(() => sub.events.some((e) => e.data.kind === 'task.progress'), 10_000, 'a later message');
   sub.unsubscribe();
 });
@@ -413,7 +325,7 @@ test('signing out closes that session’s WebSockets, on this server and on anot
     expect(closeCodes.here[0]).toBe(SESSION_ENDED_CLOSE_CODE);
     expect(closeCodes.there[0]).toBe(SESSION_ENDED_CLOSE_CODE);
     // The other admin's socket is untouched and still receives.
-    await publishRaw(`task:${taskId}:progress`, progress(taskId, orderId, 64));
+    await publishRaw(`task:${taskId}:progress`, taskProgress(taskId, orderId, 64));
     await waitFor(
       () => stays.sub.events.some((event) => event.data.kind === 'task.progress'),
       5_000,

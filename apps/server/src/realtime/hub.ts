@@ -8,6 +8,7 @@ import {
   SESSION_REVOKED_CHANNEL,
 } from '@paidflow/contracts';
 import { createSubscriber, type Logger, type RedisTarget } from '@paidflow/runtime';
+import { createLostAnnouncements } from './lost-announcements.ts';
 import type { RealtimeMetrics } from './metrics.ts';
 import { markPlainJson } from './plain-json.ts';
 import { createRefetchChannels, type RefetchListener } from './refetch-listeners.ts';
@@ -39,6 +40,8 @@ export interface RealtimeHub {
   nextId(): string;
   /** Feeds one raw pub/sub message in (what the subscriber connection does; exported for tests). */
   handleMessage(prefixedChannel: string, raw: string): void;
+  /** A live message of this process was not published: every listener resyncs soon (lost-announcements.ts). */
+  announcementLost(): void;
   /**
    * Listens to session revocations announced by any server process (SESSION_REVOKED_CHANNEL, on
    * the same subscriber connection); returns the unsubscribe function.
@@ -141,6 +144,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     for (const listeners of [...byOrder.values(), ...byTask.values(), firehose]) deliver(listeners, RESYNC);
     refetch.resync(RESYNC);
   }
+  const lostAnnouncements = createLostAnnouncements(broadcastResync);
 
   function dropMalformed(reason: MalformedReason, channel: string, detail: string): void {
     metrics.malformed.inc({ reason });
@@ -286,6 +290,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     onAlert: refetch.onAlert,
     nextId,
     handleMessage,
+    announcementLost: lostAnnouncements.lost,
     listenerCount,
     topicListenerCount,
   };

@@ -16,7 +16,7 @@ import type { AppDeps } from '../deps.ts';
  * the durable state, and newcomers read it from there).
  */
 export async function publishLive<S extends ChannelScope, T extends ChannelType<S>>(
-  deps: Pick<AppDeps, 'redis' | 'logger' | 'namespace'>,
+  deps: Pick<AppDeps, 'redis' | 'logger' | 'namespace'> & Partial<Pick<AppDeps, 'realtime'>>,
   scope: S,
   id: number,
   type: T,
@@ -32,6 +32,8 @@ export async function publishLive<S extends ChannelScope, T extends ChannelType<
     return true;
   } catch (error) {
     deps.logger.warn({ err: error, channel }, 'live message not published');
+    // This process's listeners would never hear it: they resync from MySQL instead.
+    deps.realtime?.hub.announcementLost();
     return false;
   }
 }

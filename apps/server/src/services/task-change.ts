@@ -3,6 +3,7 @@ import {
   type DownloadTaskRow,
   lockTaskAndOrder,
   type OrderRow,
+  taskOrderId,
   withTransaction,
 } from '@paidflow/db';
 import type { AppDeps } from '../deps.ts';
@@ -30,10 +31,12 @@ export async function changeTask<T>(
   options: { beforeAnnounce?: (result: T) => Promise<void> } = {},
 ): Promise<T> {
   const news = noAnnouncements();
+  // Before the transaction: inside it, this read would wait for a second pool connection.
+  const orderId = await taskOrderId(deps.db, taskId);
   const result = await withTransaction(deps.db, async (tx) => {
     // A deadlock victim runs again: forget what its first run meant to announce.
     Object.assign(news, noAnnouncements());
-    const locked = await lockTaskAndOrder(deps.db, tx, taskId);
+    const locked = await lockTaskAndOrder(tx, taskId, orderId);
     if (!locked) {
       if (onMissing) return onMissing();
       throw new AppError('NOT_FOUND', `task ${taskId} does not exist`);

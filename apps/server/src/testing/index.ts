@@ -8,7 +8,8 @@ export { type ServerEnv, testEnv } from '../env.ts';
 export { archiveAuditOnce } from '../services/audit-archiver.ts';
 export { cancelTask } from '../services/operator-actions.ts';
 export { signedWebhookRequest } from '../webhooks/signature.ts';
-export { cookieWebSocket } from './live-client.ts';
+export { type Collected, collect, cookieWebSocket, type LiveClient, liveClient } from './live-client.ts';
+export { createTestAdmin, type TestAdmin } from './live-fixtures.ts';
 export { freePort } from './net.ts';
 export {
   createOrder,

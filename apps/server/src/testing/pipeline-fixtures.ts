@@ -11,7 +11,7 @@ import {
   paymentTransactions,
 } from '@paidflow/db';
 import { createTestDatabase, createTestDbUser, type TestDatabase } from '@paidflow/db/testing';
-import { createLogger } from '@paidflow/runtime';
+import { createLogger, redisTarget } from '@paidflow/runtime';
 import { eq } from 'drizzle-orm';
 import { type RunningServer, startServer } from '../app.ts';
 import { type ServerEnv, testEnv } from '../env.ts';
@@ -44,7 +44,10 @@ export interface TestServerOptions {
   databaseUser?: 'owner' | 'app-user';
 }
 
-/** A real server on a random port, with its own database and Redis prefix. */
+/**
+ * A real server on a random port, with its own database and Redis prefix. Overrides with
+ * REDIS_CLUSTER_NODES put it on a Redis Cluster (decision 058).
+ */
 export async function startTestServer(
   label: string,
   overrides: Partial<Record<keyof ServerEnv, string>> = {},
@@ -68,7 +71,8 @@ export async function startTestServer(
     prefix,
     async close() {
       await server.close();
-      await deleteRedisPrefix(env.REDIS_URL, prefix);
+      // A cluster's keys are spread over its masters: the cleanup follows REDIS_CLUSTER_NODES.
+      await deleteRedisPrefix(redisTarget(env), prefix);
       await appUser?.drop();
       await tdb[Symbol.asyncDispose]();
     },

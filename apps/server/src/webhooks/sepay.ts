@@ -8,7 +8,8 @@ import {
 import type { AppDeps } from '../deps.ts';
 import { AppError, HTTP_STATUS, toAppError } from '../errors.ts';
 import { type Route, readBody, sendJson } from '../http.ts';
-import { type PaymentOutcome, receivePayment, rejectPayment } from '../services/payments.ts';
+import type { PaymentOutcome } from '../services/payment-settle.ts';
+import { receivePayment, rejectPayment } from '../services/payments.ts';
 import { bodyKey, readWebhookBody } from './body.ts';
 import { authenticateWebhook } from './signature.ts';
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseChannelMessage, redisNamespace } from '@paidflow/contracts';
 import { type CourseSource, startCourseSource } from '@paidflow/course-source';
-import { createLogger } from '@paidflow/runtime';
+import { type ClusterNode, createLogger, createSubscriber, redisTarget } from '@paidflow/runtime';
 import type { ServerEnv } from '@paidflow/server/testing';
 import {
   createOrder,
@@ -20,7 +20,6 @@ import {
   type TestServerOptions,
   waitFor,
 } from '@paidflow/server/testing';
-import { Redis } from 'ioredis';
 import { type RunningWorker, startWorker } from '../app.ts';
 import { testEnv, type WorkerEnv } from '../env.ts';
 
@@ -57,7 +56,7 @@ export async function startPipeline(
   serverOptions: TestServerOptions = {},
 ): Promise<Pipeline> {
   const t = await startTestServer(label, { OUTBOX_POLL_MS: '100', ...serverEnv }, serverOptions);
-  const redisUrl = t.server.deps.env.REDIS_URL;
+  const { REDIS_URL: redisUrl, REDIS_CLUSTER_NODES: clusterNodes } = t.server.deps.env;
   const source = await startCourseSource({ flakyFailures: 2 });
   const root = await mkdtemp(path.join(os.tmpdir(), `paidflow-${label}-`));
   const storageDir = path.join(root, 'storage');
@@ -65,8 +64,10 @@ export async function startPipeline(
   const namespace = redisNamespace(t.prefix);
   const heard: Heard[] = [];
   const invalid: string[] = [];
-  const subscriber = new Redis(redisUrl);
-  // It reconnects by itself (a test may restart Redis): an outage is no test failure.
+  // The product's own subscriber: on a cluster it hears every node's PUBLISH from one node, and
+  // moves on when that node dies. It reconnects by itself (a test may restart Redis or kill a
+  // cluster node): an outage is no test failure.
+  const subscriber = createSubscriber(redisTarget(t.server.deps.env), { connectionName: 'test-recorder' });
   subscriber.on('error', () => {});
   subscriber.on('pmessage', (_pattern, raw: string, message: string) => {
     const channel = namespace.unprefixChannel(raw);
@@ -84,6 +85,8 @@ export async function startPipeline(
   function workerEnv(overrides: Partial<Record<keyof WorkerEnv, string>> = {}): WorkerEnv {
     return testEnv({
       REDIS_URL: redisUrl,
+      // The workers follow the server onto its Redis Cluster, if it runs on one.
+      ...(clusterNodes ? { REDIS_CLUSTER_NODES: clusterNodesEnv(clusterNodes) } : {}),
       REDIS_PREFIX: t.prefix,
       SERVER_URL: t.server.url,
       STORAGE_DIR: storageDir,
@@ -134,6 +137,21 @@ export async function createPaidOrder(
   return order;
 }
 
+/** REDIS_CLUSTER_NODES as the environment spells it (host:port,..., IPv6 hosts in brackets). */
+export function clusterNodesEnv(nodes: ClusterNode[]): string {
+  return nodes.map(({ host, port }) => `${host.includes(':') ? `[${host}]` : host}:${port}`).join(',');
+}
+
+/** A parsed environment back in the strings a child process reads. */
+function envStrings(env: WorkerEnv): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).map(([key, value]) => [
+      key,
+      key === 'REDIS_CLUSTER_NODES' ? clusterNodesEnv(value as ClusterNode[]) : String(value),
+    ]),
+  );
+}
+
 const WORKER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface WorkerProcess {
@@ -151,7 +169,7 @@ export interface WorkerProcess {
 export function spawnWorkerProcess(env: WorkerEnv): WorkerProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: WORKER_DIR,
-    env: { ...process.env, ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])) },
+    env: { ...process.env, ...envStrings(env) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

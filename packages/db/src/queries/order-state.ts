@@ -32,23 +32,33 @@ export async function lockOrder(tx: DbOrTx, orderId: number): Promise<OrderRow |
 }
 
 /**
- * Locks a task's order, then the task: every pipeline writer (workers' reports and operators'
- * actions alike) takes the order lock first, so that the order's counters and status are decided
- * by one transaction at a time and the writers never deadlock on each other. The order id is read
- * outside the transaction, so that its first read is a locking one (a plain read would fix the
- * transaction's snapshot before the locks are held).
+ * A task's order id (an order's tasks never move), or null when the task does not exist. Read it
+ * before the transaction that calls lockTaskAndOrder, on the pool.
  */
-export async function lockTaskAndOrder(
-  db: Db,
-  tx: DbOrTx,
-  taskId: number,
-): Promise<{ task: DownloadTaskRow; order: OrderRow } | null> {
+export async function taskOrderId(db: DbOrTx, taskId: number): Promise<number | null> {
   const [peek] = await db
     .select({ order_id: downloadTasks.order_id })
     .from(downloadTasks)
     .where(eq(downloadTasks.id, taskId));
-  if (!peek) return null;
-  const order = await lockOrder(tx, peek.order_id);
+  return peek?.order_id ?? null;
+}
+
+/**
+ * Locks a task's order, then the task: every pipeline writer (workers' reports and operators'
+ * actions alike) takes the order lock first, so that the order's counters and status are decided
+ * by one transaction at a time and the writers never deadlock on each other. The order id comes
+ * from taskOrderId, read before the transaction: so that the transaction's first read is a
+ * locking one (a plain read would fix its snapshot before the locks are held), and without a
+ * second pool connection while this one is held (with every connection held by such
+ * transactions, each waiting for another, none would ever be free: a pool deadlock).
+ */
+export async function lockTaskAndOrder(
+  tx: DbOrTx,
+  taskId: number,
+  orderId: number | null,
+): Promise<{ task: DownloadTaskRow; order: OrderRow } | null> {
+  if (orderId === null) return null;
+  const order = await lockOrder(tx, orderId);
   const [task] = await tx.select().from(downloadTasks).where(eq(downloadTasks.id, taskId)).for('update');
   if (!order || !task || task.order_id !== order.id) return null;
   return { task, order };

@@ -44,15 +44,7 @@ export async function recordPaymentTransaction(
 ): Promise<{ inserted: boolean; id: number; status: PaymentTransactionStatus }> {
   try {
     const [result] = await db.insert(paymentTransactions).values({
-      provider: input.provider,
-      provider_transaction_id: input.providerTransactionId,
-      amount: input.amount,
-      transfer_type: input.transferType,
-      gateway: input.gateway?.slice(0, 100) ?? null,
-      reference_code: input.referenceCode?.slice(0, 100) ?? null,
-      content: input.content?.slice(0, 1000) ?? null,
-      raw_payload: input.rawPayload,
-      raw_body: input.rawBody ?? null,
+      ...storedColumns(input),
       ...(input.rejected
         ? { status: 'rejected', status_reason: input.rejected.reason.slice(0, 255), processed_at: new Date() }
         : {}),
@@ -63,6 +55,73 @@ export async function recordPaymentTransaction(
     const row = await findPaymentTransaction(db, input.provider, input.providerTransactionId);
     if (!row) throw error;
     return { inserted: false, id: row.id, status: row.status };
+  }
+}
+
+/** The columns a stored transaction takes from its delivery (cut to their lengths). */
+function storedColumns(input: NewPaymentTransaction) {
+  return {
+    provider: input.provider,
+    provider_transaction_id: input.providerTransactionId,
+    amount: input.amount,
+    transfer_type: input.transferType,
+    gateway: input.gateway?.slice(0, 100) ?? null,
+    reference_code: input.referenceCode?.slice(0, 100) ?? null,
+    content: input.content?.slice(0, 1000) ?? null,
+    raw_payload: input.rawPayload,
+    raw_body: input.rawBody ?? null,
+  };
+}
+
+export interface PaymentSettlement {
+  status: PaymentTransactionStatus;
+  reason?: string | null;
+  orderId?: number | null;
+}
+
+/**
+ * Stores a provider transaction already settled, in the transaction that decided what becomes of
+ * it (the webhook's hot path: one INSERT, no 'received' step, no UPDATE after it). Returns the
+ * row as stored, without reading it back (its received_at is MySQL's clock; the returned one is
+ * this process's). When the (provider, provider_transaction_id) pair is already stored, nothing
+ * is written and the stored row is returned as it is (not locked: lock it with
+ * lockPaymentTransaction in a transaction of its own before settling it), with `inserted: false`.
+ * A concurrent delivery of the same transaction waits on the unique key until this transaction
+ * ends, then finds the row; so a new transaction is settled by one delivery only.
+ */
+export async function insertSettledPaymentTransaction(
+  tx: DbOrTx,
+  input: NewPaymentTransaction & PaymentSettlement,
+): Promise<{ inserted: boolean; row: PaymentTransactionRow }> {
+  const now = new Date();
+  const values = {
+    ...storedColumns(input),
+    status: input.status,
+    status_reason: input.reason?.slice(0, 255) ?? null,
+    order_id: input.orderId ?? null,
+    processed_at: now,
+  };
+  try {
+    const [result] = await tx.insert(paymentTransactions).values(values);
+    return {
+      inserted: true,
+      row: {
+        ...values,
+        id: result.insertId,
+        amount: Math.round(input.amount * 100) / 100,
+        received_at: now,
+        resolved_by: null,
+        resolved_at: null,
+        note: null,
+      },
+    };
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+    // A plain read, not a locking one: the duplicate check holds a shared lock on the row, and
+    // concurrent deliveries each turning theirs into an exclusive one would deadlock each other.
+    const row = await findPaymentTransaction(tx, input.provider, input.providerTransactionId);
+    if (!row) throw error;
+    return { inserted: false, row };
   }
 }
 
@@ -110,7 +169,7 @@ export async function findPaymentTransactionById(
 export async function settlePaymentTransaction(
   tx: DbOrTx,
   id: number,
-  outcome: { status: PaymentTransactionStatus; reason?: string | null; orderId?: number | null },
+  outcome: PaymentSettlement,
 ): Promise<void> {
   await tx
     .update(paymentTransactions)

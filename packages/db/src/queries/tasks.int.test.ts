@@ -129,3 +129,31 @@ test("queuing an order's pending tasks at once keeps counters, generations and t
   expect(again.tasks).toEqual([]);
   expect(await counters(orderId)).toEqual({ total: 3, active: 2, completed: 1, failed: 0, cancelled: 0 });
 });
+
+test('queuing an order takes no gap lock: tasks can be added to a newer order meanwhile', async () => {
+  const orderId = await insertTestOrder(tdb.db, {
+    order_code: 'DH100090',
+    total_amount: 1,
+    payment_status: 'pending',
+  });
+  await insertTasks(tdb.db, orderId, [{ title: 'A', course_url: 'http://x/a' }]);
+  const newer = await insertTestOrder(tdb.db, { order_code: 'DH100091', total_amount: 1 });
+  const other = await tdb.pool.getConnection();
+  try {
+    await other.query('SET SESSION innodb_lock_wait_timeout = 2');
+    await tdb.db.transaction(async (tx) => {
+      const [order] = await tx.select().from(orders).where(eq(orders.id, orderId)).for('update');
+      await queuePendingTasks(tx, { order: order!, reason: 'payment' });
+      // With the paying transaction still open: the order index's gap after its tasks is free.
+      await other.query('INSERT INTO download_tasks (order_id, title, course_url) VALUES (?, ?, ?)', [
+        newer,
+        'B',
+        'http://x/b',
+      ]);
+    });
+  } finally {
+    other.release();
+  }
+  const rows = await tdb.db.select().from(downloadTasks).where(eq(downloadTasks.order_id, newer));
+  expect(rows).toHaveLength(1);
+});

@@ -207,37 +207,26 @@ export interface QueuedPendingTasks {
 
 /**
  * Moves every pending task of a locked order to queued and puts each on the outbox: the bulk
- * form of transitionTask(pending -> queued) followed by enqueueDownloads, in five statements
+ * form of transitionTask(pending -> queued) followed by enqueueDownloads, in four statements
  * whatever the number of tasks (the payment webhook's hot path). Keeps the order's counters exact.
- * Tasks are locked by primary key, so no gap lock blocks tasks being added to other orders.
+ *
+ * The tasks are read without a lock, then updated by primary key, so no gap lock of the order
+ * index blocks tasks being added to other orders. The plain read is exact because every writer
+ * of a task's status holds its order's lock (decision 041), which the caller holds, and because
+ * it is the transaction's first consistent read, taken after that lock (its snapshot is fixed
+ * then). The UPDATE checks `status = 'pending'` all the same: a task that is no longer pending
+ * means that rule was broken, and the transaction fails rather than queue it twice.
  */
 export async function queuePendingTasks(
   tx: DbOrTx,
   options: QueuePendingTasksOptions,
 ): Promise<QueuedPendingTasks> {
   const { order, reason } = options;
-  const candidates = await tx
-    .select({ id: downloadTasks.id })
+  const locked = await tx
+    .select({ id: downloadTasks.id, generation: downloadTasks.queue_generation })
     .from(downloadTasks)
-    .where(and(eq(downloadTasks.order_id, order.id), eq(downloadTasks.status, 'pending')));
-  // The read above took no lock: re-read under row locks, and keep those still pending.
-  const locked =
-    candidates.length === 0
-      ? []
-      : await tx
-          .select({ id: downloadTasks.id, generation: downloadTasks.queue_generation })
-          .from(downloadTasks)
-          .where(
-            and(
-              inArray(
-                downloadTasks.id,
-                candidates.map((task) => task.id),
-              ),
-              eq(downloadTasks.status, 'pending'),
-            ),
-          )
-          .orderBy(downloadTasks.id)
-          .for('update');
+    .where(and(eq(downloadTasks.order_id, order.id), eq(downloadTasks.status, 'pending')))
+    .orderBy(downloadTasks.id);
   const ids = locked.map((task) => task.id);
   const counters: Partial<Record<CounterColumn, number>> = {};
   const set: Record<string, unknown> = { ...options.orderPatch };
@@ -247,10 +236,15 @@ export async function queuePendingTasks(
     set[after] = sql`${COUNTER_SQL[after]} + ${ids.length}`;
   }
   if (ids.length > 0) {
-    await tx
+    const [result] = await tx
       .update(downloadTasks)
       .set({ status: 'queued', ...NEW_ENQUEUE })
-      .where(inArray(downloadTasks.id, ids));
+      .where(and(inArray(downloadTasks.id, ids), eq(downloadTasks.status, 'pending')));
+    if (result.affectedRows !== ids.length) {
+      throw new Error(
+        `order ${order.id}: ${ids.length - result.affectedRows} of its pending tasks changed without its lock`,
+      );
+    }
   }
   if (Object.keys(set).length > 0) await tx.update(orders).set(set).where(eq(orders.id, order.id));
   const tasks = locked.map((task) => ({

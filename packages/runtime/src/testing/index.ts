@@ -1,2 +1,3 @@
+export * from './cluster-keys.ts';
 export * from './cluster-prefix.ts';
 export * from './redis-cluster.ts';
