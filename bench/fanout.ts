@@ -1,5 +1,6 @@
-// npm run bench -- fanout [--seconds 20] [--clients 1000] [--orders 1000] [--tasks 1000]
-//                         [--rate 5000] [--status-rate 100] [--complete-rate 10] [--peers trpc,socketio,ws]
+// npm run bench -- fanout [--seconds 20] [--clients 1000] [--orders 1000 | --viewers 1] [--tasks 1000]
+//                         [--rate 5000 | --rates 5000,10000,20000,40000] [--status-rate 100]
+//                         [--complete-rate 10] [--peers trpc,socketio,ws] [--client-procs 2]
 // One publisher emits `rate` progress messages per second over `tasks` tasks (plus status and
 // completion events at lower rates) on Redis, while `clients` WebSocket clients each watch one
 // order, through three servers in turn under the same load:
@@ -7,21 +8,27 @@
 //   socketio  a Socket.IO server relaying the same Redis messages to rooms (the seeds' design)
 //   ws        a bare `ws` server with a channel map (the floor)
 // Each server runs in a child process, so its memory (RSS from /proc) and CPU are its own; the
-// clients and the publisher run in other processes. Prints a table, then one JSON line last.
-import { type ChildProcess, fork } from 'node:child_process';
+// clients (spread over --client-procs processes, each one's loop lag reported) and the publisher
+// run in other processes. --viewers N puts N clients on each order (orders = clients / N).
+// --rates runs the rates in turn on the same connections (a saturation ramp): the saturation
+// rate is the highest with p50 < 5 ms and nothing lost. Prints a table, then one JSON line last.
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createTestDatabase } from '@paidflow/db/testing';
 import { deleteRedisPrefix } from '@paidflow/server/testing';
-import { bareWsClient, type ClientPlan, type Closer, socketIoClient, trpcClient } from './fanout/clients.ts';
-import type { PeerMessage } from './fanout/peer-common.ts';
+import { ClientFleet } from './fanout/client-fleet.ts';
+import { countDeliveries } from './fanout/deliveries.ts';
+import { ensureOpenFiles } from './fanout/fd-limit.ts';
+import {
+  type RunningPeer,
+  runPublisher,
+  serverCounters,
+  startForkedPeer,
+  startTrpcPeer,
+} from './fanout/peers.ts';
 import { cpuSecondsOf, rssOf } from './fanout/proc.ts';
-import type { PublisherReport } from './fanout/publisher.ts';
-import { Recorder } from './fanout/recorder.ts';
 import { createTopology } from './fanout/setup.ts';
 import { printReport, progressLog } from './lib/report.ts';
-import { startServerProcess } from './lib/server-process.ts';
 import { sleep, waitUntil } from './lib/wait.ts';
 
 const { values } = parseArgs({
@@ -35,102 +42,29 @@ const { values } = parseArgs({
     'status-rate': { type: 'string', default: '100' },
     'complete-rate': { type: 'string', default: '10' },
     peers: { type: 'string', default: 'trpc,socketio,ws' },
+    viewers: { type: 'string' },
+    rates: { type: 'string' },
+    'client-procs': { type: 'string', default: '2' },
   },
 });
 const SECONDS = Number(values.seconds);
 const CLIENTS = Number(values.clients);
-const ORDERS = Number(values.orders);
+const ORDERS = values.viewers
+  ? Math.max(1, Math.round(CLIENTS / Number(values.viewers)))
+  : Number(values.orders);
 const TASKS_PER_ORDER = Math.max(1, Math.round(Number(values.tasks) / ORDERS));
-const RATE = Number(values.rate);
+const RATES = (values.rates ?? values.rate).split(',').map(Number);
+const RATE = RATES[0]!;
+const CLIENT_PROCS = Number(values['client-procs']);
+type Peer = 'trpc' | 'socketio' | 'ws';
 const STATUS_RATE = Number(values['status-rate']);
 const COMPLETE_RATE = Number(values['complete-rate']);
-const PEERS = values.peers.split(',').map((peer) => peer.trim()) as Array<'trpc' | 'socketio' | 'ws'>;
+const PEERS = values.peers.split(',').map((peer) => peer.trim()) as Peer[];
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
 const log = progressLog('fanout');
 
-interface RunningPeer {
-  pid: number;
-  baseUrl: string;
-  heapUsed(): Promise<number | null>;
-  stop(): Promise<void>;
-}
-
-/** Our real server: apps/server's main.ts in a child process, with its own database and prefix. */
-async function startTrpcPeer(env: Record<string, string>): Promise<RunningPeer> {
-  const server = await startServerProcess(
-    { ...env, RECONCILE_INTERVAL_MS: '3600000' },
-    // FANOUT_SERVER_NODE_ARGS (e.g. "--cpu-prof") profiles the server under load.
-    { nodeArgs: process.env.FANOUT_SERVER_NODE_ARGS?.split(' ').filter(Boolean) },
-  );
-  return {
-    ...server,
-    async heapUsed() {
-      const text = await (await fetch(`${server.baseUrl}/metrics`)).text();
-      const value = /^paidflow_server_nodejs_heap_size_used_bytes (\d+(?:\.\d+)?)/m.exec(text)?.[1];
-      return value ? Number(value) : null;
-    },
-  };
-}
-
-/** A forked peer server (socketio-peer.ts or ws-peer.ts). */
-async function startForkedPeer(file: string, env: Record<string, string>): Promise<RunningPeer> {
-  const child: ChildProcess = fork(`${BENCH_DIR}fanout/${file}`, [], {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, ...env },
-    cwd: BENCH_DIR,
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.on('message', (message: PeerMessage) => {
-      if ('ready' in message) resolve(message.ready);
-    });
-    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
-  });
-  return {
-    pid: child.pid!,
-    baseUrl: `http://127.0.0.1:${port}`,
-    heapUsed: () =>
-      new Promise((resolve) => {
-        const onMessage = (message: PeerMessage) => {
-          if (!('memory' in message)) return;
-          child.off('message', onMessage);
-          resolve(message.memory.heapUsed);
-        };
-        child.on('message', onMessage);
-        child.send('memory');
-      }),
-    async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.send('stop');
-      await exited;
-    },
-  };
-}
-
-/** Our server's own view: subscribers it disconnected for lagging, and progress it coalesced. */
-async function serverCounters(baseUrl: string): Promise<Record<string, number>> {
-  const text = await (await fetch(`${baseUrl}/metrics`)).text();
-  const read = (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
-  return {
-    serverOverflows: read('paidflow_realtime_overflows_total'),
-    serverCoalesced: read('paidflow_realtime_coalesced_total'),
-  };
-}
-
-function runPublisher(config: object): Promise<PublisherReport> {
-  const child = fork(`${BENCH_DIR}fanout/publisher.ts`, [], {
-    execArgv: ['--import', 'tsx'],
-    cwd: BENCH_DIR,
-  });
-  return new Promise((resolve, reject) => {
-    child.once('message', (report: PublisherReport) => resolve(report));
-    child.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`publisher exited with ${code}`));
-    });
-    child.send(config);
-  });
-}
-
+// Each client holds a descriptor in its process and one in the server's (plus Redis, MySQL...).
+ensureOpenFiles(CLIENTS + 1024, log);
 const prefix = `bench-${randomUUID()}`;
 const tdb = await createTestDatabase('fanout');
 log(`database ${tdb.name}, Redis prefix ${prefix}`);
@@ -144,8 +78,69 @@ log(
   `${ORDERS} orders x ${TASKS_PER_ORDER} tasks, ${CLIENTS} clients (${CLIENTS / ORDERS} per order), ${RATE} progress/s`,
 );
 
-const CLIENT_FACTORIES = { trpc: trpcClient, socketio: socketIoClient, ws: bareWsClient } as const;
 const results: Array<Record<string, number | string | null>> = [];
+
+/** One rate's load on a connected fleet: what was published, delivered and lost, and the server's cost. */
+async function measure(peerName: Peer, peer: RunningPeer, fleet: ClientFleet, rate: number) {
+  const { epochMs } = fleet;
+  fleet.loopDelay(true);
+  const cpuBefore = cpuSecondsOf(peer.pid);
+  const report = await runPublisher({
+    redisUrl: REDIS_URL,
+    prefix,
+    epochMs,
+    seconds: SECONDS,
+    rate,
+    statusRate: STATUS_RATE,
+    completeRate: COMPLETE_RATE,
+    orders: topology.orders,
+  });
+  // Let what is in flight arrive: wait until deliveries stop for 3 s (at most 60 s), so that
+  // "lost" below means never delivered, not late (an overloaded server can pause for a second).
+  const publishEnd = performance.now();
+  for (let last = -1; fleet.totalReceived() !== last && performance.now() - publishEnd < 60_000; ) {
+    last = fleet.totalReceived();
+    await sleep(3000);
+  }
+  const drainSeconds = (performance.now() - publishEnd) / 1000;
+  const cpuAfter = cpuSecondsOf(peer.pid);
+  fleet.loopDelay(false);
+  const rssLoaded = rssOf(peer.pid);
+  const received = await fleet.collect();
+  fleet.reset();
+  const counts = countDeliveries({ clients: CLIENTS, orderOf, report, received });
+  const cpuSeconds = cpuBefore !== null && cpuAfter !== null ? cpuAfter - cpuBefore : null;
+  return {
+    peer: peerName,
+    rate,
+    ...received.latency,
+    clientLoopLagP99MsPerProc: received.clientLoopLagP99MsPerProc.join(' / '),
+    progressExpected: counts.progressExpected,
+    progressDelivered: received.progressReceived,
+    // Our server may coalesce superseded progress for a slow client (the latest still arrives);
+    // the peers have no such rule, so for them every missing message is lost.
+    progressCoalesced: peerName === 'trpc' ? counts.missingProgress : 0,
+    progressLost: peerName === 'trpc' ? 0 : counts.missingProgress,
+    finalProgressLost: counts.finalProgressLost,
+    statusExpected: counts.statusExpected,
+    statusLost: counts.statusLost,
+    completeExpected: counts.completeExpected,
+    completeLost: counts.completeLost,
+    // From the first message to the last one received: a server that falls behind delivers
+    // late, and so more slowly.
+    deliveredPerSecond: Math.round(counts.delivered / ((received.lastAtMs - received.firstAtMs) / 1000)),
+    publishedPerSecond: report.achievedRate,
+    serverCpuPercent: cpuSeconds !== null ? Math.round((cpuSeconds / (SECONDS + drainSeconds)) * 100) : null,
+    // CPU the server spent per message it delivered (receiving from Redis included): the cost
+    // figure least distorted by other processes competing for the two cores.
+    serverCpuUsPerDelivery:
+      cpuSeconds !== null && counts.delivered > 0 ? Math.round((cpuSeconds * 1e6) / counts.delivered) : null,
+    rssUnderLoadMb: rssLoaded !== null ? Math.round(rssLoaded / 1048576) : null,
+    resyncs: received.resyncs,
+    drainSeconds: Math.round(drainSeconds * 10) / 10,
+    ...(peerName === 'trpc' ? await serverCounters(peer.baseUrl) : {}),
+  };
+}
 
 for (const peerName of PEERS) {
   log(`--- ${peerName}`);
@@ -157,110 +152,34 @@ for (const peerName of PEERS) {
   await sleep(1500);
   const rssIdle = rssOf(peer.pid);
   const heapIdle = await peer.heapUsed();
-  const epochMs = Date.now();
-  const recorder = new Recorder(CLIENTS, epochMs);
-  const plan: ClientPlan = { baseUrl: peer.baseUrl, orderOf, cookies: topology.cookies, recorder };
-  const closers: Closer[] = [];
   const connectStart = performance.now();
-  for (let i = 0; i < CLIENTS; i++) {
-    closers.push(CLIENT_FACTORIES[peerName](plan, i));
-    // Open connections in small bursts, as browsers arrive, not all in one tick.
-    if (i % 50 === 49) await waitUntil(() => recorder.readyCount() >= i - 100, 60_000, 'clients');
-  }
-  await waitUntil(() => recorder.readyCount() === CLIENTS, 120_000, `${peerName} clients ready`);
+  const fleet = new ClientFleet({
+    procs: CLIENT_PROCS,
+    peer: peerName,
+    baseUrl: peer.baseUrl,
+    cookies: topology.cookies,
+    orders: topology.orders,
+    clients: CLIENTS,
+    epochMs: Date.now(),
+  });
+  await waitUntil(() => fleet.readyCount() === CLIENTS, 120_000 + CLIENTS * 20, `${peerName} clients ready`);
   const connectSeconds = (performance.now() - connectStart) / 1000;
   await sleep(2000);
   const rssConnected = rssOf(peer.pid);
   const heapConnected = await peer.heapUsed();
-  recorder.loopDelay.enable();
-  const cpuBefore = cpuSecondsOf(peer.pid);
-  const report = await runPublisher({
-    redisUrl: REDIS_URL,
-    prefix,
-    epochMs,
-    seconds: SECONDS,
-    rate: RATE,
-    statusRate: STATUS_RATE,
-    completeRate: COMPLETE_RATE,
-    orders: topology.orders,
-  });
-  // Let what is in flight arrive: wait until deliveries stop for a second (at most 60 s), so that
-  // "lost" below means never delivered, not late.
-  const publishEnd = performance.now();
-  for (let last = -1; recorder.totalReceived() !== last && performance.now() - publishEnd < 60_000; ) {
-    last = recorder.totalReceived();
-    await sleep(1000);
-  }
-  const drainSeconds = (performance.now() - publishEnd) / 1000;
-  const cpuAfter = cpuSecondsOf(peer.pid);
-  recorder.loopDelay.disable();
-  const rssLoaded = rssOf(peer.pid);
-
-  // Expected deliveries: every message to every client watching its order.
-  let progressExpected = 0;
-  let finalProgressLost = 0;
-  let statusExpected = 0;
-  let statusLost = 0;
-  let completeExpected = 0;
-  let completeLost = 0;
-  for (let client = 0; client < CLIENTS; client++) {
-    const order = orderOf(client);
-    for (const taskId of order.taskIds) {
-      const last = report.lastSeq[taskId] ?? 0;
-      progressExpected += last;
-      if (last > 0 && recorder.lastSeq[client]!.get(taskId) !== last) finalProgressLost++;
-    }
-    const statuses = report.statusPerOrder[order.orderId] ?? 0;
-    statusExpected += statuses;
-    statusLost += Math.max(0, statuses - recorder.statusReceived[client]!);
-    const completes = report.completePerOrder[order.orderId] ?? 0;
-    completeExpected += completes;
-    completeLost += Math.max(0, completes - recorder.completeReceived[client]!);
-  }
-  const missingProgress = progressExpected - recorder.progressReceived;
-  const delivered = recorder.progressReceived + statusExpected - statusLost + completeExpected - completeLost;
-  const latency = recorder.latency();
   const perConnection = (before: number | null, after: number | null) =>
     before !== null && after !== null ? Math.round((after - before) / CLIENTS / 102.4) / 10 : null;
-  results.push({
-    peer: peerName,
-    ...latency,
-    progressExpected,
-    progressDelivered: recorder.progressReceived,
-    // Our server may coalesce superseded progress for a slow client (the latest still arrives);
-    // the peers have no such rule, so for them every missing message is lost.
-    progressCoalesced: peerName === 'trpc' ? missingProgress : 0,
-    progressLost: peerName === 'trpc' ? 0 : missingProgress,
-    finalProgressLost,
-    statusExpected,
-    statusLost,
-    completeExpected,
-    completeLost,
-    // From the first message to the last one received: a server that falls behind delivers
-    // late, and so more slowly.
-    deliveredPerSecond: Math.round(delivered / ((recorder.lastAt - recorder.firstAt) / 1000)),
-    publishedPerSecond: report.achievedRate,
-    serverCpuPercent:
-      cpuBefore !== null && cpuAfter !== null
-        ? Math.round(((cpuAfter - cpuBefore) / (SECONDS + drainSeconds)) * 100)
-        : null,
-    // CPU the server spent per message it delivered (receiving from Redis included): the cost
-    // figure least distorted by other processes competing for the two cores.
-    serverCpuUsPerDelivery:
-      cpuBefore !== null && cpuAfter !== null && delivered > 0
-        ? Math.round(((cpuAfter - cpuBefore) * 1e6) / delivered)
-        : null,
+  const memory = {
     rssIdleMb: rssIdle !== null ? Math.round(rssIdle / 1048576) : null,
     rssPerConnectionKb: perConnection(rssIdle, rssConnected),
     heapPerConnectionKb: perConnection(heapIdle, heapConnected),
-    rssUnderLoadMb: rssLoaded !== null ? Math.round(rssLoaded / 1048576) : null,
     connectSeconds: Math.round(connectSeconds * 10) / 10,
-    resyncs: recorder.resyncs,
-    drainSeconds: Math.round(drainSeconds * 10) / 10,
-    ...(peerName === 'trpc' ? await serverCounters(peer.baseUrl) : {}),
-  });
-  log(JSON.stringify(results[results.length - 1]));
-  for (const close of closers) await close();
+  };
+  for (const rate of RATES) {
+    results.push({ ...(await measure(peerName, peer, fleet, rate)), ...memory });
+    log(JSON.stringify(results[results.length - 1]));
+  }
+  await fleet.close();
   await peer.stop();
   await sleep(1000);
 }
@@ -268,18 +187,35 @@ for (const peerName of PEERS) {
 await deleteRedisPrefix(REDIS_URL, prefix);
 await tdb[Symbol.asyncDispose]();
 
-const byPeer = Object.fromEntries(results.map((result) => [result.peer, result]));
+// The targets read the first rate's row of each peer; the ramp's saturation reads them all.
+const byPeer = Object.fromEntries(results.filter((r) => r.rate === RATE).map((r) => [r.peer, r]));
 const trpc = byPeer.trpc;
 const floor = byPeer.ws;
 const socketio = byPeer.socketio;
+const ratio = (a: unknown, b: unknown) => Math.round((Number(a) / Number(b)) * 100) / 100;
 const throughputVsWs =
-  trpc && floor
-    ? Math.round((Number(trpc.deliveredPerSecond) / Number(floor.deliveredPerSecond)) * 100)
-    : null;
+  trpc && floor ? Math.round(ratio(trpc.deliveredPerSecond, floor.deliveredPerSecond) * 100) : null;
+/** Per peer: the highest rate delivered with p50 < 5 ms and nothing lost (coalesced is not lost). */
+const saturation = Object.fromEntries(
+  PEERS.map((peer) => {
+    const ok = results.filter(
+      (r) =>
+        r.peer === peer &&
+        Number(r.progressP50Ms) < 5 &&
+        r.progressLost === 0 &&
+        r.finalProgressLost === 0 &&
+        r.statusLost === 0 &&
+        r.completeLost === 0,
+    );
+    return [peer, ok.length > 0 ? Math.max(...ok.map((r) => Number(r.rate))) : 0];
+  }),
+);
+const atMost = (key: string) => (trpc && socketio ? Number(trpc[key]) <= Number(socketio[key]) : null);
 printReport({
-  title: `fanout: ${RATE} progress/s over ${ORDERS * TASKS_PER_ORDER} tasks, ${CLIENTS} clients (${CLIENTS / ORDERS} per order), ${SECONDS} s per peer`,
+  title: `fanout: ${RATES.join(', ')} progress/s over ${ORDERS * TASKS_PER_ORDER} tasks, ${CLIENTS} clients (${CLIENTS / ORDERS} per order, ${CLIENT_PROCS} client processes), ${SECONDS} s per rate`,
   headers: [
     'peer',
+    'rate/s',
     'p50 ms',
     'p99 ms',
     'max ms',
@@ -294,10 +230,11 @@ printReport({
     'cpu µs/msg',
     'KB/conn rss',
     'KB/conn heap',
-    'client loop lag p99 ms',
+    'client loop lag p99 ms (per process)',
   ],
   rows: results.map((r) => [
     r.peer,
+    r.rate,
     r.progressP50Ms,
     r.progressP99Ms,
     r.progressMaxMs,
@@ -312,7 +249,7 @@ printReport({
     r.serverCpuUsPerDelivery,
     r.rssPerConnectionKb,
     r.heapPerConnectionKb,
-    r.clientLoopLagP99Ms,
+    r.clientLoopLagP99MsPerProc,
   ]),
   figures: {
     bench: 'fanout',
@@ -320,18 +257,29 @@ printReport({
       seconds: SECONDS,
       clients: CLIENTS,
       orders: ORDERS,
+      viewersPerOrder: CLIENTS / ORDERS,
       tasks: ORDERS * TASKS_PER_ORDER,
-      rate: RATE,
+      rates: RATES,
       statusRate: STATUS_RATE,
       completeRate: COMPLETE_RATE,
+      clientProcs: CLIENT_PROCS,
     },
     peers: byPeer,
+    ramp: results,
+    saturationRate: saturation,
     targets: {
       p99Under10Ms: trpc ? Number(trpc.progressP99Ms) < 10 : null,
       noStatusOrCompletionLost: trpc ? trpc.statusLost === 0 && trpc.completeLost === 0 : null,
       throughputVsWsPercent: throughputVsWs,
       notBehindSocketIo:
         trpc && socketio ? Number(trpc.deliveredPerSecond) >= Number(socketio.deliveredPerSecond) : null,
+      p99AtMostSocketIo: atMost('progressP99Ms'),
+      cpuAtMostSocketIo: atMost('serverCpuUsPerDelivery'),
+      rssAtMostSocketIo: atMost('rssPerConnectionKb'),
+      p99VsWs: trpc && floor ? ratio(trpc.progressP99Ms, floor.progressP99Ms) : null,
+      saturationVsSocketIo:
+        saturation.trpc && saturation.socketio ? ratio(saturation.trpc, saturation.socketio) : null,
+      saturationVsWs: saturation.trpc && saturation.ws ? ratio(saturation.trpc, saturation.ws) : null,
     },
   },
 });

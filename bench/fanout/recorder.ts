@@ -11,6 +11,9 @@ const LOOP_RESOLUTION_MS = 1;
 class Samples {
   #data = new Float64Array(1 << 16);
   #size = 0;
+  clear(): void {
+    this.#size = 0;
+  }
   push(value: number): void {
     if (this.#size === this.#data.length) {
       const bigger = new Float64Array(this.#data.length * 2);
@@ -49,6 +52,20 @@ export class Recorder {
     this.statusReceived = new Array(clients).fill(0);
     this.completeReceived = new Array(clients).fill(0);
     this.ready = new Array(clients).fill(false);
+  }
+
+  /** Forgets what was received (between the rates of a ramp); the clients stay ready. */
+  reset(): void {
+    this.progressLatencyUs.clear();
+    this.statusLatencyMs.clear();
+    this.progressReceived = 0;
+    for (const seen of this.lastSeq) seen.clear();
+    this.statusReceived.fill(0);
+    this.completeReceived.fill(0);
+    this.resyncs = 0;
+    this.firstAt = 0;
+    this.lastAt = 0;
+    this.loopDelay.reset();
   }
 
   #seen(): void {

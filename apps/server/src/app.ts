@@ -77,6 +77,7 @@ export async function startServer(env: ServerEnv, logger: Logger): Promise<Runni
     logger,
     metrics: realtimeMetrics,
     onTaskProgress: (orderId) => orderProgress.onTaskProgress(orderId),
+    publish: (channel, message) => redis.publish(channel, message),
   });
   // A commit that wrote outbox rows wakes the drainer; the drainer, built from the deps, listens.
   const outboxWritten = new EventEmitter();

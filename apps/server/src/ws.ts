@@ -49,7 +49,13 @@ function refuse(socket: Duplex, status: number, reason: string, retryAfterSecond
 export function attachWebSocketServer(options: WebSocketOptions): LiveSocketServer {
   const { server, deps, metrics } = options;
   const pingMs = options.pingMs ?? 30_000;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD_BYTES });
+  // No permessage-deflate (ws's default for a server, said here so that it stays so): its zlib
+  // context costs tens of KB per socket, and live events are small.
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: WS_MAX_PAYLOAD_BYTES,
+    perMessageDeflate: false,
+  });
   /**
    * The session each admin upgrade was authenticated with, by its request's headers: the adapter
    * builds the connection's context from that same request, so the session is not read twice.
@@ -70,6 +76,8 @@ export function attachWebSocketServer(options: WebSocketOptions): LiveSocketServ
     },
   });
   let closing = false;
+  // The environment is parsed once at startup: the allowed origins are too, not per upgrade.
+  const origins = allowedOrigins(deps.env);
   const { track, closeSession } = deps.sessionSockets;
   const stopRevocations = deps.realtime.hub.onSessionRevoked(closeSession);
 
@@ -109,7 +117,7 @@ export function attachWebSocketServer(options: WebSocketOptions): LiveSocketServ
       return refuse(socket, 404, 'Not Found');
     }
     if (closing) return refuse(socket, 503, 'Service Unavailable');
-    if (checkOrigin(req.headers, allowedOrigins(deps.env)) === 'refused') {
+    if (checkOrigin(req.headers, origins) === 'refused') {
       metrics.rejectedUpgrades.inc({ reason: 'origin' });
       deps.logger.warn({ origin: req.headers.origin }, 'websocket upgrade refused: origin not allowed');
       return refuse(socket, 403, 'Forbidden');

@@ -174,3 +174,14 @@ export const SESSION_REVOKED_CHANNEL = 'control:session-revoked';
 /** The message on SESSION_REVOKED_CHANNEL: the ended session's token hash (SHA-256, hex). */
 export const SessionRevoked = z.object({ tokenHash: z.string().regex(/^[0-9a-f]{64}$/) });
 export type SessionRevoked = z.infer<typeof SessionRevoked>;
+
+/**
+ * A control channel like SESSION_REVOKED_CHANNEL: a server process whose live message Redis
+ * refused (a cluster master failing over, Redis down) announces here, once Redis answers again,
+ * that every process's listeners must resynchronise: the message reached none of them.
+ */
+export const LIVE_RESYNC_CHANNEL = 'control:live-resync';
+
+/** The message on LIVE_RESYNC_CHANNEL: the announcing process's hub (it has resynced already). */
+export const LiveResync = z.object({ from: z.string().min(1).max(100) });
+export type LiveResync = z.infer<typeof LiveResync>;

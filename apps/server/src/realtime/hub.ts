@@ -1,6 +1,7 @@
 import type { AlertStatusEvent, PaymentStatusEvent } from '@paidflow/contracts';
 import {
   CHANNEL_PATTERNS,
+  LIVE_RESYNC_CHANNEL,
   type LiveUpdate,
   type ParseMessageResult,
   parseChannelMessage,
@@ -8,11 +9,13 @@ import {
   SESSION_REVOKED_CHANNEL,
 } from '@paidflow/contracts';
 import { createSubscriber, type Logger, type RedisTarget } from '@paidflow/runtime';
+import type { WireFrame } from './direct-send.ts';
 import { createLostAnnouncements } from './lost-announcements.ts';
 import type { RealtimeMetrics } from './metrics.ts';
 import { markPlainJson } from './plain-json.ts';
 import { createRefetchChannels, type RefetchListener } from './refetch-listeners.ts';
 import { createSessionRevocations } from './session-revocations.ts';
+import { subscribeWithin } from './subscribe-within.ts';
 import { createThrottledLog } from './throttled-log.ts';
 
 /** A live event as the hub hands it out: one object shared by every listener. */
@@ -22,6 +25,8 @@ export interface HubItem {
   event: LiveUpdate;
   /** Progress of the same task (or order) shares a key, so a slow listener keeps the latest only. */
   coalesceKey: string | null;
+  /** Its data message, encoded once for every WebSocket subscriber (direct-send.ts). */
+  wire?: WireFrame;
 }
 
 /** Sent to every listener after the subscriber connection came back: events may have been missed. */
@@ -65,6 +70,8 @@ export interface RealtimeHubOptions {
   metrics: RealtimeMetrics;
   /** Hears every valid task:{id}:progress message, listened to or not (the order progress relay). */
   onTaskProgress?: (orderId: number) => void;
+  /** Publishes on the command connection: a lost live message is announced to every server. */
+  publish?: (channel: string, message: string) => Promise<unknown>;
 }
 
 type MalformedReason = Extract<ParseMessageResult, { ok: false }>['reason'] | 'foreign_prefix';
@@ -79,6 +86,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
   const { namespace, logger, metrics } = options;
   const patterns = CHANNEL_PATTERNS.map((pattern) => namespace.channel(pattern));
   const revokedChannel = namespace.channel(SESSION_REVOKED_CHANNEL);
+  const resyncChannel = namespace.channel(LIVE_RESYNC_CHANNEL);
   const epoch = Date.now().toString(36);
   let seq = 0;
   const byOrder = new Map<number, Set<HubListener>>();
@@ -96,7 +104,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
   const subscriber = createSubscriber(options.redis, { connectionName: 'realtime' });
   /** The live patterns and the session revocations, on the one subscriber connection. */
   const subscribeAll = () =>
-    Promise.all([subscriber.psubscribe(...patterns), subscriber.subscribe(revokedChannel)]);
+    Promise.all([subscriber.psubscribe(...patterns), subscriber.subscribe(revokedChannel, resyncChannel)]);
   let down = false;
   let started = false;
   subscriber.on('error', (error) => {
@@ -122,6 +130,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
   });
   subscriber.on('message', (channel: string, message: string) => {
     if (channel === revokedChannel) revocations.handle(message);
+    else if (channel === resyncChannel) lostAnnouncements.handle(message);
   });
 
   function nextId(): string {
@@ -144,7 +153,13 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     for (const listeners of [...byOrder.values(), ...byTask.values(), firehose]) deliver(listeners, RESYNC);
     refetch.resync(RESYNC);
   }
-  const lostAnnouncements = createLostAnnouncements(broadcastResync);
+  const lostAnnouncements = createLostAnnouncements({
+    resync: broadcastResync,
+    publish: options.publish,
+    channel: resyncChannel,
+    logger,
+    onMalformed: (reason, raw) => dropMalformed(reason, LIVE_RESYNC_CHANNEL, raw),
+  });
 
   function dropMalformed(reason: MalformedReason, channel: string, detail: string): void {
     metrics.malformed.inc({ reason });
@@ -228,30 +243,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
 
   async function start(timeoutMs = 5_000): Promise<void> {
     started = true;
-    const subscribed = subscriber
-      .connect()
-      .catch(() => {
-        // Unreachable now: ioredis keeps retrying and the queued psubscribe runs on connect.
-      })
-      .then(subscribeAll);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), timeoutMs);
-      timer.unref();
-    });
-    try {
-      const result = await Promise.race([subscribed, timeout]);
-      if (result === 'timeout') {
-        logger.warn('realtime subscriber not ready yet; live events start when Redis answers');
-        subscribed.catch((error: unknown) => logger.warn({ err: error }, 'realtime psubscribe failed'));
-      } else {
-        logger.info({ patterns }, 'realtime hub subscribed');
-      }
-    } catch (error) {
-      logger.warn({ err: error }, 'realtime psubscribe failed; retrying on reconnect');
-    } finally {
-      clearTimeout(timer);
-    }
+    await subscribeWithin(subscriber, subscribeAll, { logger, patterns, timeoutMs });
   }
 
   async function stop(): Promise<void> {
@@ -261,6 +253,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     firehose.clear();
     refetch.clear();
     revocations.clear();
+    lostAnnouncements.stop();
     try {
       await subscriber.quit();
     } catch {

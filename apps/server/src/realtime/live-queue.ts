@@ -46,6 +46,11 @@ export class LiveQueue<T> {
     return this.#overflowed;
   }
 
+  /** True while a wait() is pending and no event or wake() has ended it yet. */
+  get waiting(): boolean {
+    return this.#waiter !== null;
+  }
+
   /** Adds an event; returns false when the queue is (now) over its limit. */
   push(item: T, coalesceKey: string | null): boolean {
     if (coalesceKey !== null) {

@@ -3,6 +3,7 @@ import { LAGGING_CLOSE_CODE } from '@paidflow/contracts';
 import type { Logger } from '@paidflow/runtime';
 import { TRPCError, type TrackedEnvelope, tracked } from '@trpc/server';
 import type { WebSocket } from 'ws';
+import { sendDataFrame, wsFramePrefix } from './direct-send.ts';
 import { type HubItem, RESYNC, type RealtimeHub, type Topic } from './hub.ts';
 import { LiveQueue } from './live-queue.ts';
 import type { RealtimeMetrics } from './metrics.ts';
@@ -110,10 +111,25 @@ export async function* liveStream(options: LiveStreamOptions): AsyncGenerator<Tr
     if (socket) closeLaggingSocket(socket);
     queue.wake();
   });
+  // Over the patched WebSocket adapter, an update that finds this stream idle (all it yielded is
+  // sent, nothing pending, the socket not backed up) is written to the socket right here, as the
+  // adapter would send it: no generator step, no promise, and the event encoded once for all.
+  const prefix = socket ? wsFramePrefix(signal) : null;
+  const idle = (ws: WebSocket) =>
+    queue.waiting &&
+    !resync &&
+    !queue.overflowed &&
+    !signal?.aborted &&
+    ws.readyState === ws.OPEN &&
+    ws.bufferedAmount <= SOCKET_HIGH_WATER_BYTES;
   const unsubscribe = hub.subscribe(options.topic, (item) => {
     if (item === RESYNC) {
       resync = true;
       queue.wake();
+      return;
+    }
+    if (prefix !== null && socket !== undefined && idle(socket)) {
+      sendDataFrame(socket, item, prefix);
       return;
     }
     const coalesced = queue.coalesced;

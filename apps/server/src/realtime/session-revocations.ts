@@ -1,5 +1,6 @@
 import { SessionRevoked } from '@paidflow/contracts';
 import type { Logger } from '@paidflow/runtime';
+import { parseControlMessage } from './control-message.ts';
 
 /**
  * The session-revocation bus, fed by the hub's subscriber connection: a sign-out on any server
@@ -14,21 +15,11 @@ export function createSessionRevocations(options: {
   return {
     /** One message heard on the revocation channel. */
     handle(raw: string): void {
-      let json: unknown;
-      try {
-        json = JSON.parse(raw);
-      } catch {
-        options.onMalformed('bad_json', raw);
-        return;
-      }
-      const parsed = SessionRevoked.safeParse(json);
-      if (!parsed.success) {
-        options.onMalformed('bad_payload', raw);
-        return;
-      }
+      const parsed = parseControlMessage(SessionRevoked, raw, options.onMalformed);
+      if (!parsed) return;
       for (const listener of listeners) {
         try {
-          listener(parsed.data.tokenHash);
+          listener(parsed.tokenHash);
         } catch (error) {
           options.logger.error({ err: error }, 'session revocation listener failed');
         }
