@@ -76,8 +76,14 @@ export function attachWebSocketServer(options: WebSocketOptions): LiveSocketServ
     },
   });
   let closing = false;
-  // The environment is parsed once at startup: the allowed origins are too, not per upgrade.
-  const origins = allowedOrigins(deps.env);
+  // The allowed origins are computed once, not per upgrade; again only if PUBLIC_BASE_URL changes
+  // (a server on a port the system picked learns its own address after listening).
+  let origins = { base: deps.env.PUBLIC_BASE_URL, allowed: allowedOrigins(deps.env) };
+  const allowedNow = () => {
+    if (origins.base !== deps.env.PUBLIC_BASE_URL)
+      origins = { base: deps.env.PUBLIC_BASE_URL, allowed: allowedOrigins(deps.env) };
+    return origins.allowed;
+  };
   const { track, closeSession } = deps.sessionSockets;
   const stopRevocations = deps.realtime.hub.onSessionRevoked(closeSession);
 
@@ -117,7 +123,7 @@ export function attachWebSocketServer(options: WebSocketOptions): LiveSocketServ
       return refuse(socket, 404, 'Not Found');
     }
     if (closing) return refuse(socket, 503, 'Service Unavailable');
-    if (checkOrigin(req.headers, origins) === 'refused') {
+    if (checkOrigin(req.headers, allowedNow()) === 'refused') {
       metrics.rejectedUpgrades.inc({ reason: 'origin' });
       deps.logger.warn({ origin: req.headers.origin }, 'websocket upgrade refused: origin not allowed');
       return refuse(socket, 403, 'Forbidden');
