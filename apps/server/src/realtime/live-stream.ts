@@ -102,6 +102,14 @@ function takeNext(queue: LiveQueue<HubItem>): TrackedEnvelope<LiveEvent> | undef
  * MAX_PENDING_EVENTS non-droppable events the connection is closed (the client reconnects and
  * resyncs from a snapshot).
  */
+/**
+ * Live streams per socket. A socket that carries several (the orders list follows each processing
+ * row's order) gets no direct sends: there, the generator's batches (updates that piled up while it
+ * stepped, as one message) are what keep a browser's message rate, and its main thread, in bounds;
+ * bench browser's list page at 1,900 ticks/s went from frame p99 16.8 ms to 150 ms with them.
+ */
+const streamsOnSocket = new WeakMap<WebSocket, number>();
+
 export async function* liveStream(options: LiveStreamOptions): AsyncGenerator<TrackedEnvelope<LiveEvent>> {
   const { hub, signal, socket, logger, metrics } = options;
   let resync = false;
@@ -112,10 +120,13 @@ export async function* liveStream(options: LiveStreamOptions): AsyncGenerator<Tr
     queue.wake();
   });
   // Over the patched WebSocket adapter, an update that finds this stream idle (all it yielded is
-  // sent, nothing pending, the socket not backed up) is written to the socket right here, as the
-  // adapter would send it: no generator step, no promise, and the event encoded once for all.
+  // sent, nothing pending, the socket not backed up, no other stream on the socket) is written to
+  // the socket right here, as the adapter would send it: no generator step, no promise, and the
+  // event encoded once for all.
   const prefix = socket ? wsFramePrefix(signal) : null;
+  if (socket) streamsOnSocket.set(socket, (streamsOnSocket.get(socket) ?? 0) + 1);
   const idle = (ws: WebSocket) =>
+    streamsOnSocket.get(ws) === 1 &&
     queue.waiting &&
     !resync &&
     !queue.overflowed &&
@@ -175,5 +186,6 @@ export async function* liveStream(options: LiveStreamOptions): AsyncGenerator<Tr
   } finally {
     signal?.removeEventListener('abort', onAbort);
     unsubscribe();
+    if (socket) streamsOnSocket.set(socket, (streamsOnSocket.get(socket) ?? 1) - 1);
   }
 }
