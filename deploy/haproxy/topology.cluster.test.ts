@@ -225,9 +225,11 @@ test.skipIf(skip)(
         expect(w.closes.length).toBeGreaterThan(0);
         expect(state.snapshots).toBeGreaterThanOrEqual(2);
       } else {
-        // The drained server went on serving its sockets to the end, as did s3.
+        // The drained server went on serving its sockets to the end, as did s3. (Not asserted:
+        // that order:complete was heard. The server whose transaction ended the order publishes
+        // it after its commit; when that was s2, killed in between, the live message is gone
+        // while the order's state, which `done` checked, is complete.)
         expect(w.closes).toEqual([]);
-        expect(state.completeSeen).toBe(true);
       }
     }
     // The reconnected sockets went to s3, not to the drained s1.
