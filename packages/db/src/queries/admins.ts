@@ -1,5 +1,6 @@
 import { and, eq, gt, lte, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.ts';
+import { preparedPerPool } from '../prepared.ts';
 import { type AdminUserRow, adminSessions, adminUsers } from '../schema.ts';
 
 export type AdminRoleName = AdminUserRow['role'];
@@ -60,13 +61,8 @@ export async function insertSession(
     .values({ token_hash: session.tokenHash, user_id: session.userId, expires_at: session.expiresAt });
 }
 
-/** The unexpired session with that token hash, with its admin; null otherwise. */
-export async function findActiveSession(
-  db: DbOrTx,
-  tokenHash: string,
-  now: Date = new Date(),
-): Promise<AdminSessionRow | null> {
-  const [row] = await db
+const activeSession = preparedPerPool((db) =>
+  db
     .select({
       tokenHash: adminSessions.token_hash,
       userId: adminUsers.id,
@@ -76,8 +72,27 @@ export async function findActiveSession(
     })
     .from(adminSessions)
     .innerJoin(adminUsers, eq(adminUsers.id, adminSessions.user_id))
-    .where(and(eq(adminSessions.token_hash, tokenHash), gt(adminSessions.expires_at, now)))
-    .limit(1);
+    .where(
+      and(
+        eq(adminSessions.token_hash, sql.placeholder('tokenHash')),
+        gt(adminSessions.expires_at, sql.placeholder('now')),
+      ),
+    )
+    .limit(1)
+    .prepare(),
+);
+
+/** The unexpired session with that token hash, with its admin; null otherwise (prepared: every request asks). */
+export async function findActiveSession(
+  db: DbOrTx,
+  tokenHash: string,
+  now: Date = new Date(),
+): Promise<AdminSessionRow | null> {
+  // A placeholder's value skips the column's encoding: encoded here as a bound Date would be.
+  const [row] = await activeSession(db).execute({
+    tokenHash,
+    now: adminSessions.expires_at.mapToDriverValue(now),
+  });
   return row ?? null;
 }
 

@@ -2,6 +2,7 @@ import type { OrderPriority, OrderStatus } from '@paidflow/contracts';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../client.ts';
 import { isRetryableLockError } from '../errors.ts';
+import { preparedPerPool } from '../prepared.ts';
 import { type DownloadTaskRow, downloadTasks, type OrderRow, orders } from '../schema.ts';
 
 // The home of order state (decision 041): the transaction every writer of order state runs in,
@@ -108,13 +109,29 @@ export async function queuedTasksOf(db: DbOrTx, orderId: number) {
     .where(and(eq(downloadTasks.order_id, orderId), eq(downloadTasks.status, 'queued')));
 }
 
+// Prepared: every live task subscription's snapshot reads them (prepared.ts).
+const taskById = preparedPerPool((db) =>
+  db
+    .select()
+    .from(downloadTasks)
+    .where(eq(downloadTasks.id, sql.placeholder('taskId')))
+    .prepare(),
+);
+const orderById = preparedPerPool((db) =>
+  db
+    .select()
+    .from(orders)
+    .where(eq(orders.id, sql.placeholder('orderId')))
+    .prepare(),
+);
+
 /** A task and its order, as they stand (no lock): what a live subscriber's snapshot starts from. */
 export async function findTaskWithOrder(
   db: DbOrTx,
   taskId: number,
 ): Promise<{ task: DownloadTaskRow; order: OrderRow } | null> {
-  const [task] = await db.select().from(downloadTasks).where(eq(downloadTasks.id, taskId));
-  const [order] = task ? await db.select().from(orders).where(eq(orders.id, task.order_id)) : [];
+  const [task] = await taskById(db).execute({ taskId });
+  const [order] = task ? await orderById(db).execute({ orderId: task.order_id }) : [];
   return task && order ? { task, order } : null;
 }
 

@@ -8,9 +8,10 @@ import {
   type PaidOrdersPage,
   TaskErrorLog,
 } from '@paidflow/contracts';
-import { and, asc, desc, eq, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { DbOrTx } from '../client.ts';
+import { preparedPerPool } from '../prepared.ts';
 import { type DownloadTaskRow, downloadTasks, type OrderRow, orders } from '../schema.ts';
 import { afterTimeId, timeIdPage } from './keyset.ts';
 import { planOrderSearch } from './order-search.ts';
@@ -117,15 +118,30 @@ export function toDownloadTask(row: DownloadTaskRow): DownloadTask {
   };
 }
 
-/** One order (paid or not) with its stats and its tasks in id order; null when there is none. */
-export async function getOrderDetail(db: DbOrTx, orderId: number): Promise<OrderDetail | null> {
-  const [order] = await db.select(SUMMARY_COLUMNS).from(orders).where(eq(orders.id, orderId));
-  if (!order) return null;
-  const tasks = await db
+const orderSummaryById = preparedPerPool((db) =>
+  db
+    .select(SUMMARY_COLUMNS)
+    .from(orders)
+    .where(eq(orders.id, sql.placeholder('orderId')))
+    .prepare(),
+);
+const tasksOfOrder = preparedPerPool((db) =>
+  db
     .select()
     .from(downloadTasks)
-    .where(eq(downloadTasks.order_id, orderId))
-    .orderBy(asc(downloadTasks.id));
+    .where(eq(downloadTasks.order_id, sql.placeholder('orderId')))
+    .orderBy(asc(downloadTasks.id))
+    .prepare(),
+);
+
+/**
+ * One order (paid or not) with its stats and its tasks in id order; null when there is none.
+ * Prepared: every live order subscription's snapshot reads it.
+ */
+export async function getOrderDetail(db: DbOrTx, orderId: number): Promise<OrderDetail | null> {
+  const [order] = await orderSummaryById(db).execute({ orderId });
+  if (!order) return null;
+  const tasks = await tasksOfOrder(db).execute({ orderId });
   return { ...toOrderSummary(order), tasks: tasks.map(toDownloadTask) };
 }
 
