@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -41,6 +41,41 @@ export interface MariadbProcess {
   kill(): Promise<void>;
 }
 
+/**
+ * Each server's own temp dir. A starting mariadbd deletes every `#sql*` file in its tmpdir as a
+ * leftover, so with a shared /tmp the primary's bootstrap removed the replica's temporary table
+ * mid-bootstrap (or the reverse), and mariadb-install-db aborted with "Unknown table
+ * 'mysql.tmp_user_sys'" (seen in CI).
+ */
+function tmpFor(dir: string, name: string): string {
+  const tmp = path.join(dir, `${name}-tmp`);
+  mkdirSync(tmp, { recursive: true });
+  return tmp;
+}
+
+async function installDb(dir: string, name: string): Promise<void> {
+  const datadir = path.join(dir, name);
+  const args = [
+    '--no-defaults',
+    ...asRoot,
+    `--datadir=${datadir}`,
+    `--tmpdir=${tmpFor(dir, name)}`,
+    '--auth-root-authentication-method=normal',
+    '--skip-test-db',
+    '--skip-log-bin',
+    ...SMALL,
+  ];
+  try {
+    await run(INSTALL_DB, args);
+  } catch (first) {
+    // Once more from an empty data directory, then the error is real.
+    rmSync(datadir, { recursive: true, force: true });
+    await run(INSTALL_DB, args).catch((error: Error) => {
+      throw new AggregateError([first, error], `mariadb-install-db failed twice: ${error.message}`);
+    });
+  }
+}
+
 function startMariadbd(dir: string, name: string, port: number, args: string[]): MariadbProcess {
   const datadir = path.join(dir, name);
   const log = openSync(path.join(dir, `${name}.log`), 'a');
@@ -50,6 +85,7 @@ function startMariadbd(dir: string, name: string, port: number, args: string[]):
       '--no-defaults',
       ...asRoot,
       `--datadir=${datadir}`,
+      `--tmpdir=${tmpFor(dir, name)}`,
       `--socket=${path.join(dir, `${name}.sock`)}`,
       `--pid-file=${path.join(dir, `${name}.pid`)}`,
       `--port=${port}`,
@@ -139,19 +175,7 @@ export async function startReplicaPair(): Promise<ReplicaPair> {
     dirs.delete(dir);
   }
   try {
-    await Promise.all(
-      ['primary', 'replica'].map((name) =>
-        run(INSTALL_DB, [
-          '--no-defaults',
-          ...asRoot,
-          `--datadir=${path.join(dir, name)}`,
-          '--auth-root-authentication-method=normal',
-          '--skip-test-db',
-          '--skip-log-bin',
-          ...SMALL,
-        ]),
-      ),
-    );
+    await Promise.all(['primary', 'replica'].map((name) => installDb(dir, name)));
     const [primaryPort, replicaPort] = [await sparePort(), await sparePort()];
     const primary = startMariadbd(dir, 'primary', primaryPort, [
       '--server-id=1',
