@@ -1,6 +1,7 @@
 // haproxy for the topology harness: the committed deploy/haproxy/haproxy.cfg itself, its addresses
 // given by its environment variables, and its runtime API (the admin socket) to read stats and
 // drain servers.
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -68,6 +69,9 @@ export function parseStat(csv: string): HaproxyStat[] {
  * this resolves, so that no request meets them; it resolves once every used slot is UP.
  */
 export async function startHaproxy(servers: string[], listenPort?: number): Promise<Haproxy> {
+  // Said at once: a spawn of a missing binary would only time out below, leaving its servers up.
+  if (!existsSync(HAPROXY))
+    throw new Error(`${HAPROXY} is missing: install Debian's haproxy package (npm test installs it)`);
   if (servers.length < 1 || servers.length > HAPROXY_SLOTS)
     throw new Error(`haproxy.cfg has ${HAPROXY_SLOTS} server slots, not ${servers.length}`);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'paidflow-haproxy-'));

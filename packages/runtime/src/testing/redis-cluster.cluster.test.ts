@@ -96,7 +96,19 @@ describe('a 3+3 Redis Cluster when a master dies', () => {
         expect(after).toHaveLength(3);
         expect(after).not.toContain(victim);
 
-        await client.set(key, 'after');
+        // A command sent while the client's slot map still names the dead master may fail with
+        // "Connection is closed" (ioredis retries it only while the cluster client is `ready`);
+        // within a few seconds the client must have moved to the promoted replica.
+        const deadline = Date.now() + 10_000;
+        for (;;) {
+          try {
+            await client.set(key, 'after');
+            break;
+          } catch (error) {
+            if (Date.now() > deadline) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 200));
+          }
+        }
         expect(await client.get(key)).toBe('after');
       } finally {
         client.disconnect();
