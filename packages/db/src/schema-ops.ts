@@ -44,6 +44,8 @@ export const alerts = mysqlTable(
     // The history, newest first; the firing ones.
     index('idx_alerts_raised').on(t.raised_at, t.id),
     index('idx_alerts_resolved').on(t.resolved_at, t.id),
+    // The history of one kind, newest first: a rare kind would otherwise walk every alert.
+    index('idx_alerts_kind_raised').on(t.kind, t.raised_at, t.id),
   ],
 );
 

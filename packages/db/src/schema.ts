@@ -59,9 +59,12 @@ export const orders = mysqlTable(
   (t) => [
     uniqueIndex('uq_orders_order_code').on(t.order_code),
     // Newest-first keyset pages of paid orders, with and without a status filter.
-    index('idx_orders_payment_created').on(t.payment_status, t.created_at, t.id),
+    // The code and email ride along so that a broad search's walk of the newest-first list
+    // filters in the index (index condition pushdown) and reads only its matching rows.
+    index('idx_orders_payment_created').on(t.payment_status, t.created_at, t.id, t.order_code, t.user_email),
     index('idx_orders_payment_status_created').on(t.payment_status, t.order_status, t.created_at, t.id),
-    index('idx_orders_email_created').on(t.user_email, t.created_at, t.id),
+    // payment_status rides along so that a narrow email search picks its page in the index.
+    index('idx_orders_email_created').on(t.user_email, t.created_at, t.id, t.payment_status),
   ],
 );
 
@@ -132,8 +135,9 @@ export const orderAuditLogs = mysqlTable(
     // The error summary: newest errors first, across orders.
     index('idx_audit_severity').on(t.severity, t.id),
     // The error summary's time window (newest errors first, counts per type since a time):
-    // without it, counting a day of errors reads every error row ever written.
-    index('idx_audit_severity_created').on(t.severity, t.created_at),
+    // without it, counting a day of errors reads every error row ever written. The id keeps
+    // the (created_at, id) order; error_type and order_id let the count read no audit row.
+    index('idx_audit_severity_created').on(t.severity, t.created_at, t.id, t.error_type, t.order_id),
     index('idx_audit_event_type').on(t.event_type),
     uniqueIndex('uq_audit_dedupe').on(t.dedupe_key),
   ],

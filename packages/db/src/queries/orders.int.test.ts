@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { downloadTasks, orders } from '../schema.ts';
 import { createTestDatabase, type TestDatabase } from '../testing.ts';
 import { encodeTimeIdCursor, InvalidCursorError } from './cursor.ts';
-import { NARROW_SEARCH_LIMIT } from './order-search.ts';
+import { NARROW_CODE_SEARCH_LIMIT, NARROW_SEARCH_LIMIT } from './order-search.ts';
 import { findOrderByCode, getOrderDetail, listPaidOrders } from './orders.ts';
 
 let tdb: TestDatabase;
@@ -154,17 +154,32 @@ test('a malformed cursor is rejected with InvalidCursorError, not a SQL error', 
   expect(await listPaidOrders(tdb.db, { cursor: past })).toEqual({ items: [], nextCursor: null });
 });
 
-test('a broad search (more matches than the narrow plan sorts) still pages exactly', async () => {
-  const many = NARROW_SEARCH_LIMIT + 50;
-  const rows = Array.from({ length: many }, (_, i) => ({
-    order_code: `DH9${String(i).padStart(7, '0')}`,
-    user_email: `bulk${i}@example.com`,
-    payment_status: (i % 10 === 0 ? 'pending' : 'paid') as PaymentStatus,
-    order_status: (i % 10 === 0 ? 'pending' : 'completed') as OrderStatus,
-    total_amount: 1000,
-    created_at: new Date(BASE - 86_400_000 + Math.floor(i / 2) * 1000),
-  }));
+/** `count` orders coded `<code><i>`, e-mailed `<email><i>@example.com`, two per second the day before BASE. */
+async function insertBulk(
+  count: number,
+  code: string,
+  email: string,
+  statuses: (i: number) => [PaymentStatus, OrderStatus],
+) {
+  const rows = Array.from({ length: count }, (_, i) => {
+    const [payment_status, order_status] = statuses(i);
+    return {
+      order_code: `${code}${String(i).padStart(7, '0')}`,
+      user_email: `${email}${i}@example.com`,
+      payment_status,
+      order_status,
+      total_amount: 1000,
+      created_at: new Date(BASE - 86_400_000 + Math.floor(i / 2) * 1000),
+    };
+  });
   for (let i = 0; i < rows.length; i += 1000) await tdb.db.insert(orders).values(rows.slice(i, i + 1000));
+  return rows;
+}
+
+test('a broad search (more matches than the narrow plan sorts) still pages exactly', async () => {
+  const rows = await insertBulk(NARROW_SEARCH_LIMIT + 50, 'DH9', 'bulk', (i) =>
+    i % 10 === 0 ? ['pending', 'pending'] : ['paid', 'completed'],
+  );
   const [stored] = await tdb.pool.query(
     "SELECT id, created_at FROM orders WHERE user_email LIKE 'bulk%' AND payment_status = 'paid'",
   );
@@ -177,6 +192,28 @@ test('a broad search (more matches than the narrow plan sorts) still pages exact
   const codeSearch = (await walk({ limit: 100, search: 'DH9' })).flat();
   expect(codeSearch).toEqual(ids);
   await tdb.pool.query("DELETE FROM orders WHERE user_email LIKE 'bulk%'");
+});
+
+test('a code prefix past the code limit walks the list and pages exactly, with and without a status', async () => {
+  // Between the two limits: broad for codes (the list walk), narrow for the same rows' emails.
+  const many = NARROW_CODE_SEARCH_LIMIT + 30;
+  expect(many).toBeLessThan(NARROW_SEARCH_LIMIT);
+  await insertBulk(many, 'DH8', 'codewalk', (i) => [
+    i % 7 === 0 ? 'pending' : 'paid',
+    i % 3 === 0 ? 'failed' : 'completed',
+  ]);
+  const [stored] = await tdb.pool.query(
+    "SELECT id, created_at, order_status FROM orders WHERE order_code LIKE 'DH8%' AND payment_status = 'paid'",
+  );
+  const sorted = (stored as Array<{ id: number; created_at: Date; order_status: string }>).sort(
+    (a, b) => b.created_at.getTime() - a.created_at.getTime() || b.id - a.id,
+  );
+  const want = sorted.map((row) => row.id);
+  expect((await walk({ limit: 50, search: 'DH8' })).flat()).toEqual(want);
+  expect((await walk({ limit: 50, search: 'codewalk' })).flat()).toEqual(want);
+  const failed = sorted.filter((row) => row.order_status === 'failed').map((row) => row.id);
+  expect((await walk({ limit: 50, search: 'dh8', status: 'failed' })).flat()).toEqual(failed);
+  await tdb.pool.query("DELETE FROM orders WHERE user_email LIKE 'codewalk%'");
 });
 
 test('order detail has the order, its stats and its tasks in id order, with parsed error logs', async () => {

@@ -67,20 +67,35 @@ export async function listPaidOrders(db: DbOrTx, rawInput: ListPaidOrdersInput):
   // VIP orders are few: the filter rides on the list's index (no index of its own).
   if (input.priority) where.push(eq(orders.priority, input.priority));
   if (input.cursor) where.push(afterTimeId(orders.created_at, orders.id, input.cursor));
-  // The newest-first list index serves the order without a sort; a narrow search reads its
-  // own index instead and sorts its few matches.
-  let index = input.status ? 'idx_orders_payment_status_created' : 'idx_orders_payment_created';
-  if (input.search) {
-    const plan = await planOrderSearch(db, input.search);
-    where.push(plan.condition);
-    if (plan.narrow) index = plan.index;
+  // The newest-first list index serves the order without a sort.
+  const index = input.status ? 'idx_orders_payment_status_created' : 'idx_orders_payment_created';
+  if (!input.search) {
+    const rows = await db
+      .select(SUMMARY_COLUMNS)
+      .from(orders, { forceIndex: index })
+      .where(and(...where))
+      .orderBy(desc(orders.created_at), desc(orders.id))
+      .limit(input.limit + 1);
+    const { page, nextCursor } = timeIdPage(rows, input.limit, (row) => row.created_at);
+    return { items: page.map(toOrderSummary), nextCursor };
   }
-  const rows = await db
-    .select(SUMMARY_COLUMNS)
-    .from(orders, { forceIndex: index })
+  // A search picks the page's ids first, then reads those rows (a deferred join): without
+  // the status or priority filter, both of its indexes hold every column the pick needs, so
+  // it reads index entries only, not one row per entry it walks or sorts (decision 063).
+  const plan = await planOrderSearch(db, input.search);
+  where.push(plan.condition);
+  const picked = db
+    .select({ id: orders.id })
+    .from(orders, { forceIndex: plan.narrow ? plan.index : index })
     .where(and(...where))
     .orderBy(desc(orders.created_at), desc(orders.id))
-    .limit(input.limit + 1);
+    .limit(input.limit + 1)
+    .as('picked');
+  const rows = await db
+    .select(SUMMARY_COLUMNS)
+    .from(picked)
+    .innerJoin(orders, eq(orders.id, picked.id))
+    .orderBy(desc(orders.created_at), desc(orders.id));
   const { page, nextCursor } = timeIdPage(rows, input.limit, (row) => row.created_at);
   return { items: page.map(toOrderSummary), nextCursor };
 }
