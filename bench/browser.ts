@@ -8,7 +8,9 @@
 // deltas, long tasks, and the delay from each tick's publish to its file name in the DOM.
 // --profile DIR writes a CPU profile of each page's measured window (CDP Profiler) there.
 // --trace DIR writes a Chromium timeline trace of it there, and logs the renderer main thread's
-// time per event (style, layout, paint, script) to see where a frame goes beyond JavaScript.
+// time per event (style, layout, paint, script) and, for each frame over 50 ms, what every thread
+// did in it with its CPU time, beside how busy the machine's cores were (a /proc sampler, always
+// on: each page also logs the machine's busy share and its busiest processes).
 // Targets: no frame over 50 ms; p99 from tick to DOM under 100 ms. Table, then one JSON line.
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -19,12 +21,14 @@ import { deleteRedisPrefix } from '@paidflow/server/testing';
 import type { Browser } from 'playwright-core';
 import { launchBrowser, signedInPage } from '../apps/web/e2e/browser.ts';
 import { buildWeb, WEB_DIST } from '../apps/web/e2e/stack.ts';
-import { type PageFigures, pageFigures } from './browser/figures.ts';
+import { machineDuring, machineSummary, startCpuSampler } from './browser/cpu-sampler.ts';
+import { FRAME_BUDGET_MS, type PageFigures, pageFigures } from './browser/figures.ts';
 import { spreadTasks } from './browser/plan.ts';
 import { PROBE_SOURCE, type ProbeSamples } from './browser/probe.ts';
 import { startPublisher } from './browser/publisher-process.ts';
 import { createTopology } from './browser/setup.ts';
 import type { PublishedTick } from './browser/ticks.ts';
+import { findLongFrames, formatLongFrames } from './browser/trace-frames.ts';
 import { summariseTrace } from './browser/trace-summary.ts';
 import { printReport, progressLog } from './lib/report.ts';
 import { startServerProcess } from './lib/server-process.ts';
@@ -56,6 +60,12 @@ const TRACE_DIR = values.trace ? path.resolve(values.trace) : null;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 // Late ticks still count: the DOM is watched this long after the measured window.
 const GRACE_MS = 1000;
+// The timeline (GC events included) and its frame events only: adding every thread's tasks
+// (toplevel) and V8's own categories kept the renderer busy enough on 2 cores to lose dozens of
+// frames a run, which is not what the run is there to find. TRACE_CATEGORIES overrides it.
+const TRACE_CATEGORIES = (
+  process.env.TRACE_CATEGORIES ?? 'devtools.timeline,disabled-by-default-devtools.timeline.frame'
+).split(',');
 const log = progressLog('browser');
 
 log('building the SPA (vite build)');
@@ -106,12 +116,14 @@ try {
     await page.evaluate(PROBE_SOURCE);
     log(`warm-up ${WARMUP} s`);
     await sleep(WARMUP * 1000);
-    if (TRACE_DIR) await browser.startTracing(page, { categories: ['devtools.timeline'] });
+    if (TRACE_DIR) await browser.startTracing(page, { categories: TRACE_CATEGORIES });
     const cdp = PROFILE_DIR ? await page.context().newCDPSession(page) : null;
     if (cdp) {
       await cdp.send('Profiler.enable');
       await cdp.send('Profiler.start');
     }
+    // Always on (a /proc read every 20 ms): a lost frame needs the machine's state to be read.
+    const sampler = startCpuSampler();
     await page.evaluate('window.__bench.start()');
     log(`measuring ${SECONDS} s`);
     await sleep(SECONDS * 1000);
@@ -128,8 +140,20 @@ try {
       await mkdir(TRACE_DIR, { recursive: true });
       const file = path.join(TRACE_DIR, `browser-${name}.trace.json`);
       await writeFile(file, trace);
-      log(`trace: ${file}; main-thread time by event:\n${summariseTrace(trace.toString('utf8'), SECONDS)}`);
+      const json = trace.toString('utf8');
+      const long = findLongFrames(json, FRAME_BUDGET_MS);
+      const cpu = await sampler.stop();
+      const machine = (from: number, to: number) => machineDuring(cpu, from, to);
+      await writeFile(
+        path.join(TRACE_DIR, `browser-${name}.long-frames.json`),
+        JSON.stringify(long, null, 1),
+      );
+      await writeFile(path.join(TRACE_DIR, `browser-${name}.cpu.json`), JSON.stringify(cpu));
+      log(`trace: ${file}; main-thread time by event:\n${summariseTrace(json, SECONDS)}`);
+      log(`frames over ${FRAME_BUDGET_MS} ms in the trace, per thread:\n${formatLongFrames(long, machine)}`);
     }
+    // Stopped already when traced; stopping twice returns the same samples.
+    log(`${name}: ${machineSummary(await sampler.stop())}`);
     await sleep(GRACE_MS);
     const samples = (await page.evaluate('window.__bench.collect()')) as ProbeSamples;
     if (errors.length > 0) log(`page errors: ${errors.slice(0, 5).join(' | ')}`);
