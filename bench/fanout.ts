@@ -1,6 +1,7 @@
 // npm run bench -- fanout [--seconds 20] [--clients 1000] [--orders 1000 | --viewers 1] [--tasks 1000]
 //                         [--rate 5000 | --rates 5000,10000,20000,40000] [--status-rate 100]
 //                         [--complete-rate 10] [--peers trpc,socketio,ws] [--client-procs 2]
+//                         [--heap-snapshots DIR]
 // One publisher emits `rate` progress messages per second over `tasks` tasks (plus status and
 // completion events at lower rates) on Redis, while `clients` WebSocket clients each watch one
 // order, through three servers in turn under the same load:
@@ -9,7 +10,9 @@
 //   ws        a bare `ws` server with a channel map (the floor)
 // Each server runs in a child process, so its memory (RSS from /proc) and CPU are its own; the
 // clients (spread over --client-procs processes, each one's loop lag reported) and the publisher
-// run in other processes. --viewers N puts N clients on each order (orders = clients / N).
+// run in other processes. Memory per connection is read as it stands 2 s after the last connect
+// and again after a full GC that the bench asks for through each server's inspector (fanout/
+// inspector.ts): the live heap is what the connections hold. --viewers N puts N clients on each order (orders = clients / N).
 // --rates runs the rates in turn on the same connections (a saturation ramp): the saturation
 // rate is the highest with p50 < 5 ms and nothing lost. Prints a table, then one JSON line last.
 import { randomUUID } from 'node:crypto';
@@ -45,6 +48,8 @@ const { values } = parseArgs({
     viewers: { type: 'string' },
     rates: { type: 'string' },
     'client-procs': { type: 'string', default: '2' },
+    /** Writes a heap snapshot of each server, idle and connected (after the full GCs), there. */
+    'heap-snapshots': { type: 'string' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -150,6 +155,10 @@ for (const peerName of PEERS) {
       ? await startTrpcPeer(peerEnv)
       : await startForkedPeer(peerName === 'socketio' ? 'socketio-peer.ts' : 'ws-peer.ts', peerEnv);
   await sleep(1500);
+  // Every peer starts from a collected heap; after connecting, its memory is read twice: as it
+  // stands (garbage of the set-up included) and after a full GC (what the connections hold).
+  const snapshots = values['heap-snapshots'];
+  const liveIdle = await peer.liveHeap(snapshots && `${snapshots}/${peerName}-idle.heapsnapshot`);
   const rssIdle = rssOf(peer.pid);
   const heapIdle = await peer.heapUsed();
   const connectStart = performance.now();
@@ -167,12 +176,16 @@ for (const peerName of PEERS) {
   await sleep(2000);
   const rssConnected = rssOf(peer.pid);
   const heapConnected = await peer.heapUsed();
+  const liveConnected = await peer.liveHeap(snapshots && `${snapshots}/${peerName}-connected.heapsnapshot`);
+  const rssCollected = rssOf(peer.pid);
   const perConnection = (before: number | null, after: number | null) =>
     before !== null && after !== null ? Math.round((after - before) / CLIENTS / 102.4) / 10 : null;
   const memory = {
     rssIdleMb: rssIdle !== null ? Math.round(rssIdle / 1048576) : null,
     rssPerConnectionKb: perConnection(rssIdle, rssConnected),
     heapPerConnectionKb: perConnection(heapIdle, heapConnected),
+    liveHeapPerConnectionKb: perConnection(liveIdle, liveConnected),
+    rssAfterGcPerConnectionKb: perConnection(rssIdle, rssCollected),
     connectSeconds: Math.round(connectSeconds * 10) / 10,
   };
   for (const rate of RATES) {
@@ -230,6 +243,8 @@ printReport({
     'cpu µs/msg',
     'KB/conn rss',
     'KB/conn heap',
+    'KB/conn live heap (after GC)',
+    'KB/conn rss after GC',
     'client loop lag p99 ms (per process)',
   ],
   rows: results.map((r) => [
@@ -249,6 +264,8 @@ printReport({
     r.serverCpuUsPerDelivery,
     r.rssPerConnectionKb,
     r.heapPerConnectionKb,
+    r.liveHeapPerConnectionKb,
+    r.rssAfterGcPerConnectionKb,
     r.clientLoopLagP99MsPerProc,
   ]),
   figures: {
@@ -276,6 +293,7 @@ printReport({
       p99AtMostSocketIo: atMost('progressP99Ms'),
       cpuAtMostSocketIo: atMost('serverCpuUsPerDelivery'),
       rssAtMostSocketIo: atMost('rssPerConnectionKb'),
+      liveHeapAtMostSocketIo: atMost('liveHeapPerConnectionKb'),
       p99VsWs: trpc && floor ? ratio(trpc.progressP99Ms, floor.progressP99Ms) : null,
       saturationVsSocketIo:
         saturation.trpc && saturation.socketio ? ratio(saturation.trpc, saturation.socketio) : null,

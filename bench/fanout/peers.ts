@@ -2,6 +2,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startServerProcess } from '../lib/server-process.ts';
+import { heapAfterFullGc, inspectArgs } from './inspector.ts';
 import type { PeerMessage } from './peer-common.ts';
 import type { PublisherReport } from './publisher.ts';
 
@@ -11,18 +12,27 @@ export interface RunningPeer {
   pid: number;
   baseUrl: string;
   heapUsed(): Promise<number | null>;
+  /** The heap in use right after a full GC (the inspector's): what the process holds. */
+  liveHeap(snapshotFile?: string): Promise<number>;
   stop(): Promise<void>;
 }
 
 /** Our real server: apps/server's main.ts in a child process, with its own database and prefix. */
 export async function startTrpcPeer(env: Record<string, string>): Promise<RunningPeer> {
+  const inspector = await inspectArgs();
   const server = await startServerProcess(
     { ...env, RECONCILE_INTERVAL_MS: '3600000' },
     // FANOUT_SERVER_NODE_ARGS (e.g. "--cpu-prof") profiles the server under load.
-    { nodeArgs: process.env.FANOUT_SERVER_NODE_ARGS?.split(' ').filter(Boolean) },
+    {
+      nodeArgs: [
+        ...inspector.args,
+        ...(process.env.FANOUT_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      ],
+    },
   );
   return {
     ...server,
+    liveHeap: (snapshotFile) => heapAfterFullGc(inspector.port, snapshotFile),
     async heapUsed() {
       const text = await (await fetch(`${server.baseUrl}/metrics`)).text();
       const value = /^paidflow_server_nodejs_heap_size_used_bytes (\d+(?:\.\d+)?)/m.exec(text)?.[1];
@@ -33,8 +43,9 @@ export async function startTrpcPeer(env: Record<string, string>): Promise<Runnin
 
 /** A forked peer server (socketio-peer.ts or ws-peer.ts). */
 export async function startForkedPeer(file: string, env: Record<string, string>): Promise<RunningPeer> {
+  const inspector = await inspectArgs();
   const child: ChildProcess = fork(`${BENCH_DIR}fanout/${file}`, [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: [...inspector.args, '--import', 'tsx'],
     env: { ...process.env, ...env },
     cwd: BENCH_DIR,
   });
@@ -47,6 +58,7 @@ export async function startForkedPeer(file: string, env: Record<string, string>)
   return {
     pid: child.pid!,
     baseUrl: `http://127.0.0.1:${port}`,
+    liveHeap: (snapshotFile) => heapAfterFullGc(inspector.port, snapshotFile),
     heapUsed: () =>
       new Promise((resolve) => {
         const onMessage = (message: PeerMessage) => {
