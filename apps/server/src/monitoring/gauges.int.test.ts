@@ -5,6 +5,7 @@ import { createDb, downloadTasks, insertOutboxRows, outbox, paymentTransactions 
 import { createTestDatabase, insertTestOrder, type TestDatabase } from '@paidflow/db/testing';
 import { createLogger, createRedis } from '@paidflow/runtime';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { testEnv } from '../env.ts';
 import { createServerMetrics } from '../metrics.ts';
@@ -32,14 +33,27 @@ async function deps(options: { redisUrl?: string; dbUrl?: string } = {}): Promis
   const logger = createLogger('silent');
   const redis = createRedis(options.redisUrl ?? REDIS_URL, logger);
   redis.on('error', () => {});
+  // The queue's connection is ours, so that it can be ended before the queue closes: a BullMQ
+  // queue that never reached Redis, closed first, drops its error listeners and then rejects its
+  // pending connect with nobody listening (an unhandled rejection in the test run).
+  const queueRedis = new Redis(options.redisUrl ?? REDIS_URL, {
+    maxRetriesPerRequest: null,
+    enableOfflineQueue: false,
+  });
+  queueRedis.on('error', () => {});
   const queue = new Queue(DOWNLOAD_QUEUE, {
-    connection: { url: options.redisUrl ?? REDIS_URL, maxRetriesPerRequest: 1, enableOfflineQueue: false },
+    connection: queueRedis,
     prefix: redisNamespace(prefix).queuePrefix,
   });
   queue.on('error', () => {});
   const database = options.dbUrl ? createDb({ url: options.dbUrl }) : null;
   closers.push(async () => {
+    if (options.redisUrl) {
+      queueRedis.disconnect();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     await queue.close();
+    queueRedis.disconnect();
     redis.disconnect();
     await database?.close();
     if (!options.redisUrl) await deleteRedisPrefix(REDIS_URL, prefix);
