@@ -109,7 +109,7 @@ export async function queuedTasksOf(db: DbOrTx, orderId: number) {
     .where(and(eq(downloadTasks.order_id, orderId), eq(downloadTasks.status, 'queued')));
 }
 
-// Prepared: every live task subscription's snapshot reads them (prepared.ts).
+// Prepared: every live task subscription's snapshot reads them (prepared.ts); findOrder too.
 const taskById = preparedPerPool((db) =>
   db
     .select()
@@ -137,7 +137,7 @@ export async function findTaskWithOrder(
 
 /** An order by id, or undefined. */
 export async function findOrder(db: DbOrTx, orderId: number): Promise<OrderRow | undefined> {
-  const [order] = await db.select().from(orders).where(eq(orders.id, orderId));
+  const [order] = await orderById(db).execute({ orderId });
   return order;
 }
 
