@@ -207,6 +207,10 @@ export const paymentTransactions = mysqlTable(
     // The inbox: newest first, all or by outcome.
     index('idx_payment_received').on(t.received_at, t.id),
     index('idx_payment_status_received').on(t.status, t.received_at, t.id),
+    // The inbox's search (decision 064): a reference code's start, and an amount, each newest
+    // first. The content's words have a FULLTEXT index that migration 0007 adds by hand.
+    index('idx_payment_reference').on(t.reference_code, t.received_at, t.id),
+    index('idx_payment_amount').on(t.amount, t.received_at, t.id),
   ],
 );
 

@@ -129,17 +129,19 @@ test('a user with global privileges is refused before anything changes: its pass
 const LAST_MIGRATION_TABLES = ['order_status_counts'];
 
 /**
- * Undoes the migrations from 0005 on (0006's new index, then 0005's triggers, table and journal
- * rows) so that the next run applies them again. 0006 only replaces indexes: run again, its
- * ALTERs drop and re-add the ones it left.
+ * Undoes the migrations from 0005 on (0006's and 0007's new indexes, then 0005's triggers, table
+ * and journal rows) so that the next run applies them again. 0006 otherwise only replaces
+ * indexes: run again, its ALTERs drop and re-add the ones it left.
  */
 async function undoLastMigration(): Promise<void> {
   const db = `\`${tdb.name}\``;
   await root.query(`DROP INDEX \`idx_alerts_kind_raised\` ON ${db}.\`alerts\``);
+  for (const index of ['idx_payment_reference', 'idx_payment_amount', 'ftx_payment_content'])
+    await root.query(`DROP INDEX \`${index}\` ON ${db}.\`payment_transactions\``);
   for (const trigger of ['orders_count_insert', 'orders_count_update', 'orders_count_delete'])
     await root.query(`DROP TRIGGER ${db}.\`${trigger}\``);
   await root.query(`DROP TABLE ${db}.\`order_status_counts\``);
-  await root.query(`DELETE FROM ${db}.__drizzle_migrations ORDER BY id DESC LIMIT 2`);
+  await root.query(`DELETE FROM ${db}.__drizzle_migrations ORDER BY id DESC LIMIT 3`);
 }
 
 async function databaseGrants(user: string): Promise<string> {

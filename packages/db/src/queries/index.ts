@@ -15,6 +15,7 @@ export * from './orders.ts';
 export * from './outbox.ts';
 export * from './payments.ts';
 export * from './payments-inbox.ts';
+export { parseAmountSearch } from './payments-search.ts';
 export * from './stats-counters.ts';
 export * from './task-lookups.ts';
 export * from './task-runs.ts';

@@ -4,12 +4,8 @@ import { paymentTransactions } from '../schema.ts';
 import { createTestDatabase, insertTestOrder, type TestDatabase } from '../testing.ts';
 import { InvalidCursorError } from './cursor.ts';
 import { recordPaymentTransaction } from './payments.ts';
-import {
-  getPaymentView,
-  listPaymentTransactions,
-  parseAmountSearch,
-  paymentAttentionCount,
-} from './payments-inbox.ts';
+import { getPaymentView, listPaymentTransactions, paymentAttentionCount } from './payments-inbox.ts';
+import { parseAmountSearch } from './payments-search.ts';
 
 let tdb: TestDatabase;
 const BASE = Date.parse('2026-03-01T00:00:00.000Z');

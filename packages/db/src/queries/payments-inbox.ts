@@ -5,11 +5,11 @@ import {
   type PaymentsPage,
   type PaymentTransactionView,
 } from '@paidflow/contracts';
-import { and, count, desc, eq, gte, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
+import { and, count, desc, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../client.ts';
 import { orders, paymentTransactions as pt } from '../schema.ts';
 import { afterTimeId, timeIdPage } from './keyset.ts';
-import { prefixPattern } from './order-search.ts';
+import { searchPaymentIds } from './payments-search.ts';
 
 // The payments inbox's reads (decision 045): every stored transaction, newest first.
 
@@ -76,43 +76,6 @@ export function toPaymentView(row: ViewRow): PaymentTransactionView {
   };
 }
 
-/** "500000", "500.000", "500,000 đ", "500 000 VND" as an amount; null for anything else. */
-export function parseAmountSearch(text: string): number | null {
-  const bare = text.replace(/\s*(?:₫|đ|vnd)$/i, '').trim();
-  if (!/^\d{1,15}$/.test(bare) && !/^\d{1,3}(?:[.,\s]\d{3}){1,4}$/.test(bare)) return null;
-  const value = Number(bare.replace(/[.,\s]/g, ''));
-  return Number.isSafeInteger(value) ? value : null;
-}
-
-/** "DH123", "dh123" and "123" as the start of an order code; null for anything else. */
-function orderCodePrefix(text: string): string | null {
-  const code = /^(?:dh)?(\d{1,12})$/i.exec(text);
-  return code ? `DH${code[1]}` : null;
-}
-
-/** LIKE pattern for text anywhere in a column; '!' escapes the wildcards. */
-function containsPattern(text: string): string {
-  return `%${text.replace(/[!%_]/g, '!$&')}%`;
-}
-
-/**
- * One search box for what an operator has in hand: the bank's reference code (its start), an
- * order code (its start: the matched order's, or one written in the content), an amount, or
- * words of the content. Any of them matching is a match.
- */
-export function paymentSearchCondition(search: string): SQL {
-  const text = search.trim();
-  const conditions: SQL[] = [
-    sql`${pt.reference_code} LIKE ${prefixPattern(text)} ESCAPE '!'`,
-    sql`${pt.content} LIKE ${containsPattern(text)} ESCAPE '!'`,
-  ];
-  const code = orderCodePrefix(text);
-  if (code) conditions.push(sql`${orders.order_code} LIKE ${prefixPattern(code)} ESCAPE '!'`);
-  const amount = parseAmountSearch(text);
-  if (amount !== null) conditions.push(eq(pt.amount, amount));
-  return or(...conditions)!;
-}
-
 function outcomeCondition(outcome: NonNullable<ListPaymentsInput['outcome']>): SQL {
   return outcome === 'attention' ? inArray(pt.status, PAYMENT_ATTENTION_STATUSES) : eq(pt.status, outcome);
 }
@@ -120,7 +83,7 @@ function outcomeCondition(outcome: NonNullable<ListPaymentsInput['outcome']>): S
 /**
  * Stored transactions, newest first (received_at DESC, id DESC), one keyset page at a time:
  * by outcome (one status, or `attention`: unmatched and underpaid), searched (see
- * paymentSearchCondition), within [from, to). The order each was matched to comes along.
+ * searchPaymentIds), within [from, to). The order each was matched to comes along.
  * Throws InvalidCursorError for a malformed cursor.
  */
 export async function listPaymentTransactions(
@@ -132,12 +95,21 @@ export async function listPaymentTransactions(
   if (input.outcome) where.push(outcomeCondition(input.outcome));
   if (input.from) where.push(gte(pt.received_at, input.from));
   if (input.to) where.push(lt(pt.received_at, input.to));
-  if (input.search) where.push(paymentSearchCondition(input.search));
   if (input.cursor) where.push(afterTimeId(pt.received_at, pt.id, input.cursor));
-  const rows = await selectViews(db)
-    .where(where.length > 0 ? and(...where) : undefined)
-    .orderBy(desc(pt.received_at), desc(pt.id))
-    .limit(input.limit + 1);
+  let rows: ViewRow[];
+  if (input.search) {
+    // The page's ids first, each kind of match through its own index; then those rows.
+    const ids = await searchPaymentIds(db, input.search, where, input.limit + 1, input.outcome !== undefined);
+    rows =
+      ids.length === 0
+        ? []
+        : await selectViews(db).where(inArray(pt.id, ids)).orderBy(desc(pt.received_at), desc(pt.id));
+  } else {
+    rows = await selectViews(db)
+      .where(where.length > 0 ? and(...where) : undefined)
+      .orderBy(desc(pt.received_at), desc(pt.id))
+      .limit(input.limit + 1);
+  }
   const { page, nextCursor } = timeIdPage(rows, input.limit, (row) => row.received_at);
   return { items: page.map(toPaymentView), nextCursor };
 }

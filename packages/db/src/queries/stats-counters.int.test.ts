@@ -141,13 +141,15 @@ test('a recount while payments run leaves the counts exact', async () => {
 
 test('an upgrade to migration 0005 starts with exact counts of the orders already there', async () => {
   await using old = await createTestDatabase('stats_upgrade');
-  // Back to before 0005: its table, triggers and journal row gone (and 0006's new index, 0006
-  // replacing indexes only), orders written meanwhile.
+  // Back to before 0005: its table, triggers and journal row gone (and 0006's and 0007's new
+  // indexes, 0006 otherwise replacing indexes only), orders written meanwhile.
   await old.pool.query('DROP INDEX idx_alerts_kind_raised ON alerts');
+  for (const index of ['idx_payment_reference', 'idx_payment_amount', 'ftx_payment_content'])
+    await old.pool.query(`DROP INDEX ${index} ON payment_transactions`);
   for (const trigger of ['orders_count_insert', 'orders_count_update', 'orders_count_delete'])
     await old.pool.query(`DROP TRIGGER ${trigger}`);
   await old.pool.query('DROP TABLE order_status_counts');
-  await old.pool.query('DELETE FROM __drizzle_migrations ORDER BY created_at DESC LIMIT 2');
+  await old.pool.query('DELETE FROM __drizzle_migrations ORDER BY created_at DESC LIMIT 3');
   const statuses = [
     ['paid', 'processing'],
     ['paid', 'completed'],
