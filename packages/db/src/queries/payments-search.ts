@@ -217,9 +217,9 @@ async function contentHits(db: DbOrTx, words: ContentWords, where: SQL[], take: 
  * The ids of the first `take` transfers, newest first, that the search finds among those `where`
  * keeps: a reference code starting with the text, a matched order's code starting with it (or
  * one written in the content), the amount it writes, or content holding words that start with
- * each of its words. Each of these is
- * read newest first through its own index and stops after `take` rows; the first `take` of their
- * union are the page's (the cursor is in `where`, so every page is exact).
+ * each of its words. Each of these is read newest first through its own index and stops after
+ * `take` rows; the first `take` of their union are the page's (the cursor is in `where`, so
+ * every page is exact).
  * `byOutcome` says that `where` filters by status, whose index then serves the walks.
  */
 export async function searchPaymentIds(
