@@ -1,7 +1,7 @@
 // npm run bench -- fanout [--seconds 20] [--clients 1000] [--orders 1000 | --viewers 1] [--tasks 1000]
 //                         [--rate 5000 | --rates 5000,10000,20000,40000] [--status-rate 100]
 //                         [--complete-rate 10] [--peers trpc,socketio,ws] [--client-procs 2]
-//                         [--heap-snapshots DIR]
+//                         [--heap-snapshots DIR] [--alloc-profile DIR]
 // One publisher emits `rate` progress messages per second over `tasks` tasks (plus status and
 // completion events at lower rates) on Redis, while `clients` WebSocket clients each watch one
 // order, through three servers in turn under the same load:
@@ -22,6 +22,7 @@ import { deleteRedisPrefix } from '@paidflow/server/testing';
 import { ClientFleet } from './fanout/client-fleet.ts';
 import { countDeliveries } from './fanout/deliveries.ts';
 import { ensureOpenFiles } from './fanout/fd-limit.ts';
+import { reportAllocations, startAllocationSampling } from './fanout/inspector.ts';
 import {
   type RunningPeer,
   runPublisher,
@@ -50,6 +51,8 @@ const { values } = parseArgs({
     'client-procs': { type: 'string', default: '2' },
     /** Writes a heap snapshot of each server, idle and connected (after the full GCs), there. */
     'heap-snapshots': { type: 'string' },
+    /** Samples each server's allocations while its clients connect (decision 065), into there. */
+    'alloc-profile': { type: 'string' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -161,6 +164,8 @@ for (const peerName of PEERS) {
   const liveIdle = await peer.liveHeap(snapshots && `${snapshots}/${peerName}-idle.heapsnapshot`);
   const rssIdle = rssOf(peer.pid);
   const heapIdle = await peer.heapUsed();
+  const allocDir = values['alloc-profile'];
+  const stopSampling = allocDir ? await startAllocationSampling(peer.inspectorPort) : null;
   const connectStart = performance.now();
   const fleet = new ClientFleet({
     procs: CLIENT_PROCS,
@@ -173,6 +178,8 @@ for (const peerName of PEERS) {
   });
   await waitUntil(() => fleet.readyCount() === CLIENTS, 120_000 + CLIENTS * 20, `${peerName} clients ready`);
   const connectSeconds = (performance.now() - connectStart) / 1000;
+  if (stopSampling && allocDir)
+    await reportAllocations(peerName, await stopSampling(), allocDir, CLIENTS, log);
   await sleep(2000);
   const rssConnected = rssOf(peer.pid);
   const heapConnected = await peer.heapUsed();
@@ -223,51 +230,32 @@ const saturation = Object.fromEntries(
     return [peer, ok.length > 0 ? Math.max(...ok.map((r) => Number(r.rate))) : 0];
   }),
 );
+const COLUMNS: Array<[header: string, key: string]> = [
+  ['peer', 'peer'],
+  ['rate/s', 'rate'],
+  ['p50 ms', 'progressP50Ms'],
+  ['p99 ms', 'progressP99Ms'],
+  ['max ms', 'progressMaxMs'],
+  ['status p99 ms', 'statusP99Ms'],
+  ['delivered/s', 'deliveredPerSecond'],
+  ['coalesced', 'progressCoalesced'],
+  ['lost progress', 'progressLost'],
+  ['final lost', 'finalProgressLost'],
+  ['status lost', 'statusLost'],
+  ['complete lost', 'completeLost'],
+  ['server cpu %', 'serverCpuPercent'],
+  ['cpu µs/msg', 'serverCpuUsPerDelivery'],
+  ['KB/conn rss', 'rssPerConnectionKb'],
+  ['KB/conn heap', 'heapPerConnectionKb'],
+  ['KB/conn live heap (after GC)', 'liveHeapPerConnectionKb'],
+  ['KB/conn rss after GC', 'rssAfterGcPerConnectionKb'],
+  ['client loop lag p99 ms (per process)', 'clientLoopLagP99MsPerProc'],
+];
 const atMost = (key: string) => (trpc && socketio ? Number(trpc[key]) <= Number(socketio[key]) : null);
 printReport({
   title: `fanout: ${RATES.join(', ')} progress/s over ${ORDERS * TASKS_PER_ORDER} tasks, ${CLIENTS} clients (${CLIENTS / ORDERS} per order, ${CLIENT_PROCS} client processes), ${SECONDS} s per rate`,
-  headers: [
-    'peer',
-    'rate/s',
-    'p50 ms',
-    'p99 ms',
-    'max ms',
-    'status p99 ms',
-    'delivered/s',
-    'coalesced',
-    'lost progress',
-    'final lost',
-    'status lost',
-    'complete lost',
-    'server cpu %',
-    'cpu µs/msg',
-    'KB/conn rss',
-    'KB/conn heap',
-    'KB/conn live heap (after GC)',
-    'KB/conn rss after GC',
-    'client loop lag p99 ms (per process)',
-  ],
-  rows: results.map((r) => [
-    r.peer,
-    r.rate,
-    r.progressP50Ms,
-    r.progressP99Ms,
-    r.progressMaxMs,
-    r.statusP99Ms,
-    r.deliveredPerSecond,
-    r.progressCoalesced,
-    r.progressLost,
-    r.finalProgressLost,
-    r.statusLost,
-    r.completeLost,
-    r.serverCpuPercent,
-    r.serverCpuUsPerDelivery,
-    r.rssPerConnectionKb,
-    r.heapPerConnectionKb,
-    r.liveHeapPerConnectionKb,
-    r.rssAfterGcPerConnectionKb,
-    r.clientLoopLagP99MsPerProc,
-  ]),
+  headers: COLUMNS.map(([header]) => header),
+  rows: results.map((r) => COLUMNS.map(([, key]) => r[key])),
   figures: {
     bench: 'fanout',
     config: {

@@ -14,6 +14,8 @@ export interface RunningPeer {
   heapUsed(): Promise<number | null>;
   /** The heap in use right after a full GC (the inspector's): what the process holds. */
   liveHeap(snapshotFile?: string): Promise<number>;
+  /** The port of its inspector (heap figures, allocation sampling). */
+  inspectorPort: number;
   stop(): Promise<void>;
 }
 
@@ -32,6 +34,7 @@ export async function startTrpcPeer(env: Record<string, string>): Promise<Runnin
   );
   return {
     ...server,
+    inspectorPort: inspector.port,
     liveHeap: (snapshotFile) => heapAfterFullGc(inspector.port, snapshotFile),
     async heapUsed() {
       const text = await (await fetch(`${server.baseUrl}/metrics`)).text();
@@ -58,6 +61,7 @@ export async function startForkedPeer(file: string, env: Record<string, string>)
   return {
     pid: child.pid!,
     baseUrl: `http://127.0.0.1:${port}`,
+    inspectorPort: inspector.port,
     liveHeap: (snapshotFile) => heapAfterFullGc(inspector.port, snapshotFile),
     heapUsed: () =>
       new Promise((resolve) => {

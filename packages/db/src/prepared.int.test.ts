@@ -84,3 +84,19 @@ describe('the prepared snapshot reads', () => {
     expect(await findTaskWithOrder(tdb.db, 987654)).toBeNull();
   });
 });
+
+describe("drizzle's mysql2 queries (patches/drizzle-orm@0.45.4.patch)", () => {
+  it('read dates as strings through mysql2 dateStrings, with no per-query typeCast', async () => {
+    const prepared = tdb.db.select().from(downloadTasks).prepare() as unknown as {
+      query: { typeCast?: unknown; dateStrings?: unknown };
+    };
+    expect(prepared.query.typeCast).toBeUndefined();
+    expect(prepared.query.dateStrings).toEqual(['DATE', 'DATETIME', 'TIMESTAMP']);
+    // The strings drizzle's date columns are mapped from: a DATETIME(3) to the millisecond, a
+    // DATE as it is written, a NULL as null.
+    const [row] = (await tdb.db.execute(
+      "SELECT CAST('2031-05-06 07:08:09.123' AS DATETIME(3)) AS at, CAST('2025-06-02' AS DATE) AS day, CAST(NULL AS DATETIME) AS none",
+    )) as unknown as [Array<Record<string, unknown>>];
+    expect(row[0]).toEqual({ at: '2031-05-06 07:08:09.123', day: '2025-06-02', none: null });
+  });
+});
