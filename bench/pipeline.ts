@@ -23,6 +23,7 @@ import { sleep } from './lib/wait.ts';
 import { startCpuMeter } from './pipeline/cpu.ts';
 import { floorReport, measureDbFloor, measureHmacFloor } from './pipeline/floors.ts';
 import { arrivalSchedule, bullmqPickup, mysqlPollingPickup, runArrivals } from './pipeline/pickup.ts';
+import { redisCommandText, startRedisCommandMeter } from './pipeline/redis-commands.ts';
 import { startStatementMeter, statementText } from './pipeline/statements.ts';
 import { ioThroughput } from './pipeline/throughput.ts';
 import { seedPendingOrders, sendWebhooks } from './pipeline/webhooks.ts';
@@ -139,7 +140,10 @@ async function measureWebhooks() {
       seconds: 2,
     });
     log(`webhooks: ${concurrency} concurrent senders for ${seconds} s`);
-    const meter = await startStatementMeter(tdb.pool);
+    const [meter, redisMeter] = await Promise.all([
+      startStatementMeter(tdb.pool),
+      startRedisCommandMeter(REDIS_URL),
+    ]);
     const cpuMeter = await startCpuMeter(server.pid);
     const load = await sendWebhooks({
       url: `${base}/webhooks/payment`,
@@ -151,7 +155,8 @@ async function measureWebhooks() {
     });
     const cpu = await cpuMeter.stop(load.accepted);
     const statements = await meter.stop(load.accepted);
-    return { concurrency, ...load, statements, cpu, latency: summarize(load.latenciesMs) };
+    const redis = await redisMeter.stop(load.accepted);
+    return { concurrency, ...load, statements, redis, cpu, latency: summarize(load.latenciesMs) };
   } finally {
     await server.stop();
   }
@@ -244,6 +249,7 @@ async function webhookReport(rows: Row[], figures: Record<string, unknown>): Pro
       null,
       `${statementText(webhooks.statements)}, the outbox drainer's included`,
     ],
+    ['Redis commands each', webhooks.redis.total, null, null, redisCommandText(webhooks.redis)],
     [
       'CPU ms per webhook: server',
       webhooks.cpu.server_ms,
@@ -260,6 +266,7 @@ async function webhookReport(rows: Row[], figures: Record<string, unknown>): Pro
     webhooks_accepted_per_s: round(acceptedPerSecond, 1),
     webhook_latency_ms: webhooks.latency,
     webhook_statements_per_webhook: webhooks.statements,
+    webhook_redis_commands_per_webhook: webhooks.redis,
     webhook_cpu_ms_per_webhook: webhooks.cpu,
   });
 }

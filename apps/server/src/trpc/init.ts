@@ -50,63 +50,66 @@ export function streamError(error: unknown): unknown {
   return mapped ? toTRPCError(mapped) : error;
 }
 
-/**
- * Maps the services' errors to tRPC codes (the one place that does, through toAppError) and logs
- * the unexpected.
- */
-const mapErrors = t.middleware(async function mapErrors(opts) {
-  const result = await opts.next();
-  if (result.ok) return result;
-  const mapped = toAppError(result.error.cause);
-  if (mapped) throw toTRPCError(mapped);
-  if (result.error.code === 'INTERNAL_SERVER_ERROR') {
-    opts.ctx.logger.error({ err: result.error, path: opts.path }, 'procedure failed');
-  } else if (result.error.code === 'BAD_REQUEST') {
-    opts.ctx.logger.info({ path: opts.path, message: result.error.message }, 'bad input rejected');
-  }
-  return result;
-});
-
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
 /**
- * The admin calls over a WebSocket, at call time (limits/trpc.ts): a subscription started counts
- * against WS_SUBSCRIBE_RATE_LIMIT_PER_SESSION, a query or mutation against the session's tRPC
- * budget. Nothing runs per message of a stream. Over HTTP (no socket) the calls were counted in
- * createContext; the worker token's calls never are.
+ * What every procedure runs first, as one middleware: tRPC copies the call's options at every
+ * level of the chain (decision 066), and these three steps were three levels.
+ * - The admin's calls over a WebSocket are counted at call time (limits/trpc.ts): a subscription
+ *   started against WS_SUBSCRIBE_RATE_LIMIT_PER_SESSION, a query or mutation against the
+ *   session's tRPC budget. Nothing runs per message of a stream. Over HTTP (no socket) the calls
+ *   were counted in createContext; the worker token's calls never are.
+ * - Read-your-writes with replicas (decision 056): an admin's mutation, over HTTP or WebSocket,
+ *   marks the session so its reads go to the primary for a while, on every server. Marked once
+ *   the mutation has run, before the answer leaves: a reload after the answer sees the mark.
+ * - The services' errors become tRPC codes (the one place that maps them, through toAppError),
+ *   and the unexpected are logged.
  */
-const limitSocketCalls = t.middleware(async function limitSocketCalls(opts) {
+const guard = t.middleware(async function guard(opts) {
   const { principal } = opts.ctx;
-  if (principal?.kind === 'admin') {
-    const { tokenHash } = principal.session;
-    if (opts.type === 'subscription') await takeSubscription(opts.ctx, tokenHash);
-    else if (opts.ctx.socket) await takeSocketCall(opts.ctx, tokenHash);
+  const session = principal?.kind === 'admin' ? principal.session : null;
+  let result: Awaited<ReturnType<typeof opts.next>>;
+  try {
+    if (session && opts.type === 'subscription') await takeSubscription(opts.ctx, session.tokenHash);
+    else if (session && opts.ctx.socket) await takeSocketCall(opts.ctx, session.tokenHash);
+    // next() does not throw: tRPC hands a failure below as a result.
+    result = await opts.next();
+    if (session && opts.type === 'mutation') await markPrimaryWindow(opts.ctx, session.tokenHash);
+  } catch (error) {
+    // Thrown here, not below: tRPC passes a TRPCError on as it is, anything else as internal.
+    const code = error instanceof TRPCError ? error.code : 'INTERNAL_SERVER_ERROR';
+    onFailure(opts, error, { code, err: error });
+    throw error;
   }
-  return opts.next();
-});
-
-/**
- * Read-your-writes with replicas (decision 056): an admin's mutation, over HTTP or WebSocket,
- * marks the session so its reads go to the primary for a while, on every server. Marked once
- * the mutation has run, before the answer leaves: a reload after the answer sees the mark.
- */
-const markWrites = t.middleware(async function markWrites(opts) {
-  const result = await opts.next();
-  const { principal } = opts.ctx;
-  if (opts.type === 'mutation' && principal?.kind === 'admin') {
-    await markPrimaryWindow(opts.ctx, principal.session.tokenHash);
-  }
+  if (!result.ok) onFailure(opts, result.error.cause, { code: result.error.code, err: result.error });
   return result;
 });
 
-export const publicProcedure = t.procedure.use(mapErrors).use(limitSocketCalls).use(markWrites);
+/** A failed call: a service's error is thrown as its tRPC code; the unexpected are logged. */
+function onFailure(
+  opts: { ctx: Context; path: string },
+  cause: unknown,
+  failed: { code: TRPCError['code']; err: unknown },
+): void {
+  const appError = toAppError(cause);
+  if (appError) throw toTRPCError(appError);
+  if (failed.code === 'INTERNAL_SERVER_ERROR') {
+    opts.ctx.logger.error({ err: failed.err, path: opts.path }, 'procedure failed');
+  } else if (failed.code === 'BAD_REQUEST') {
+    const message = failed.err instanceof Error ? failed.err.message : String(failed.err);
+    opts.ctx.logger.info({ path: opts.path, message }, 'bad input rejected');
+  }
+}
+
+export const publicProcedure = t.procedure.use(guard);
 
 /** Any signed-in admin: viewer or operator. */
 export const viewerProcedure = publicProcedure.use(function requireAdmin(opts) {
   const { principal } = opts.ctx;
   if (principal?.kind !== 'admin') throw new TRPCError({ code: 'UNAUTHORIZED', message: 'sign in first' });
-  return opts.next({ ctx: { ...opts.ctx, admin: principal.session } });
+  // tRPC merges what next() is given into the context: only the new key is passed.
+  return opts.next({ ctx: { admin: principal.session } });
 });
 
 /** An admin with the operator role: may act, not only watch. */
@@ -135,7 +138,7 @@ export const workerProcedure = publicProcedure.use(function requireWorker(opts) 
 export const viewerReadProcedure = viewerProcedure.use(async function routeReads(opts) {
   const db = await readDbFor(opts.ctx, opts.ctx.principal);
   if (db === opts.ctx.db) return opts.next();
-  const result = await opts.next({ ctx: { ...opts.ctx, db } });
+  const result = await opts.next({ ctx: { db } });
   if (result.ok || !retryOnPrimary(result.error)) return result;
   // A replica that fails is looked at again now rather than at the next poll.
   void opts.ctx.reads.poll();
