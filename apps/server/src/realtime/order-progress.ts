@@ -13,7 +13,7 @@ import {
 import type { Logger, RedisClient } from '@paidflow/runtime';
 import { liveConcurrency } from '../services/worker-health.ts';
 import { parseLatest } from './latest.ts';
-import { publishLive } from './publisher.ts';
+import { type LiveMessage, liveMessage, publishLive, publishLiveMessages } from './publisher.ts';
 
 // order:{id}:progress has one writer, the server, and one formula each for its percent and its
 // ETA (orderPercent, orderEtaSeconds in contracts). It goes out (1) after each committed task
@@ -108,6 +108,15 @@ export async function publishOrderProgress(
   order: OrderCounters,
   options: { noTicksYet?: boolean } = {},
 ): Promise<void> {
+  await publishLiveMessages(deps, [await orderProgressMessage(deps, order, options)]);
+}
+
+/** order:{id}:progress for these counters (publishOrderProgress). */
+export async function orderProgressMessage(
+  deps: ProgressDeps,
+  order: OrderCounters,
+  options: { noTicksYet?: boolean } = {},
+): Promise<LiveMessage> {
   const timestamp = Date.now();
   let hashes: Hashes = {};
   if (!options.noTicksYet) {
@@ -127,7 +136,7 @@ export async function publishOrderProgress(
     cancelledTasks: order.cancelled_tasks,
     totalTasks: order.total_tasks,
   };
-  await publishLive(
+  return liveMessage(
     deps,
     'order',
     order.id,

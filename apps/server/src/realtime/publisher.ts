@@ -9,33 +9,64 @@ import {
 } from '@paidflow/contracts';
 import type { AppDeps } from '../deps.ts';
 
+/** A live message ready to go: its channel, and its commands (PUBLISH, the latest value, alongside). */
+export interface LiveMessage {
+  channel: string;
+  commands: Array<[string, ...Array<string | number>]>;
+}
+
 /**
- * Publishes a live message on `{scope}:{id}:{type}` and keeps it as the channel's latest value
- * (one-hour TTL). The payload is validated against the contract first. Live messages are
- * ephemeral: when Redis is down the failure is logged and the caller goes on (MySQL already holds
- * the durable state, and newcomers read it from there).
+ * The live message on `{scope}:{id}:{type}`, its payload validated against the contract, with
+ * the commands that publish it and keep it as the channel's latest value (one-hour TTL).
  */
-export async function publishLive<S extends ChannelScope, T extends ChannelType<S>>(
-  deps: Pick<AppDeps, 'redis' | 'logger' | 'namespace'> & Partial<Pick<AppDeps, 'realtime'>>,
+export function liveMessage<S extends ChannelScope, T extends ChannelType<S>>(
+  deps: Pick<AppDeps, 'namespace'>,
   scope: S,
   id: number,
   type: T,
   payload: ChannelPayload<S, T>,
   /** Commands for the same MULTI (keys of the same order), for example the order's task percents. */
   alongside: Array<[string, ...Array<string | number>]> = [],
-): Promise<boolean> {
+): LiveMessage {
   const [channel, json] = encodeChannelMessage(scope, id, type, payload);
+  return {
+    channel,
+    commands: [...alongside, ...publishCommands(channel, json, deps.namespace, orderOf(scope, id, payload))],
+  };
+}
+
+/**
+ * Publishes live messages in one MULTI, in their order. They must belong to one order: their keys
+ * carry its slot tag, which a Redis Cluster needs of one MULTI. Live messages are ephemeral: when
+ * Redis is down the failure is logged and the caller goes on (MySQL already holds the durable
+ * state, and newcomers read it from there).
+ */
+export async function publishLiveMessages(
+  deps: Pick<AppDeps, 'redis' | 'logger'> & Partial<Pick<AppDeps, 'realtime'>>,
+  messages: LiveMessage[],
+): Promise<boolean> {
   try {
-    await deps.redis
-      .multi([...alongside, ...publishCommands(channel, json, deps.namespace, orderOf(scope, id, payload))])
-      .exec();
+    await deps.redis.multi(messages.flatMap((message) => message.commands)).exec();
     return true;
   } catch (error) {
+    const channel = messages.map((message) => message.channel).join(' ');
     deps.logger.warn({ err: error, channel }, 'live message not published');
     // This process's listeners would never hear it: they resync from MySQL instead.
     deps.realtime?.hub.announcementLost();
     return false;
   }
+}
+
+/** Publishes one live message (liveMessage, publishLiveMessages). */
+export async function publishLive<S extends ChannelScope, T extends ChannelType<S>>(
+  deps: Pick<AppDeps, 'redis' | 'logger' | 'namespace'> & Partial<Pick<AppDeps, 'realtime'>>,
+  scope: S,
+  id: number,
+  type: T,
+  payload: ChannelPayload<S, T>,
+  alongside: Array<[string, ...Array<string | number>]> = [],
+): Promise<boolean> {
+  return publishLiveMessages(deps, [liveMessage(deps, scope, id, type, payload, alongside)]);
 }
 
 /** The order a channel belongs to, whose slot tag its latest key carries (latestKey). */

@@ -8,10 +8,11 @@ import {
   queuePendingTasks,
 } from '@paidflow/db';
 import type { AppDeps } from '../deps.ts';
-import { publishOrderProgress } from '../realtime/order-progress.ts';
+import { orderProgressMessage } from '../realtime/order-progress.ts';
+import { publishLiveMessages } from '../realtime/publisher.ts';
 import { completeOrderIfDone, type OrderCompletion, publishOrderCompletion } from './order-completion.ts';
 import type { PaymentChange } from './payment-events.ts';
-import { publishOrderStatus, publishTaskStatus } from './pipeline-events.ts';
+import { orderStatusMessage, taskStatusMessage } from './pipeline-events.ts';
 
 // Paying an order: the one path by which a webhook and an operator's match both pay (decision 045).
 
@@ -131,17 +132,19 @@ export async function applyPayment(tx: DbOrTx, input: ApplyInput): Promise<Appli
   };
 }
 
-/** After commit: the order's status, each queued task's, then its completion or progress. */
+/**
+ * After commit: the order's status, each queued task's, then its completion or progress. They
+ * are one order's messages, so they go out in one MULTI: one round trip, and one transaction's
+ * commands instead of one per message.
+ */
 export async function announceApplied(
   deps: Pick<AppDeps, 'redis' | 'logger' | 'env' | 'namespace' | 'kickOutbox'>,
   applied: Applied,
 ): Promise<void> {
   deps.kickOutbox();
   const { order } = applied;
-  // Sent without waiting for each reply: one connection keeps the commands in this order, and
-  // the webhook's answer waits for one round trip instead of one per message.
-  const sent = [
-    publishOrderStatus(deps, {
+  const messages = [
+    orderStatusMessage(deps, {
       orderId: order.id,
       orderCode: order.order_code,
       paymentStatus: 'paid',
@@ -149,11 +152,14 @@ export async function announceApplied(
       newStatus: 'processing',
     }),
     ...applied.queued.map((task) =>
-      publishTaskStatus(deps, { ...task, previousStatus: 'pending', newStatus: 'queued' }),
+      taskStatusMessage(deps, { ...task, previousStatus: 'pending', newStatus: 'queued' }),
     ),
-    applied.completion
-      ? publishOrderCompletion(deps, applied.completion)
-      : publishOrderProgress(deps, order, { noTicksYet: true }),
   ];
-  await Promise.all(sent);
+  if (applied.completion) {
+    await publishLiveMessages(deps, messages);
+    await publishOrderCompletion(deps, applied.completion);
+    return;
+  }
+  messages.push(await orderProgressMessage(deps, order, { noTicksYet: true }));
+  await publishLiveMessages(deps, messages);
 }

@@ -10,7 +10,7 @@ import {
 } from '@paidflow/contracts';
 import type { AppDeps } from '../deps.ts';
 import type { OrderCounters } from '../realtime/order-progress.ts';
-import { publishLive } from '../realtime/publisher.ts';
+import { type LiveMessage, liveMessage, publishLive, publishLiveMessages } from '../realtime/publisher.ts';
 
 type LiveDeps = Pick<AppDeps, 'redis' | 'logger' | 'env' | 'namespace'>;
 
@@ -38,8 +38,12 @@ export interface OrderStatusChange {
  * Publishing is best effort; MySQL holds the durable state.
  */
 export async function publishTaskStatus(deps: LiveDeps, change: TaskStatusChange): Promise<void> {
-  const percents = percentsFollow(deps, change);
-  await publishLive(
+  await publishLiveMessages(deps, [taskStatusMessage(deps, change)]);
+}
+
+/** task:{id}:status, with the order's task percents following it (publishTaskStatus). */
+export function taskStatusMessage(deps: LiveDeps, change: TaskStatusChange): LiveMessage {
+  return liveMessage(
     deps,
     'task',
     change.taskId,
@@ -55,7 +59,7 @@ export async function publishTaskStatus(deps: LiveDeps, change: TaskStatusChange
       ...(change.runToken !== undefined ? { runToken: change.runToken } : {}),
       timestamp: Date.now(),
     },
-    percents,
+    percentsFollow(deps, change),
   );
 }
 
@@ -89,7 +93,12 @@ function percentsFollow(
 }
 
 export async function publishOrderStatus(deps: LiveDeps, change: OrderStatusChange): Promise<void> {
-  await publishLive(deps, 'order', change.orderId, 'status', { ...change, timestamp: Date.now() });
+  await publishLiveMessages(deps, [orderStatusMessage(deps, change)]);
+}
+
+/** order:{id}:status (publishOrderStatus). */
+export function orderStatusMessage(deps: LiveDeps, change: OrderStatusChange): LiveMessage {
+  return liveMessage(deps, 'order', change.orderId, 'status', { ...change, timestamp: Date.now() });
 }
 
 /** order:{id}:complete: only the transaction that ended the order calls this, so it goes out once. */
