@@ -1,7 +1,7 @@
 // npm run bench -- fanout [--seconds 20] [--clients 1000] [--orders 1000 | --viewers 1] [--tasks 1000]
 //                         [--rate 5000 | --rates 5000,10000,20000,40000] [--status-rate 100]
 //                         [--complete-rate 10] [--peers trpc,socketio,ws] [--client-procs 2]
-//                         [--heap-snapshots DIR] [--alloc-profile DIR]
+//                         [--heap-snapshots DIR] [--alloc-profile DIR] [--cpu-profile DIR]
 // One publisher emits `rate` progress messages per second over `tasks` tasks (plus status and
 // completion events at lower rates) on Redis, while `clients` WebSocket clients each watch one
 // order, through three servers in turn under the same load:
@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { createTestDatabase } from '@paidflow/db/testing';
 import { deleteRedisPrefix } from '@paidflow/server/testing';
 import { ClientFleet } from './fanout/client-fleet.ts';
+import { reportCpuProfile, startCpuProfile } from './fanout/cpu-profile.ts';
 import { countDeliveries } from './fanout/deliveries.ts';
 import { ensureOpenFiles } from './fanout/fd-limit.ts';
 import { reportAllocations, startAllocationSampling } from './fanout/inspector.ts';
@@ -53,6 +54,8 @@ const { values } = parseArgs({
     'heap-snapshots': { type: 'string' },
     /** Samples each server's allocations while its clients connect (decision 065), into there. */
     'alloc-profile': { type: 'string' },
+    /** Runs V8's CPU profiler in each server while each rate's load runs, into there. */
+    'cpu-profile': { type: 'string' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -195,8 +198,13 @@ for (const peerName of PEERS) {
     rssAfterGcPerConnectionKb: perConnection(rssIdle, rssCollected),
     connectSeconds: Math.round(connectSeconds * 10) / 10,
   };
+  const cpuDir = values['cpu-profile'];
   for (const rate of RATES) {
-    results.push({ ...(await measure(peerName, peer, fleet, rate)), ...memory });
+    const stopProfile = cpuDir ? await startCpuProfile(peer.inspectorPort) : null;
+    const row = await measure(peerName, peer, fleet, rate);
+    if (stopProfile && cpuDir)
+      await reportCpuProfile(`${peerName}-${rate}`, await stopProfile(), cpuDir, log);
+    results.push({ ...row, ...memory });
     log(JSON.stringify(results[results.length - 1]));
   }
   await fleet.close();

@@ -18,14 +18,14 @@ interface Target {
   webSocketDebuggerUrl: string;
 }
 
-interface InspectorSession {
+export interface InspectorSession {
   call(method: string, params?: object): Promise<Record<string, unknown>>;
   /** Every HeapProfiler.addHeapSnapshotChunk received so far, joined. */
   snapshot(): string;
   close(): void;
 }
 
-async function openSession(port: number, timeoutMs = 60_000): Promise<InspectorSession> {
+export async function openSession(port: number, timeoutMs = 60_000): Promise<InspectorSession> {
   const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as Target[];
   const url = targets[0]?.webSocketDebuggerUrl;
   if (!url) throw new Error(`no inspector target on port ${port}`);
