@@ -159,6 +159,44 @@ test('two server processes hearing the same ticks publish one message per interv
   expect(relayed[0]).toMatchObject({ percent: 5, totalTasks: 2 });
 });
 
+test('orders that fall due together are each relayed once, a few at a time; close drops the rest', async () => {
+  const ids = Array.from({ length: 40 }, (_, i) => 500 + i);
+  for (const id of ids) {
+    await publishOrderProgress(deps(), counters(id, 2));
+    await taskPercents(id, { '1': 20 });
+  }
+  await sleep(50);
+  const relayer = createOrderProgressRelay({ redis, namespace, logger }, { intervalMs: 100, inFlight: 2 });
+  relays.push(relayer);
+  const before = new Map(ids.map((id) => [id, ofOrder(id).length]));
+  for (const id of ids) relayer.onTaskProgress(id);
+  await sleep(600);
+  for (const id of ids) {
+    const relayed = ofOrder(id).slice(before.get(id));
+    expect(relayed, `order ${id}`).toHaveLength(1);
+    expect(relayed[0]).toMatchObject({ orderId: id, percent: 10, totalTasks: 2 });
+  }
+  // Fallen due but not started when the relay closes: never published. It closes as the first of
+  // them is heard; one at a time, the others are still waiting then.
+  const late = Array.from({ length: 20 }, (_, i) => 600 + i);
+  for (const id of late) await publishOrderProgress(deps(), counters(id, 1));
+  await sleep(50);
+  const slow = createOrderProgressRelay({ redis, namespace, logger }, { intervalMs: 50, inFlight: 1 });
+  const lateBefore = new Map(late.map((id) => [id, ofOrder(id).length]));
+  const closeOnFirst = (_pattern: string, raw: string) => {
+    if (late.some((id) => raw.endsWith(`:order:${id}:progress`))) slow.close();
+  };
+  subscriber.on('pmessage', closeOnFirst);
+  for (const id of late) slow.onTaskProgress(id);
+  await sleep(300);
+  subscriber.off('pmessage', closeOnFirst);
+  const published = late.filter((id) => ofOrder(id).length > lateBefore.get(id)!);
+  expect(published.length).toBeGreaterThanOrEqual(1);
+  expect(published.length).toBeLessThan(late.length / 2);
+  // The first to fall due went first.
+  expect(published[0]).toBe(late[0]);
+});
+
 test('an order with no progress message of its own gets none made up', async () => {
   await taskPercents(35, { '1': 50 });
   const relayer = relay(100);

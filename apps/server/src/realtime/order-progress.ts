@@ -145,9 +145,18 @@ export async function orderProgressMessage(
   );
 }
 
-/** How long an order whose latest progress message is missing is left alone by the relay. */
+/**
+ * How long an order whose latest progress message is missing is left alone by the relay, give or
+ * take half: orders that began ticking together must not come back together.
+ */
 const UNKNOWN_ORDER_BACKOFF_MS = 10_000;
 const RELAY_INTERVAL_MS = 1_000;
+/**
+ * Relays in flight at once. Orders that began ticking together fall due together: a thousand
+ * relays started in one go held the event loop for 180 ms, and every live message behind them.
+ * A few at a time, the hub's deliveries run between them.
+ */
+const RELAYS_IN_FLIGHT = 8;
 
 export interface OrderProgressRelay {
   /** A task:{id}:progress tick of this order arrived: its order's percent goes out within the interval. */
@@ -161,17 +170,35 @@ export interface OrderProgressRelay {
  * order per interval, carrying the counters of the order's latest message (the status-change
  * path keeps them true). Several server processes hear every tick; a per-order lease in Redis
  * (SET NX PX interval) makes one of them publish. An order without a latest message (none yet,
- * or not one of ours) is not made up and is skipped for a while. Redis failures are logged once
- * per outage and never thrown: progress is ephemeral.
+ * or not one of ours) is not made up and is skipped for a while. Orders that fall due together
+ * are relayed a few at a time (RELAYS_IN_FLIGHT), in the order they fell due. Redis failures are
+ * logged once per outage and never thrown: progress is ephemeral.
  */
 export function createOrderProgressRelay(
   deps: ProgressDeps,
-  options: { intervalMs?: number } = {},
+  options: { intervalMs?: number; inFlight?: number } = {},
 ): OrderProgressRelay {
   const intervalMs = options.intervalMs ?? RELAY_INTERVAL_MS;
+  const inFlight = options.inFlight ?? RELAYS_IN_FLIGHT;
   const due = new Map<number, NodeJS.Timeout>();
   const skipUntil = new Map<number, number>();
+  // Orders whose interval is over, oldest first (a Set keeps insertion order), and relays running.
+  const ready = new Set<number>();
+  let running = 0;
   let warned = false;
+
+  function pump(): void {
+    while (running < inFlight && ready.size > 0) {
+      const orderId = ready.values().next().value as number;
+      ready.delete(orderId);
+      running += 1;
+      // relay() logs its failures and never rejects.
+      void relay(orderId).finally(() => {
+        running -= 1;
+        pump();
+      });
+    }
+  }
 
   async function relay(orderId: number): Promise<void> {
     const { redis, namespace } = deps;
@@ -193,7 +220,7 @@ export function createOrderProgressRelay(
       if (lease !== 'OK') return;
       const latest = parseLatest(OrderProgress, latestRaw as string | null);
       if (!latest) {
-        skipUntil.set(orderId, Date.now() + UNKNOWN_ORDER_BACKOFF_MS);
+        skipUntil.set(orderId, Date.now() + UNKNOWN_ORDER_BACKOFF_MS * (0.5 + Math.random()));
         return;
       }
       const { completedTasks, failedTasks, cancelledTasks, totalTasks } = latest;
@@ -222,7 +249,8 @@ export function createOrderProgressRelay(
       }
       const timer = setTimeout(() => {
         due.delete(orderId);
-        void relay(orderId);
+        ready.add(orderId);
+        pump();
       }, intervalMs);
       timer.unref();
       due.set(orderId, timer);
@@ -230,6 +258,7 @@ export function createOrderProgressRelay(
     close() {
       for (const timer of due.values()) clearTimeout(timer);
       due.clear();
+      ready.clear();
       skipUntil.clear();
     },
   };
