@@ -5,16 +5,17 @@
 // One publisher emits `rate` progress messages per second over `tasks` tasks (plus status and
 // completion events at lower rates) on Redis, while `clients` WebSocket clients each watch one
 // order, through three servers in turn under the same load:
-//   trpc      our real server (apps/server main.ts: Redis psubscribe hub -> tRPC events.order), real sessions
+//   trpc      our real server (apps/server main.ts: Redis psubscribe hub -> tRPC events.order), real
+//             sessions, its order progress relay relaying each ticking order once a second
 //   socketio  a Socket.IO server relaying the same Redis messages to rooms (the seeds' design)
 //   ws        a bare `ws` server with a channel map (the floor)
 // Each server runs in a child process, so its memory (RSS from /proc) and CPU are its own; the
 // clients (spread over --client-procs processes, each one's loop lag reported) and the publisher
 // run in other processes. Memory per connection is read as it stands 2 s after the last connect
-// and again after a full GC that the bench asks for through each server's inspector (fanout/
-// inspector.ts): the live heap is what the connections hold. --viewers N puts N clients on each order (orders = clients / N).
-// --rates runs the rates in turn on the same connections (a saturation ramp): the saturation
-// rate is the highest with p50 < 5 ms and nothing lost. Prints a table, then one JSON line last.
+// and after a full GC asked for through each server's inspector (fanout/inspector.ts): the live
+// heap is what the connections hold. --viewers N: N clients per order (orders = clients / N). --rates
+// runs the rates in turn on the same connections (a saturation ramp): the saturation rate is the
+// highest with p50 < 5 ms and nothing lost. Prints a table, then one JSON line last.
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { createTestDatabase } from '@paidflow/db/testing';
@@ -50,11 +51,10 @@ const { values } = parseArgs({
     viewers: { type: 'string' },
     rates: { type: 'string' },
     'client-procs': { type: 'string', default: '2' },
-    /** Writes a heap snapshot of each server, idle and connected (after the full GCs), there. */
+    // Directories: each server's heap snapshots (idle and connected, after the full GCs), its
+    // allocations while its clients connect (decision 065), its CPU profile per rate (decision 066).
     'heap-snapshots': { type: 'string' },
-    /** Samples each server's allocations while its clients connect (decision 065), into there. */
     'alloc-profile': { type: 'string' },
-    /** Runs V8's CPU profiler in each server while each rate's load runs, into there. */
     'cpu-profile': { type: 'string' },
   },
 });
@@ -68,8 +68,7 @@ const RATES = (values.rates ?? values.rate).split(',').map(Number);
 const RATE = RATES[0]!;
 const CLIENT_PROCS = Number(values['client-procs']);
 type Peer = 'trpc' | 'socketio' | 'ws';
-const STATUS_RATE = Number(values['status-rate']);
-const COMPLETE_RATE = Number(values['complete-rate']);
+const [STATUS_RATE, COMPLETE_RATE] = [Number(values['status-rate']), Number(values['complete-rate'])];
 const PEERS = values.peers.split(',').map((peer) => peer.trim()) as Peer[];
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const log = progressLog('fanout');
@@ -83,6 +82,7 @@ const topology = await createTopology(tdb.db, {
   orders: ORDERS,
   tasksPerOrder: TASKS_PER_ORDER,
   clients: CLIENTS,
+  redis: { url: REDIS_URL, prefix },
 });
 const orderOf = (client: number) => topology.orders[client % topology.orders.length]!;
 log(

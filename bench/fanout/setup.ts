@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { encodeChannelMessage, publishCommands, redisNamespace } from '@paidflow/contracts';
 import { adminSessions, adminUsers, type Db, downloadTasks, orders } from '@paidflow/db';
 import { hashToken, SESSION_COOKIE } from '@paidflow/server/testing';
 import { eq } from 'drizzle-orm';
+import { Redis } from 'ioredis';
 
 export interface FanoutTopology {
   /** Each order with its task ids. */
@@ -13,10 +15,18 @@ export interface FanoutTopology {
 /**
  * The data the tRPC peer needs: paid orders with running tasks (for the snapshots), a viewer and
  * one session per client, created directly in the database (the token's hash, as login stores it).
+ * Each order also gets the latest order:{id}:progress that its payment would have published, so
+ * the server's order progress relay does its real work (decision 043): every order it hears
+ * ticks of is relayed once a second.
  */
 export async function createTopology(
   db: Db,
-  options: { orders: number; tasksPerOrder: number; clients: number },
+  options: {
+    orders: number;
+    tasksPerOrder: number;
+    clients: number;
+    redis: { url: string; prefix: string };
+  },
 ): Promise<FanoutTopology> {
   const stamp = Date.now() % 1_000_000;
   const created: FanoutTopology['orders'] = [];
@@ -63,5 +73,35 @@ export async function createTopology(
     });
   }
   for (let i = 0; i < rows.length; i += 500) await db.insert(adminSessions).values(rows.slice(i, i + 500));
+  await seedOrderProgress(options.redis, created, options.tasksPerOrder);
   return { orders: created, cookies };
+}
+
+/** The order:{id}:progress a payment publishes (no task has ticked yet), as its latest value. */
+async function seedOrderProgress(
+  target: { url: string; prefix: string },
+  created: FanoutTopology['orders'],
+  totalTasks: number,
+): Promise<void> {
+  const redis = new Redis(target.url);
+  const namespace = redisNamespace(target.prefix);
+  try {
+    for (const { orderId } of created) {
+      const [channel, json] = encodeChannelMessage('order', orderId, 'progress', {
+        orderId,
+        completedTasks: 0,
+        failedTasks: 0,
+        cancelledTasks: 0,
+        totalTasks,
+        percent: 0,
+        etaSeconds: null,
+        timestamp: Date.now(),
+      });
+      // Its latest value only: nobody listens yet.
+      const [latest] = publishCommands(channel, json, namespace, orderId);
+      await redis.call(...(latest as [string, ...Array<string | number>]));
+    }
+  } finally {
+    await redis.quit();
+  }
 }
