@@ -9,7 +9,10 @@ function profile(stacks: Array<{ frames: Array<[name: string, url: string]>; ms:
     { id: 1, callFrame: { functionName: '(root)', url: '', lineNumber: -1 } },
   ];
   const samples: number[] = [];
+  // A sample's time runs until the next one: each stack's is the next sample's delta (endTime for the last).
   const timeDeltas: number[] = [];
+  let lastAt = 1_000;
+  let previous = 0;
   for (const stack of stacks) {
     let parent = nodes[0]!;
     for (const [functionName, url] of stack.frames) {
@@ -19,9 +22,11 @@ function profile(stacks: Array<{ frames: Array<[name: string, url: string]>; ms:
       parent = node;
     }
     samples.push(parent.id);
-    timeDeltas.push(stack.ms * 1000);
+    timeDeltas.push(samples.length === 1 ? 0 : previous);
+    previous = stack.ms * 1000;
+    lastAt += timeDeltas.at(-1)!;
   }
-  return { nodes, samples, timeDeltas };
+  return { nodes, startTime: 1_000, endTime: lastAt + previous, samples, timeDeltas };
 }
 
 describe('cpuShares', () => {

@@ -13,7 +13,11 @@ interface CpuNode {
 
 export interface CpuProfile {
   nodes: CpuNode[];
+  /** Microseconds. */
+  startTime: number;
+  endTime: number;
   samples: number[];
+  /** Each sample's time since the one before it (the first: since startTime). */
   timeDeltas: number[];
 }
 
@@ -71,8 +75,11 @@ export function cpuShares(profile: CpuProfile): {
   const functions = new Map<string, number>();
   let idleMs = 0;
   let busyMs = 0;
+  // A sample stands for the time until the next one, the last until endTime (as DevTools reads it).
+  const at = profile.timeDeltas.reduce((sum, delta) => sum + delta, profile.startTime);
   profile.samples.forEach((id, index) => {
-    const ms = (profile.timeDeltas[index] ?? 0) / 1000;
+    const next = profile.timeDeltas[index + 1];
+    const ms = (next ?? Math.max(0, profile.endTime - at)) / 1000;
     const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
     if (functionName === '(idle)') {
       idleMs += ms;

@@ -35,7 +35,7 @@ export async function startRedisCommandMeter(
   const idleStart = await read(redis);
   await sleep(idleMs);
   const start = await read(redis);
-  const idleSeconds = (start.at - idleStart.at) / 1000;
+  const idleSeconds = Math.max(0.001, (start.at - idleStart.at) / 1000);
   return {
     async stop(units) {
       const end = await read(redis);
@@ -48,12 +48,15 @@ export async function startRedisCommandMeter(
         const background =
           (((start.counts.get(name) ?? 0) - (idleStart.counts.get(name) ?? 0) - own) / idleSeconds) * seconds;
         const delta = calls - (start.counts.get(name) ?? 0) - own - background;
-        const value = delta / Math.max(1, units);
-        if (value >= 0.05) per.set(name, Math.round(value * 10) / 10);
+        per.set(name, delta / Math.max(1, units));
       }
-      const sorted = [...per].sort((a, b) => b[1] - a[1]);
-      const total = Math.round(sorted.reduce((sum, [, value]) => sum + value, 0) * 10) / 10;
-      return { total, byCommand: Object.fromEntries(sorted.slice(0, 12)) };
+      // The total of every command, a count below the idle rate included; each rounded after.
+      const total = Math.round([...per.values()].reduce((sum, value) => sum + value, 0) * 10) / 10;
+      const largest = [...per].sort((a, b) => b[1] - a[1]).slice(0, 12);
+      return {
+        total,
+        byCommand: Object.fromEntries(largest.map(([name, value]) => [name, Math.round(value * 10) / 10])),
+      };
     },
   };
 }

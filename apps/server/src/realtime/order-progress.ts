@@ -179,7 +179,7 @@ export function createOrderProgressRelay(
   options: { intervalMs?: number; inFlight?: number } = {},
 ): OrderProgressRelay {
   const intervalMs = options.intervalMs ?? RELAY_INTERVAL_MS;
-  const inFlight = options.inFlight ?? RELAYS_IN_FLIGHT;
+  const inFlight = Math.max(1, Math.floor(options.inFlight ?? RELAYS_IN_FLIGHT));
   const due = new Map<number, NodeJS.Timeout>();
   const skipUntil = new Map<number, number>();
   // Orders whose interval is over, oldest first (a Set keeps insertion order), and relays running.
@@ -203,8 +203,9 @@ export function createOrderProgressRelay(
   async function relay(orderId: number): Promise<void> {
     const { redis, namespace } = deps;
     const timestamp = Date.now();
-    const channel = formatChannel('order', orderId, 'progress');
     try {
+      // In the try: the relay never rejects (the queue counts on it).
+      const channel = formatChannel('order', orderId, 'progress');
       const [lease, latestRaw, percents, rates] = await run(
         readHashes(
           redis
@@ -235,13 +236,15 @@ export function createOrderProgressRelay(
     } catch (error) {
       if (warned) return;
       warned = true;
-      deps.logger.warn({ err: error, channel }, 'order progress not relayed (Redis unavailable?)');
+      deps.logger.warn({ err: error, orderId }, 'order progress not relayed (Redis unavailable?)');
     }
   }
 
   return {
     onTaskProgress(orderId) {
-      if (due.has(orderId)) return;
+      // Fallen due and waiting for a slot: its relay reads the hashes when it runs, this tick
+      // included. A timer armed now would fire inside the lease that relay takes, and be lost.
+      if (due.has(orderId) || ready.has(orderId)) return;
       const skip = skipUntil.get(orderId);
       if (skip !== undefined) {
         if (Date.now() < skip) return;

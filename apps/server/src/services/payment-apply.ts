@@ -156,8 +156,11 @@ export async function announceApplied(
     ),
   ];
   if (applied.completion) {
-    await publishLiveMessages(deps, messages);
-    await publishOrderCompletion(deps, applied.completion);
+    // Not waited for one by one: one connection keeps the commands in the order they are sent.
+    await Promise.all([
+      publishLiveMessages(deps, messages),
+      publishOrderCompletion(deps, applied.completion),
+    ]);
     return;
   }
   messages.push(await orderProgressMessage(deps, order, { noTicksYet: true }));
