@@ -77,7 +77,7 @@ export async function createTopology(
   return { orders: created, cookies };
 }
 
-/** The order:{id}:progress a payment publishes (no task has ticked yet), as its latest value. */
+/** The order:{id}:progress a payment publishes (no task has ticked yet), in one pipeline. */
 async function seedOrderProgress(
   target: { url: string; prefix: string },
   created: FanoutTopology['orders'],
@@ -86,7 +86,7 @@ async function seedOrderProgress(
   const redis = new Redis(target.url);
   const namespace = redisNamespace(target.prefix);
   try {
-    for (const { orderId } of created) {
+    const commands = created.flatMap(({ orderId }) => {
       const [channel, json] = encodeChannelMessage('order', orderId, 'progress', {
         orderId,
         completedTasks: 0,
@@ -97,10 +97,10 @@ async function seedOrderProgress(
         etaSeconds: null,
         timestamp: Date.now(),
       });
-      // Its latest value only: nobody listens yet.
-      const [latest] = publishCommands(channel, json, namespace, orderId);
-      await redis.call(...(latest as [string, ...Array<string | number>]));
-    }
+      // Published to nobody yet: what stays is its latest value.
+      return publishCommands(channel, json, namespace, orderId);
+    });
+    await redis.pipeline(commands).exec();
   } finally {
     await redis.quit();
   }

@@ -1,25 +1,24 @@
 import type { Pool } from 'mysql2/promise';
-import { sleep } from '../lib/wait.ts';
+import { startCounterMeter } from './counter-meter.ts';
 
 // Statements and round trips per webhook, from MySQL's global counters: performance_schema is
-// off on the bench machine, so the deltas are server-wide. The rate they grow at while the
-// server under test idles (its outbox poll, anyone else's connections) is measured first and
-// taken off.
+// off on the bench machine, so the deltas are server-wide, the background taken off
+// (counter-meter.ts).
 
 const COUNTERS = ['Questions', 'Com_commit', 'Com_begin', 'Com_select', 'Com_insert', 'Com_update'] as const;
 type Counter = (typeof COUNTERS)[number];
 export type StatementCounts = Record<Counter, number>;
 
-async function read(pool: Pool): Promise<{ at: number; counts: StatementCounts }> {
+async function read(pool: Pool): Promise<Map<string, number>> {
   const [rows] = await pool.query(
     `SHOW GLOBAL STATUS WHERE Variable_name IN (${COUNTERS.map(() => '?').join(',')})`,
     [...COUNTERS],
   );
-  const counts = Object.fromEntries(COUNTERS.map((name) => [name, 0])) as StatementCounts;
+  const counts = new Map<string, number>(COUNTERS.map((name) => [name, 0]));
   for (const row of rows as Array<{ Variable_name: string; Value: string }>) {
-    counts[row.Variable_name as Counter] = Number(row.Value);
+    counts.set(row.Variable_name, Number(row.Value));
   }
-  return { at: Date.now(), counts };
+  return counts;
 }
 
 export interface StatementMeter {
@@ -29,22 +28,13 @@ export interface StatementMeter {
 
 /** Measures the background rate for `idleMs`, then starts counting. */
 export async function startStatementMeter(pool: Pool, idleMs = 2000): Promise<StatementMeter> {
-  const idleStart = await read(pool);
-  await sleep(idleMs);
-  const start = await read(pool);
-  const idleSeconds = (start.at - idleStart.at) / 1000;
+  const meter = await startCounterMeter(() => read(pool), idleMs);
   return {
     async stop(units) {
-      const end = await read(pool);
-      const seconds = (end.at - start.at) / 1000;
-      const per = Object.fromEntries(
-        COUNTERS.map((name) => {
-          const background = ((start.counts[name] - idleStart.counts[name]) / idleSeconds) * seconds;
-          const delta = end.counts[name] - start.counts[name] - background;
-          return [name, Math.round((delta / Math.max(1, units)) * 10) / 10];
-        }),
+      const per = await meter.stop(units);
+      return Object.fromEntries(
+        COUNTERS.map((name) => [name, Math.round((per.get(name) ?? 0) * 10) / 10]),
       ) as StatementCounts;
-      return per;
     },
   };
 }

@@ -6,6 +6,7 @@ import {
   orderTaskRatesKey,
   PHASE_BANDS,
   publishCommands,
+  type RedisCommand,
   type RedisNamespace,
   TASK_PHASES,
   type TaskProgress,
@@ -80,7 +81,7 @@ export function createProgressPublisher(options: ProgressPublisherOptions) {
             ? ([
                 ['hset', ratesKey, field, formatTaskRate(payload)],
                 ['expire', ratesKey, LATEST_TTL_SECONDS],
-              ] as Array<[string, ...Array<string | number>]>)
+              ] as RedisCommand[])
             : []),
         ])
         .exec();

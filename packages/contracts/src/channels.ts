@@ -145,6 +145,9 @@ export function latestKey(channel: string, orderId: number | null): string {
   return orderId === null ? `latest:${channel}` : `latest:${orderSlotTag(orderId)}:${channel}`;
 }
 
+/** One Redis command as ioredis's multi() and pipeline() take it: its name, then its arguments. */
+export type RedisCommand = [string, ...Array<string | number>];
+
 /**
  * The Redis commands that publish a message and keep it as the channel's latest value (with a
  * one-hour TTL), for a MULTI: `redis.multi(publishCommands(...)).exec()`. PUBLISH has no key, so
@@ -157,7 +160,7 @@ export function publishCommands(
   namespace: { channel(name: string): string; key(name: string): string },
   /** The order the channel belongs to (latestKey), or null. */
   orderId: number | null,
-): Array<[string, ...Array<string | number>]> {
+): RedisCommand[] {
   return [
     ['set', namespace.key(latestKey(channel, orderId)), json, 'EX', LATEST_TTL_SECONDS],
     ['publish', namespace.channel(channel), json],

@@ -4,6 +4,7 @@ import {
   type ChannelType,
   encodeChannelMessage,
   publishCommands,
+  type RedisCommand,
   SESSION_REVOKED_CHANNEL,
   type SessionRevoked,
 } from '@paidflow/contracts';
@@ -12,7 +13,7 @@ import type { AppDeps } from '../deps.ts';
 /** A live message ready to go: its channel, and its commands (PUBLISH, the latest value, alongside). */
 export interface LiveMessage {
   channel: string;
-  commands: Array<[string, ...Array<string | number>]>;
+  commands: RedisCommand[];
 }
 
 /**
@@ -26,7 +27,7 @@ export function liveMessage<S extends ChannelScope, T extends ChannelType<S>>(
   type: T,
   payload: ChannelPayload<S, T>,
   /** Commands for the same MULTI (keys of the same order), for example the order's task percents. */
-  alongside: Array<[string, ...Array<string | number>]> = [],
+  alongside: RedisCommand[] = [],
 ): LiveMessage {
   const [channel, json] = encodeChannelMessage(scope, id, type, payload);
   return {
@@ -64,7 +65,7 @@ export async function publishLive<S extends ChannelScope, T extends ChannelType<
   id: number,
   type: T,
   payload: ChannelPayload<S, T>,
-  alongside: Array<[string, ...Array<string | number>]> = [],
+  alongside: RedisCommand[] = [],
 ): Promise<boolean> {
   return publishLiveMessages(deps, [liveMessage(deps, scope, id, type, payload, alongside)]);
 }

@@ -6,6 +6,7 @@ import {
   orderTaskPercentsKey,
   orderTaskRatesKey,
   type PaymentStatus,
+  type RedisCommand,
   type TaskStatus,
 } from '@paidflow/contracts';
 import type { AppDeps } from '../deps.ts';
@@ -68,10 +69,7 @@ export function taskStatusMessage(deps: LiveDeps, change: TaskStatusChange): Liv
  * the queue starts again from nothing; a running task keeps its workers' ticks (order-progress.ts
  * reads them). In the status message's MULTI.
  */
-function percentsFollow(
-  deps: LiveDeps,
-  change: TaskStatusChange,
-): Array<[string, ...Array<string | number>]> {
+function percentsFollow(deps: LiveDeps, change: TaskStatusChange): RedisCommand[] {
   const key = deps.namespace.key(orderTaskPercentsKey(change.orderId));
   const rates = deps.namespace.key(orderTaskRatesKey(change.orderId));
   const field = String(change.taskId);
