@@ -5,13 +5,11 @@
 // every tick it published (task, sequence, Date.now() at publish) for the page's match.
 import {
   encodeChannelMessage,
-  formatTaskRate,
-  LATEST_TTL_SECONDS,
-  orderTaskPercentsKey,
-  orderTaskRatesKey,
+  entriesAfterTick,
   publishCommands,
   redisNamespace,
   type TaskProgress,
+  taskEntryCommands,
 } from '@paidflow/contracts';
 import { Redis } from 'ioredis';
 import { tickFileName, tickOffsetMs, ticksDue } from './ticks.ts';
@@ -72,17 +70,12 @@ async function run(config: PublisherConfig, stopped: () => boolean): Promise<Pub
         const seq = ++sent[index]!;
         const payload = payloadOf(task, seq, index);
         const [channel, json] = encodeChannelMessage('task', task.taskId, 'progress', payload);
-        const percentsKey = namespace.key(orderTaskPercentsKey(task.orderId));
-        const ratesKey = namespace.key(orderTaskRatesKey(task.orderId));
-        const field = String(task.taskId);
+        // As the worker writes a tick (apps/worker/src/progress.ts).
         writes.push(
           redis
             .multi([
               ...publishCommands(channel, json, namespace, task.orderId),
-              ['hset', percentsKey, field, String(payload.percent)],
-              ['expire', percentsKey, LATEST_TTL_SECONDS],
-              ['hset', ratesKey, field, formatTaskRate(payload)],
-              ['expire', ratesKey, LATEST_TTL_SECONDS],
+              ...taskEntryCommands(namespace, task.orderId, task.taskId, entriesAfterTick(payload)),
             ])
             .exec(),
         );

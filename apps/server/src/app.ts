@@ -22,7 +22,7 @@ import { timedWebhookRoute } from './monitoring/webhook-timing.ts';
 import { createNotifier } from './notify/create-notifier.ts';
 import { createRealtimeHub } from './realtime/hub.ts';
 import { createRealtimeMetrics } from './realtime/metrics.ts';
-import { createOrderProgressRelay } from './realtime/order-progress.ts';
+import { createOrderProgressRelay } from './realtime/order-progress-relay.ts';
 import { createServerReadRouter } from './replicas/read-router.ts';
 import { createAuditRetention } from './services/audit-retention.ts';
 import { createOutboxDrainer } from './services/outbox-drainer.ts';
@@ -76,7 +76,8 @@ export async function startServer(env: ServerEnv, logger: Logger): Promise<Runni
     namespace,
     logger,
     metrics: realtimeMetrics,
-    onTaskProgress: (orderId) => orderProgress.onTaskProgress(orderId),
+    onLiveUpdate: (event) => orderProgress.onLiveUpdate(event),
+    onResync: () => orderProgress.reset(),
     publish: (channel, message) => redis.publish(channel, message),
   });
   // A commit that wrote outbox rows wakes the drainer; the drainer, built from the deps, listens.

@@ -1,9 +1,16 @@
-import { redisNamespace } from '@paidflow/contracts';
+import {
+  encodeChannelMessage,
+  entriesAfterTick,
+  publishCommands,
+  redisNamespace,
+  taskEntryCommands,
+} from '@paidflow/contracts';
 import { transitionTask } from '@paidflow/db';
 import { createLogger, createRedis, type RedisClient, redisTarget, whenReady } from '@paidflow/runtime';
 import { masterOfKey, type RedisClusterHandle, startRedisCluster } from '@paidflow/runtime/testing';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { publishOrderProgress } from './realtime/order-progress.ts';
 import { publishLive } from './realtime/publisher.ts';
 import { collect, type LiveClient, liveClient } from './testing/live-client.ts';
 import { createPaidOrder, createTestAdmin, type TestAdmin } from './testing/live-fixtures.ts';
@@ -69,6 +76,51 @@ test('on a cluster, events.order starts with a snapshot, then delivers typed pro
 
 test('on a cluster, a client that reconnects with lastEventId after its task finished ends on the final state', async () => {
   await resumeAfterReconnect(scenario());
+});
+
+test('on a cluster, the order progress relay follows the ticks the hub hears, past its first read', async () => {
+  const { orderId, taskIds } = await createPaidOrder(t.server.deps.db, {
+    statuses: ['downloading', 'queued'],
+  });
+  const [taskId] = taskIds as [number];
+  const counters = { id: orderId, total_tasks: 2, completed_tasks: 0, failed_tasks: 0, cancelled_tasks: 0 };
+  await publishOrderProgress(t.server.deps, counters, { noTicksYet: true });
+  const sub = collect((handlers) =>
+    scenario().client(viewer.cookie).client.events.order.subscribe({ orderId }, handlers),
+  );
+  await waitFor(() => sub.events.length >= 1, 10_000, 'snapshot');
+  const relayed = () =>
+    sub.events.flatMap((event) => (event.data.kind === 'order.progress' ? [event.data.data.percent] : []));
+  const namespace = redisNamespace(t.prefix);
+  // 3.5 s of ticks at 4 Hz, written as a worker writes them: the relay's first publish reads the
+  // order from Redis, the later ones take the lease and publish in one script on its master.
+  for (let i = 1; i <= 14; i++) {
+    const payload = {
+      taskId,
+      orderId,
+      phase: 'download' as const,
+      percent: i * 5,
+      currentFile: null,
+      bytesDone: i * 5,
+      bytesTotal: 100,
+      speed: 20,
+      etaSeconds: null,
+      timestamp: Date.now(),
+    };
+    const [channel, json] = encodeChannelMessage('task', taskId, 'progress', payload);
+    await publisher
+      .multi([
+        ...publishCommands(channel, json, namespace, orderId),
+        ...taskEntryCommands(namespace, orderId, taskId, entriesAfterTick(payload)),
+      ])
+      .exec();
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  await waitFor(() => relayed().at(-1) === 35, 5_000, 'the last tick relayed (70 % of one task of two)');
+  const percents = relayed();
+  expect(percents.length).toBeGreaterThanOrEqual(3);
+  expect(percents).toEqual([...percents].sort((a, b) => a - b));
+  sub.unsubscribe();
 });
 
 /** The port of the node holding the client connection named `name` (CLIENT LIST on each master). */

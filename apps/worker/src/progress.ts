@@ -1,15 +1,12 @@
 import {
   encodeChannelMessage,
-  formatTaskRate,
-  LATEST_TTL_SECONDS,
-  orderTaskPercentsKey,
-  orderTaskRatesKey,
+  entriesAfterTick,
   PHASE_BANDS,
   publishCommands,
-  type RedisCommand,
   type RedisNamespace,
   TASK_PHASES,
   type TaskProgress,
+  taskEntryCommands,
 } from '@paidflow/contracts';
 
 type TaskPhase = (typeof TASK_PHASES)[number];
@@ -47,7 +44,7 @@ function sleep(ms: number): Promise<void> {
 /**
  * Publishes live task progress: task:{id}:progress, throttled per task and always ending at 100.
  * Each message is validated by the contract, kept as the channel's latest value and written to
- * the order's task percents hash, in one MULTI; the server derives order:{id}:progress from that
+ * the order's task percents and rates hashes (entriesAfterTick), in one MULTI; the server derives order:{id}:progress from that
  * hash (the worker never publishes it). A Redis failure is logged and never fails the job:
  * progress is ephemeral, MySQL holds the durable state.
  */
@@ -67,22 +64,11 @@ export function createProgressPublisher(options: ProgressPublisherOptions) {
 
   async function sendTask(payload: TaskProgress): Promise<void> {
     const [channel, json] = encodeChannelMessage('task', payload.taskId, 'progress', payload);
-    const percentsKey = namespace.key(orderTaskPercentsKey(payload.orderId));
-    const ratesKey = namespace.key(orderTaskRatesKey(payload.orderId));
-    const field = String(payload.taskId);
     try {
       await redis
         .multi([
           ...publishCommands(channel, json, namespace, payload.orderId),
-          ['hset', percentsKey, field, String(payload.percent)],
-          ['expire', percentsKey, LATEST_TTL_SECONDS],
-          // The order's ETA counts the download's bytes and speed; the other phases are short.
-          ...(payload.phase === 'download'
-            ? ([
-                ['hset', ratesKey, field, formatTaskRate(payload)],
-                ['expire', ratesKey, LATEST_TTL_SECONDS],
-              ] as RedisCommand[])
-            : []),
+          ...taskEntryCommands(namespace, payload.orderId, payload.taskId, entriesAfterTick(payload)),
         ])
         .exec();
       warned = false;

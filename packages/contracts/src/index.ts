@@ -14,6 +14,7 @@ export * from './order-percent.ts';
 export * from './orders.ts';
 export * from './payments.ts';
 export * from './progress.ts';
+export * from './task-entries.ts';
 export * from './tasks.ts';
 export * from './webhooks.ts';
 export * from './worker-api.ts';

@@ -1,4 +1,4 @@
-import { redisNamespace } from '@paidflow/contracts';
+import { type LiveUpdate, redisNamespace } from '@paidflow/contracts';
 import { createLogger } from '@paidflow/runtime';
 import { Registry } from 'prom-client';
 import { afterEach, expect, test } from 'vitest';
@@ -12,7 +12,7 @@ afterEach(async () => {
   await hub?.stop();
 });
 
-function setup(prefix = 'p1', onTaskProgress?: (orderId: number) => void) {
+function setup(prefix = 'p1', onLiveUpdate?: (event: LiveUpdate) => void) {
   const registry = new Registry();
   const metrics = createRealtimeMetrics(registry);
   hub = createRealtimeHub({
@@ -20,7 +20,7 @@ function setup(prefix = 'p1', onTaskProgress?: (orderId: number) => void) {
     namespace: redisNamespace(prefix),
     logger: createLogger('silent'),
     metrics,
-    ...(onTaskProgress ? { onTaskProgress } : {}),
+    ...(onLiveUpdate ? { onLiveUpdate } : {}),
   });
   return { hub, registry };
 }
@@ -136,12 +136,13 @@ test('event ids increase and progress carries a coalesce key, status none', () =
   expect(items.map((item) => item.coalesceKey)).toEqual(['task:5', null]);
 });
 
-test('every valid task progress, listened to or not, reaches the order progress relay', () => {
-  const orders: number[] = [];
-  const { hub } = setup('p1', (orderId) => orders.push(orderId));
+test('every valid live update, listened to or not, reaches the order progress relay', () => {
+  const heard: string[] = [];
+  const { hub } = setup('p1', (event) => heard.push(`${event.kind} ${event.data.orderId}`));
   hub.handleMessage('p1:task:5:progress', progress(5, 2, 1));
   hub.handleMessage('p1:task:6:progress', 'not json {');
   hub.handleMessage('p1:task:6:status', status(6, 4, 'completed'));
   hub.handleMessage('p1:task:7:progress', progress(7, 3, 1));
-  expect(orders).toEqual([2, 3]);
+  hub.handleMessage('p2:task:8:progress', progress(8, 3, 1));
+  expect(heard).toEqual(['task.progress 2', 'task.status 4', 'task.progress 3']);
 });

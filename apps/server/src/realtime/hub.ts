@@ -68,8 +68,13 @@ export interface RealtimeHubOptions {
   namespace: RedisNamespace;
   logger: Logger;
   metrics: RealtimeMetrics;
-  /** Hears every valid task:{id}:progress message, listened to or not (the order progress relay). */
-  onTaskProgress?: (orderId: number) => void;
+  /**
+   * Hears every valid live update, listened to or not, before its listeners do (the order
+   * progress relay follows the ticks, status changes and order progress it hears).
+   */
+  onLiveUpdate?: (event: LiveUpdate) => void;
+  /** Called when every listener resyncs: events may have been missed (the relay forgets what it followed). */
+  onResync?: () => void;
   /** Publishes on the command connection: a lost live message is announced to every server. */
   publish?: (channel: string, message: string) => Promise<unknown>;
 }
@@ -150,6 +155,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
   }
 
   function broadcastResync(): void {
+    options.onResync?.();
     for (const listeners of [...byOrder.values(), ...byTask.values(), firehose]) deliver(listeners, RESYNC);
     refetch.resync(RESYNC);
   }
@@ -184,9 +190,9 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
       data: payload,
     } as HubItem['event']);
     metrics.messages.inc({ kind: event.kind });
+    options.onLiveUpdate?.(event);
     switch (event.kind) {
       case 'task.progress': {
-        options.onTaskProgress?.(event.data.orderId);
         const item: HubItem = { id: nextId(), event, coalesceKey: `task:${event.data.taskId}` };
         deliver(byTask.get(event.data.taskId), item);
         deliver(byOrder.get(event.data.orderId), item);

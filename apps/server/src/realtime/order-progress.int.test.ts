@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import {
   encodeChannelMessage,
+  entriesAfterTick,
   formatTaskRate,
+  type LiveUpdate,
   latestKey,
   type OrderProgress,
   orderTaskPercentsKey,
   orderTaskRatesKey,
   parseChannelMessage,
   redisNamespace,
+  taskEntryCommands,
 } from '@paidflow/contracts';
 import { createLogger } from '@paidflow/runtime';
 import { Redis } from 'ioredis';
@@ -16,7 +19,8 @@ import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { testEnv } from '../env.ts';
 import { publishTaskStatus } from '../services/pipeline-events.ts';
 import { deleteRedisPrefix } from '../testing/redis-prefix.ts';
-import { createOrderProgressRelay, type OrderProgressRelay, publishOrderProgress } from './order-progress.ts';
+import { publishOrderProgress } from './order-progress.ts';
+import { createOrderProgressRelay, type OrderProgressRelay } from './order-progress-relay.ts';
 
 // The one writer of order:{id}:progress, against the real Redis: the status-change path, the
 // tick relay (one publish per order per interval, across server processes), and what it refuses.
@@ -63,6 +67,48 @@ function relay(intervalMs = 200): OrderProgressRelay {
 
 async function taskPercents(orderId: number, percents: Record<string, number>): Promise<void> {
   await redis.hset(namespace.key(orderTaskPercentsKey(orderId)), percents);
+}
+
+type TickUpdate = Extract<LiveUpdate, { kind: 'task.progress' }>;
+
+/** A worker's tick as the hub hands it to the relay (the hashes are written by the caller, or not). */
+function tick(
+  orderId: number,
+  taskId: number,
+  percent: number,
+  rate = { bytesDone: 0, bytesTotal: 0, speed: 0 },
+): TickUpdate {
+  return {
+    kind: 'task.progress',
+    data: {
+      taskId,
+      orderId,
+      phase: 'download',
+      percent,
+      currentFile: null,
+      etaSeconds: null,
+      timestamp: Date.now(),
+      ...rate,
+    },
+  };
+}
+
+const orderProgress = (orderId: number, totalTasks: number, completedTasks = 0): OrderProgress => ({
+  orderId,
+  percent: 0,
+  completedTasks,
+  failedTasks: 0,
+  cancelledTasks: 0,
+  totalTasks,
+  etaSeconds: null,
+  timestamp: Date.now(),
+});
+
+/** A tick written to its order's hashes as the worker writes it, before the hub hears it. */
+async function written(event: TickUpdate): Promise<LiveUpdate> {
+  const { orderId, taskId } = event.data;
+  await redis.multi(taskEntryCommands(namespace, orderId, taskId, entriesAfterTick(event.data))).exec();
+  return event;
 }
 
 const counters = (id: number, total: number, completed = 0, failed = 0, cancelled = 0) => ({
@@ -122,8 +168,7 @@ test('between status changes, ticks move the order at most once per interval, wi
   const before = ofOrder(33).length;
   const started = Date.now();
   while (Date.now() - started < 700) {
-    await taskPercents(33, { '2': Math.min(99, Math.floor((Date.now() - started) / 7)) });
-    relayer.onTaskProgress(33);
+    relayer.onLiveUpdate(await written(tick(33, 2, Math.min(99, Math.floor((Date.now() - started) / 7)))));
     await sleep(10);
   }
   await sleep(300);
@@ -147,8 +192,8 @@ test('two server processes hearing the same ticks publish one message per interv
   const [a, b] = [relay(300), relay(300)];
   const before = ofOrder(34).length;
   for (let i = 0; i < 5; i++) {
-    a.onTaskProgress(34);
-    b.onTaskProgress(34);
+    a.onLiveUpdate(tick(34, 1, 10));
+    b.onLiveUpdate(tick(34, 1, 10));
     await sleep(100);
   }
   await sleep(400);
@@ -169,7 +214,7 @@ test('orders that fall due together are each relayed once, a few at a time; clos
   const relayer = createOrderProgressRelay({ redis, namespace, logger }, { intervalMs: 100, inFlight: 2 });
   relays.push(relayer);
   const before = new Map(ids.map((id) => [id, ofOrder(id).length]));
-  for (const id of ids) relayer.onTaskProgress(id);
+  for (const id of ids) relayer.onLiveUpdate(tick(id, 1, 20));
   await sleep(600);
   for (const id of ids) {
     const relayed = ofOrder(id).slice(before.get(id));
@@ -187,7 +232,7 @@ test('orders that fall due together are each relayed once, a few at a time; clos
     if (late.some((id) => raw.endsWith(`:order:${id}:progress`))) slow.close();
   };
   subscriber.on('pmessage', closeOnFirst);
-  for (const id of late) slow.onTaskProgress(id);
+  for (const id of late) slow.onLiveUpdate(tick(id, 1, 20));
   await sleep(300);
   subscriber.off('pmessage', closeOnFirst);
   const published = late.filter((id) => ofOrder(id).length > lateBefore.get(id)!);
@@ -200,7 +245,7 @@ test('orders that fall due together are each relayed once, a few at a time; clos
 test('an order with no progress message of its own gets none made up', async () => {
   await taskPercents(35, { '1': 50 });
   const relayer = relay(100);
-  relayer.onTaskProgress(35);
+  relayer.onLiveUpdate(tick(35, 1, 50));
   await sleep(300);
   expect(ofOrder(35)).toEqual([]);
   // A malformed latest value is treated the same way, never thrown.
@@ -216,9 +261,14 @@ test('an order with no progress message of its own gets none made up', async () 
   });
   await redis.set(namespace.key(latestKey(channel, 36)), '{not json');
   const before = ofOrder(36).length;
-  relayer.onTaskProgress(36);
+  relayer.onLiveUpdate(tick(36, 1, 50));
   await sleep(300);
   expect(ofOrder(36).length).toBe(before);
+  // Its first progress message, heard: from then on its ticks move it.
+  relayer.onLiveUpdate({ kind: 'order.progress', data: orderProgress(35, 2) });
+  relayer.onLiveUpdate(tick(35, 1, 60));
+  await sleep(300);
+  expect(ofOrder(35)).toEqual([expect.objectContaining({ orderId: 35, percent: 30, totalTasks: 2 })]);
 });
 
 test('Redis being down is logged once and never thrown', async () => {
@@ -232,9 +282,9 @@ test('Redis being down is logged once and never thrown', async () => {
   const lines: string[] = [];
   const captured = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
   const relayer = createOrderProgressRelay({ redis: down, namespace, logger: captured }, { intervalMs: 50 });
-  relayer.onTaskProgress(37);
+  relayer.onLiveUpdate(tick(37, 1, 5));
   await sleep(120);
-  relayer.onTaskProgress(37);
+  relayer.onLiveUpdate(tick(37, 1, 6));
   await sleep(120);
   relayer.close();
   await expect(
@@ -244,4 +294,69 @@ test('Redis being down is logged once and never thrown', async () => {
   expect(relayWarnings).toHaveLength(1);
   expect(lines.join('')).toMatch(/task percents unreadable/);
   down.disconnect();
+});
+
+test('after its first relay an order follows the updates heard, not Redis; a reset reads Redis again', async () => {
+  await publishOrderProgress(deps(), counters(40, 4));
+  await taskPercents(40, { '1': 40, '2': 20 });
+  await sleep(50);
+  const relayer = relay(100);
+  const before = ofOrder(40).length;
+  relayer.onLiveUpdate(tick(40, 1, 40));
+  await sleep(200);
+  // The seed from Redis: (40 + 20) / 4.
+  expect(ofOrder(40).slice(before)).toEqual([expect.objectContaining({ percent: 15 })]);
+  expect(relayer.followed()).toBe(1);
+  // Redis changes behind the relay's back: it is not read again.
+  await taskPercents(40, { '1': 90, '2': 70 });
+  // Heard: task 2 ended (whole), task 3 ticks with a rate, a task re-queued starts over, and the
+  // order's counters moved (its status-change message).
+  const status = (taskId: number, newStatus: 'completed' | 'queued'): LiveUpdate => ({
+    kind: 'task.status',
+    data: { taskId, orderId: 40, previousStatus: 'uploading', newStatus, timestamp: Date.now() },
+  });
+  relayer.onLiveUpdate(status(2, 'completed'));
+  relayer.onLiveUpdate({ kind: 'order.progress', data: orderProgress(40, 4, 1) });
+  relayer.onLiveUpdate(tick(40, 3, 20, { bytesDone: 200, bytesTotal: 1_000, speed: 100 }));
+  relayer.onLiveUpdate(tick(40, 4, 50));
+  relayer.onLiveUpdate(status(4, 'queued'));
+  relayer.onLiveUpdate(tick(40, 1, 60));
+  await sleep(200);
+  // (60 + 100 + 20) / 4 = 45. ETA: task 3's 800 B left and one waiting task of the running
+  // tasks' mean size (500 B: task 1 has measured no speed yet), at 100 B/s on one slot.
+  expect(ofOrder(40).slice(before).at(-1)).toMatchObject({ percent: 45, completedTasks: 1, etaSeconds: 13 });
+  // The hub reconnected: what the relay knew is gone, and the next relay reads Redis.
+  relayer.reset();
+  expect(relayer.followed()).toBe(0);
+  relayer.onLiveUpdate(tick(40, 1, 60));
+  await sleep(200);
+  // Redis: tasks 1 and 2 at 90 and 70 (as the test wrote them), 3 and 4 never written; the
+  // counters the relay published last, 1 of 4; no rates.
+  expect(ofOrder(40).slice(before).at(-1)).toMatchObject({
+    percent: 40,
+    completedTasks: 1,
+    etaSeconds: null,
+  });
+});
+
+test('an order not heard for a while is forgotten, and read again on its next tick', async () => {
+  await publishOrderProgress(deps(), counters(41, 2));
+  await taskPercents(41, { '1': 10 });
+  await sleep(50);
+  const relayer = createOrderProgressRelay(
+    { redis, namespace, logger },
+    { intervalMs: 50, forgetAfterMs: 1_000 },
+  );
+  relays.push(relayer);
+  relayer.onLiveUpdate(tick(41, 1, 10));
+  await sleep(150);
+  expect(relayer.followed()).toBe(1);
+  await taskPercents(41, { '1': 10, '2': 50 });
+  // The sweep runs every second at the least.
+  await sleep(2_200);
+  expect(relayer.followed()).toBe(0);
+  const before = ofOrder(41).length;
+  relayer.onLiveUpdate(tick(41, 1, 10));
+  await sleep(150);
+  expect(ofOrder(41).slice(before)).toEqual([expect.objectContaining({ percent: 30 })]);
 });

@@ -1,13 +1,11 @@
 import {
   type ErrorType,
-  isTerminalTaskStatus,
-  LATEST_TTL_SECONDS,
+  entriesAfterStatus,
   type OrderStatus,
-  orderTaskPercentsKey,
-  orderTaskRatesKey,
   type PaymentStatus,
   type RedisCommand,
   type TaskStatus,
+  taskEntryCommands,
 } from '@paidflow/contracts';
 import type { AppDeps } from '../deps.ts';
 import type { OrderCounters } from '../realtime/order-progress.ts';
@@ -65,29 +63,16 @@ export function taskStatusMessage(deps: LiveDeps, change: TaskStatusChange): Liv
 }
 
 /**
- * The order's task percents follow a status change: an ended task counts whole, a task back in
- * the queue starts again from nothing; a running task keeps its workers' ticks (order-progress.ts
- * reads them). In the status message's MULTI.
+ * The order's task percents and rates follow a status change (entriesAfterStatus), in the status
+ * message's MULTI; a running task keeps its workers' ticks (order-progress.ts reads them).
  */
 function percentsFollow(deps: LiveDeps, change: TaskStatusChange): RedisCommand[] {
-  const key = deps.namespace.key(orderTaskPercentsKey(change.orderId));
-  const rates = deps.namespace.key(orderTaskRatesKey(change.orderId));
-  const field = String(change.taskId);
-  // A task that is not running has no rate for the order's ETA.
-  if (isTerminalTaskStatus(change.newStatus)) {
-    return [
-      ['hset', key, field, '100'],
-      ['expire', key, LATEST_TTL_SECONDS],
-      ['hdel', rates, field],
-    ];
-  }
-  if (change.newStatus === 'queued' || change.newStatus === 'pending') {
-    return [
-      ['hdel', key, field],
-      ['hdel', rates, field],
-    ];
-  }
-  return [];
+  return taskEntryCommands(
+    deps.namespace,
+    change.orderId,
+    change.taskId,
+    entriesAfterStatus(change.newStatus),
+  );
 }
 
 export async function publishOrderStatus(deps: LiveDeps, change: OrderStatusChange): Promise<void> {
