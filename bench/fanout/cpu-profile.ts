@@ -2,7 +2,7 @@
 // inspector the bench already opens (inspector.ts). It writes `<peer>-<rate>.cpuprofile`
 // (DevTools opens it) and prints where the busy time went. The owner of each sample is the package
 // of the nearest JavaScript frame, so a native call (a socket write) counts to the code that made it.
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { openSession } from './inspector.ts';
 
 interface CpuNode {
@@ -102,6 +102,7 @@ export async function reportCpuProfile(
   dir: string,
   log: (line: string) => void,
 ): Promise<void> {
+  await mkdir(dir, { recursive: true });
   await writeFile(`${dir}/${name}.cpuprofile`, JSON.stringify(profile));
   const { busyMs, idleMs, owners, functions } = cpuShares(profile);
   const share = (ms: number) => `${((ms / Math.max(busyMs, 1)) * 100).toFixed(1).padStart(5)} %`;

@@ -4,7 +4,7 @@
 // connection set-up that has reached the old generation and waits for the next full GC; this one
 // is what the connections hold. The same session samples what the set-up allocates, garbage
 // included (`--alloc-profile`). Nothing in the servers' code knows about it.
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { WebSocket } from 'ws';
 import { freePort } from '../lib/net.ts';
 
@@ -148,6 +148,7 @@ export async function reportAllocations(
   clients: number,
   log: (line: string) => void,
 ): Promise<void> {
+  await mkdir(dir, { recursive: true });
   await writeFile(`${dir}/${peer}-connect.heapprofile`, JSON.stringify(profile));
   const sites = allocationSites(profile.head);
   const kb = (bytes: number) => (bytes / clients / 1024).toFixed(1).padStart(7);
