@@ -51,15 +51,13 @@ const { values } = parseArgs({
     viewers: { type: 'string' },
     rates: { type: 'string' },
     'client-procs': { type: 'string', default: '2' },
-    // Directories: each server's heap snapshots (idle and connected, after the full GCs), its
-    // allocations while its clients connect (decision 065), its CPU profile per rate (decision 066).
+    // Directories: heap snapshots (idle, connected), connect allocations (065), CPU per rate (066).
     'heap-snapshots': { type: 'string' },
     'alloc-profile': { type: 'string' },
     'cpu-profile': { type: 'string' },
   },
 });
-const SECONDS = Number(values.seconds);
-const CLIENTS = Number(values.clients);
+const [SECONDS, CLIENTS] = [Number(values.seconds), Number(values.clients)];
 const ORDERS = values.viewers
   ? Math.max(1, Math.round(CLIENTS / Number(values.viewers)))
   : Number(values.orders);
@@ -137,10 +135,11 @@ async function measure(peerName: Peer, peer: RunningPeer, fleet: ClientFleet, ra
     statusLost: counts.statusLost,
     completeExpected: counts.completeExpected,
     completeLost: counts.completeLost,
-    // From the first message to the last one received: a server that falls behind delivers
-    // late, and so more slowly.
+    // From the first message to the last one received: a late server delivers more slowly.
     deliveredPerSecond: Math.round(counts.delivered / ((received.lastAtMs - received.firstAtMs) / 1000)),
     publishedPerSecond: report.achievedRate,
+    // The relay's order progress (tRPC; not in delivered/s or µs/msg): 0 would mean it is idle.
+    orderProgressPerSecond: Math.round(received.orderProgressReceived / SECONDS),
     serverCpuPercent: cpuSeconds !== null ? Math.round((cpuSeconds / (SECONDS + drainSeconds)) * 100) : null,
     // CPU the server spent per message it delivered (receiving from Redis included): the cost
     // figure least distorted by other processes competing for the two cores.
@@ -246,6 +245,7 @@ const COLUMNS: Array<[header: string, key: string]> = [
   ['max ms', 'progressMaxMs'],
   ['status p99 ms', 'statusP99Ms'],
   ['delivered/s', 'deliveredPerSecond'],
+  ['order progress/s', 'orderProgressPerSecond'],
   ['coalesced', 'progressCoalesced'],
   ['lost progress', 'progressLost'],
   ['final lost', 'finalProgressLost'],

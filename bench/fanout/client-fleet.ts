@@ -19,6 +19,7 @@ export interface FleetConfig extends Omit<ClientProcStart, 'type' | 'start' | 'e
 /** What every client of one peer received, merged over the client processes. */
 export interface FleetResult {
   progressReceived: number;
+  orderProgressReceived: number;
   lastSeq: Array<Map<number, number>>;
   statusReceived: number[];
   completeReceived: number[];
@@ -117,6 +118,7 @@ export class ClientFleet {
     const firsts = reports.map((report) => report.firstAtMs).filter((at) => at > 0);
     return {
       progressReceived: reports.reduce((sum, report) => sum + report.progressReceived, 0),
+      orderProgressReceived: reports.reduce((sum, report) => sum + report.orderProgressReceived, 0),
       lastSeq,
       statusReceived,
       completeReceived,

@@ -27,6 +27,7 @@ export interface ClientProcReport {
   progressLatencyUs: number[];
   statusLatencyMs: number[];
   progressReceived: number;
+  orderProgressReceived: number;
   /** Per client of this process: [client, [[task, last sequence]...]]. */
   lastSeq: Array<[number, Array<[number, number]>]>;
   statusReceived: Array<[number, number]>;
@@ -84,6 +85,7 @@ function report(rec: Recorder): ClientProcReport {
     progressLatencyUs: Array.from(rec.progressLatencyUs.sorted()),
     statusLatencyMs: Array.from(rec.statusLatencyMs.sorted()),
     progressReceived: rec.progressReceived,
+    orderProgressReceived: rec.orderProgressReceived,
     lastSeq: rec.lastSeq
       .slice(range.start, range.end)
       .map((seen, i): [number, Array<[number, number]>] => [range.start + i, [...seen]]),

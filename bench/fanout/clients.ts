@@ -36,6 +36,7 @@ export function trpcClient(plan: ClientPlan, index: number): Closer {
     if (update.kind === 'task.progress') recorder.progress(index, update.data as ProgressData);
     else if (update.kind === 'task.status') recorder.status(index, update.data as StatusData);
     else if (update.kind === 'order.complete') recorder.complete(index);
+    else if (update.kind === 'order.progress') recorder.orderProgressReceived++;
   };
   const subscription = client.subscription(
     'events.order',

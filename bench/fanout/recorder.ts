@@ -32,6 +32,8 @@ export class Recorder {
   readonly progressLatencyUs = new Samples();
   readonly statusLatencyMs = new Samples();
   progressReceived = 0;
+  /** order:{id}:progress messages (tRPC only: the server's order progress relay, decision 043). */
+  orderProgressReceived = 0;
   readonly lastSeq: Array<Map<number, number>>;
   readonly statusReceived: number[];
   readonly completeReceived: number[];
@@ -59,6 +61,7 @@ export class Recorder {
     this.progressLatencyUs.clear();
     this.statusLatencyMs.clear();
     this.progressReceived = 0;
+    this.orderProgressReceived = 0;
     for (const seen of this.lastSeq) seen.clear();
     this.statusReceived.fill(0);
     this.completeReceived.fill(0);
