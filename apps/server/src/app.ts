@@ -77,6 +77,7 @@ export async function startServer(env: ServerEnv, logger: Logger): Promise<Runni
     logger,
     metrics: realtimeMetrics,
     onLiveUpdate: (event) => orderProgress.onLiveUpdate(event),
+    onDown: () => orderProgress.suspend(),
     onResync: () => orderProgress.reset(),
     publish: (channel, message) => redis.publish(channel, message),
   });

@@ -79,9 +79,13 @@ test('on a cluster, a client that reconnects with lastEventId after its task fin
 });
 
 test('on a cluster, the order progress relay follows the ticks the hub hears, past its first read', async () => {
-  const { orderId, taskIds } = await createPaidOrder(t.server.deps.db, {
-    statuses: ['downloading', 'queued'],
-  });
+  // The order's keys on another master than the one the hub's subscriber sits on: its messages
+  // reach the hub over the cluster bus.
+  const hubNode = await nodeOfClient('realtime');
+  const paid = () => createPaidOrder(t.server.deps.db, { statuses: ['downloading', 'queued'] });
+  let order = await paid();
+  while ((await masterOfKey(cluster, `{o:${order.orderId}}`)) === hubNode) order = await paid();
+  const { orderId, taskIds } = order;
   const [taskId] = taskIds as [number];
   const counters = { id: orderId, total_tasks: 2, completed_tasks: 0, failed_tasks: 0, cancelled_tasks: 0 };
   await publishOrderProgress(t.server.deps, counters, { noTicksYet: true });

@@ -20,12 +20,15 @@ export interface TaskEntries {
 export function entriesAfterTick(
   tick: TaskRate & { phase?: string | undefined; percent: number },
 ): TaskEntries {
-  return (tick.phase ?? 'download') === 'download'
-    ? {
-        percent: tick.percent,
-        rate: { bytesDone: tick.bytesDone, bytesTotal: tick.bytesTotal, speed: tick.speed },
-      }
-    : { percent: tick.percent };
+  if ((tick.phase ?? 'download') !== 'download') return { percent: tick.percent };
+  // Rounded as the rates hash keeps it (formatTaskRate), so what follows the messages in memory
+  // equals what Redis holds.
+  const rate = {
+    bytesDone: Math.round(tick.bytesDone),
+    bytesTotal: Math.round(tick.bytesTotal),
+    speed: Math.round(tick.speed),
+  };
+  return { percent: tick.percent, rate };
 }
 
 /**

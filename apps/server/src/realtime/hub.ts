@@ -73,6 +73,8 @@ export interface RealtimeHubOptions {
    * progress relay follows the ticks, status changes and order progress it hears).
    */
   onLiveUpdate?: (event: LiveUpdate) => void;
+  /** Called when the subscriber connection drops: events are being missed until onResync. */
+  onDown?: () => void;
   /** Called when every listener resyncs: events may have been missed (the relay forgets what it followed). */
   onResync?: () => void;
   /** Publishes on the command connection: a lost live message is announced to every server. */
@@ -115,6 +117,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
   subscriber.on('error', (error) => {
     if (down) return;
     down = true;
+    options.onDown?.();
     logger.warn({ err: error }, 'realtime subscriber connection error; reconnecting');
   });
   subscriber.on('ready', () => {
@@ -128,7 +131,9 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
       .catch((error: unknown) => logger.warn({ err: error }, 'realtime re-subscribe failed'));
   });
   subscriber.on('close', () => {
-    if (started) down = true;
+    if (!started || down) return;
+    down = true;
+    options.onDown?.();
   });
   subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => {
     handleMessage(channel, message);

@@ -5,10 +5,11 @@ import {
   OrderProgress,
   orderTaskPercentsKey,
 } from '@paidflow/contracts';
+import { withTimeout } from '@paidflow/runtime';
 import { parseLatest } from './latest.ts';
 import { orderProgressOf, type ProgressDeps, readTaskEntries, runPipeline } from './order-progress.ts';
 import { countsOf, createOrderTicks, entriesOfHashes, type OrderTickState } from './order-ticks.ts';
-import { liveMessage, publishLive, publishUnderLease } from './publisher.ts';
+import { liveMessage, publishUnderLease } from './publisher.ts';
 
 const RELAY_INTERVAL_MS = 1_000;
 /**
@@ -17,8 +18,10 @@ const RELAY_INTERVAL_MS = 1_000;
  * A few at a time, the hub's deliveries run between them.
  */
 const RELAYS_IN_FLIGHT = 8;
-/** An order not heard for this long is forgotten; its next tick reads its seed again. */
+/** What the relay knows of an order is read from Redis again after this long (its seed's life). */
 const FORGET_AFTER_MS = 30_000;
+/** A relay's Redis call fails after this long: a hung Redis must not hold the relay slots. */
+const RELAY_TIMEOUT_MS = 2_000;
 
 export interface OrderProgressRelay {
   /**
@@ -26,7 +29,9 @@ export interface OrderProgressRelay {
    * the interval; ticks, task status changes and order progress keep what the relay knows of the order.
    */
   onLiveUpdate(event: LiveUpdate): void;
-  /** The hub may have missed updates (its connection came back): every order is read again. */
+  /** The hub's connection is down: updates are being missed, so nothing is relayed until reset(). */
+  suspend(): void;
+  /** The hub's connection is back and resubscribed: every order is read again, and relays resume. */
   reset(): void;
   /** Drops the publishes still waiting and what it knows (shutdown). */
   close(): void;
@@ -41,12 +46,14 @@ export interface OrderProgressRelay {
  * (SET NX PX interval) makes one of them publish.
  *
  * What an order's message is made of, its tasks' percents and rates and its latest counters, is
- * kept from the updates this process hears (order-ticks.ts, decision 067). The first relay of an
- * order reads it from Redis with the lease (one pipeline), then publishes; every later one is a
- * single script that takes the lease and publishes. An order without a latest message (none yet,
- * or not one of ours) is not made up. Orders that fall due together are relayed a few at a time
- * (RELAYS_IN_FLIGHT), in the order they fell due. Redis failures are logged once per outage and
- * never thrown: progress is ephemeral.
+ * kept from the updates this process hears (order-ticks.ts, decision 067), read from Redis on its
+ * first relay and every FORGET_AFTER_MS (the seed, one pipeline). Each publish is one script that
+ * goes ahead only if the order's latest message in Redis still has the counters it was built on,
+ * and takes the lease; if the counters moved, the order is read again on its next relay. An
+ * order without a latest message (none yet, or not one of ours) is not made up. While the hub's
+ * connection is down nothing is relayed. Orders that fall due together are relayed a few at a
+ * time (RELAYS_IN_FLIGHT), in the order they fell due. Redis failures are logged once per outage
+ * and never thrown: progress is ephemeral.
  */
 export function createOrderProgressRelay(
   deps: ProgressDeps,
@@ -63,6 +70,7 @@ export function createOrderProgressRelay(
   const ready = new Set<number>();
   let running = 0;
   let warned = false;
+  let suspended = false;
 
   function pump(): void {
     while (running < inFlight && ready.size > 0) {
@@ -78,38 +86,27 @@ export function createOrderProgressRelay(
   }
 
   const leaseKey = (orderId: number) => deps.namespace.key(`${orderTaskPercentsKey(orderId)}:relay`);
+  const latestOf = (orderId: number) =>
+    deps.namespace.key(latestKey(formatChannel('order', orderId, 'progress'), orderId));
 
-  /** The first relay of an order: its seed and the lease in one pipeline, then the publish. */
-  async function relayFirst(orderId: number, timestamp: number): Promise<void> {
-    const { redis, namespace } = deps;
+  /** What Redis holds of the order, read once (the seed), with the updates heard meanwhile applied over it. */
+  async function seed(orderId: number): Promise<OrderTickState | undefined> {
     const seeded = ticks.follow(orderId);
     let replies: unknown[];
     try {
-      replies = await runPipeline(
-        readTaskEntries(
-          redis
-            .pipeline()
-            .set(leaseKey(orderId), '1', 'PX', intervalMs, 'NX')
-            .get(namespace.key(latestKey(formatChannel('order', orderId, 'progress'), orderId))),
-          namespace,
-          orderId,
-        ),
-      );
+      const reads = readTaskEntries(deps.redis.pipeline().get(latestOf(orderId)), deps.namespace, orderId);
+      replies = await withTimeout(runPipeline(reads), RELAY_TIMEOUT_MS, 'order progress seed');
     } catch (error) {
       seeded(null);
       throw error;
     }
-    const [lease, latestRaw, percents, rates] = replies as [
-      string | null,
+    const [latestRaw, percents, rates] = replies as [
       string | null,
       Record<string, string>,
       Record<string, string>,
     ];
     const latest = parseLatest(OrderProgress, latestRaw);
-    const state = seeded({ counts: latest && countsOf(latest), ...entriesOfHashes(percents, rates) });
-    // Another server process publishes this order in this interval.
-    if (lease !== 'OK' || !state?.counts) return;
-    await publishLive(deps, 'order', orderId, 'progress', await messageOf(orderId, state, timestamp));
+    return seeded({ counts: latest && countsOf(latest), ...entriesOfHashes(percents, rates) });
   }
 
   async function messageOf(
@@ -124,20 +121,29 @@ export function createOrderProgressRelay(
     const timestamp = Date.now();
     try {
       // In the try: the relay never rejects (the queue counts on it).
-      const state = ticks.get(orderId);
+      // The hub is not hearing updates: what the relay knows is going stale.
+      if (suspended) return;
+      let state = ticks.get(orderId);
       if (!state) {
         // Its seed is still being read by an earlier relay: that one publishes.
-        if (!ticks.has(orderId)) await relayFirst(orderId, timestamp);
-      } else if (state.counts) {
-        const message = liveMessage(
-          deps,
-          'order',
-          orderId,
-          'progress',
-          await messageOf(orderId, state, timestamp),
-        );
-        await publishUnderLease(deps, leaseKey(orderId), intervalMs, message);
+        if (ticks.has(orderId)) return;
+        state = await seed(orderId);
       }
+      if (!state?.counts) return;
+      const progress = await messageOf(orderId, state, timestamp);
+      const guard = {
+        leaseKey: leaseKey(orderId),
+        ttlMs: intervalMs,
+        latestKey: latestOf(orderId),
+        expect: state.counts,
+      };
+      const outcome = await withTimeout(
+        publishUnderLease(deps, guard, liveMessage(deps, 'order', orderId, 'progress', progress)),
+        RELAY_TIMEOUT_MS,
+        'order progress',
+      );
+      // Redis holds other counters (a status change not heard yet, or missed): read it again.
+      if (outcome === 'moved') ticks.forget(orderId);
       warned = false;
     } catch (error) {
       if (warned) return;
@@ -164,7 +170,14 @@ export function createOrderProgressRelay(
       ticks.hear(event);
       if (event.kind === 'task.progress') onTaskProgress(event.data.orderId);
     },
-    reset: () => ticks.clear(),
+    suspend() {
+      suspended = true;
+      ticks.clear();
+    },
+    reset() {
+      suspended = false;
+      ticks.clear();
+    },
     close() {
       clearInterval(sweeper);
       for (const timer of due.values()) clearTimeout(timer);

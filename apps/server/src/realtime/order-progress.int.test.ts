@@ -111,6 +111,17 @@ async function written(event: TickUpdate): Promise<LiveUpdate> {
   return event;
 }
 
+/** An order with a stored progress message (as its payment published it) and these task percents. */
+async function storedOrder(
+  orderId: number,
+  totalTasks: number,
+  percents: Record<string, number>,
+): Promise<void> {
+  await publishOrderProgress(deps(), counters(orderId, totalTasks));
+  await taskPercents(orderId, percents);
+  await sleep(50);
+}
+
 const counters = (id: number, total: number, completed = 0, failed = 0, cancelled = 0) => ({
   id,
   total_tasks: total,
@@ -264,11 +275,18 @@ test('an order with no progress message of its own gets none made up', async () 
   relayer.onLiveUpdate(tick(36, 1, 50));
   await sleep(300);
   expect(ofOrder(36).length).toBe(before);
-  // Its first progress message, heard: from then on its ticks move it.
+  // A progress message heard but never stored (a bare PUBLISH, not one of ours): still none.
   relayer.onLiveUpdate({ kind: 'order.progress', data: orderProgress(35, 2) });
   relayer.onLiveUpdate(tick(35, 1, 60));
   await sleep(300);
-  expect(ofOrder(35)).toEqual([expect.objectContaining({ orderId: 35, percent: 30, totalTasks: 2 })]);
+  expect(ofOrder(35)).toEqual([]);
+  // Its first progress message, stored and heard: from then on its ticks move it.
+  await publishOrderProgress(deps(), counters(35, 2));
+  await sleep(50);
+  relayer.onLiveUpdate({ kind: 'order.progress', data: ofOrder(35).at(-1)! });
+  relayer.onLiveUpdate(await written(tick(35, 1, 60)));
+  await sleep(300);
+  expect(ofOrder(35).map((m) => m.percent)).toEqual([25, 30]);
 });
 
 test('Redis being down is logged once and never thrown', async () => {
@@ -307,16 +325,18 @@ test('after its first relay an order follows the updates heard, not Redis; a res
   // The seed from Redis: (40 + 20) / 4.
   expect(ofOrder(40).slice(before)).toEqual([expect.objectContaining({ percent: 15 })]);
   expect(relayer.followed()).toBe(1);
-  // Redis changes behind the relay's back: it is not read again.
+  // The order's counters move (its status-change message, stored and heard); then Redis changes
+  // behind the relay's back: it is not read again.
+  await publishOrderProgress(deps(), counters(40, 4, 1));
+  await sleep(50);
+  relayer.onLiveUpdate({ kind: 'order.progress', data: ofOrder(40).at(-1)! });
   await taskPercents(40, { '1': 90, '2': 70 });
-  // Heard: task 2 ended (whole), task 3 ticks with a rate, a task re-queued starts over, and the
-  // order's counters moved (its status-change message).
+  // Heard: task 2 ended (whole), task 3 ticks with a rate, a task re-queued starts over.
   const status = (taskId: number, newStatus: 'completed' | 'queued'): LiveUpdate => ({
     kind: 'task.status',
     data: { taskId, orderId: 40, previousStatus: 'uploading', newStatus, timestamp: Date.now() },
   });
   relayer.onLiveUpdate(status(2, 'completed'));
-  relayer.onLiveUpdate({ kind: 'order.progress', data: orderProgress(40, 4, 1) });
   relayer.onLiveUpdate(tick(40, 3, 20, { bytesDone: 200, bytesTotal: 1_000, speed: 100 }));
   relayer.onLiveUpdate(tick(40, 4, 50));
   relayer.onLiveUpdate(status(4, 'queued'));
@@ -339,24 +359,65 @@ test('after its first relay an order follows the updates heard, not Redis; a res
   });
 });
 
-test('an order not heard for a while is forgotten, and read again on its next tick', async () => {
-  await publishOrderProgress(deps(), counters(41, 2));
-  await taskPercents(41, { '1': 10 });
-  await sleep(50);
+test('what the relay knows of an order is read again from Redis once its seed is old', async () => {
+  await storedOrder(41, 2, { '1': 10 });
   const relayer = createOrderProgressRelay(
     { redis, namespace, logger },
-    { intervalMs: 50, forgetAfterMs: 1_000 },
+    { intervalMs: 50, forgetAfterMs: 600 },
   );
   relays.push(relayer);
-  relayer.onLiveUpdate(tick(41, 1, 10));
-  await sleep(150);
-  expect(relayer.followed()).toBe(1);
-  await taskPercents(41, { '1': 10, '2': 50 });
-  // The sweep runs every second at the least.
-  await sleep(2_200);
-  expect(relayer.followed()).toBe(0);
   const before = ofOrder(41).length;
   relayer.onLiveUpdate(tick(41, 1, 10));
-  await sleep(150);
-  expect(ofOrder(41).slice(before)).toEqual([expect.objectContaining({ percent: 30 })]);
+  await sleep(200);
+  expect(relayer.followed()).toBe(1);
+  // A change the relay never heard of (a message it missed): it stays wrong until the seed is old.
+  await taskPercents(41, { '1': 10, '2': 50 });
+  relayer.onLiveUpdate(tick(41, 1, 10));
+  await sleep(600);
+  relayer.onLiveUpdate(tick(41, 1, 10));
+  await sleep(200);
+  expect(
+    ofOrder(41)
+      .slice(before)
+      .map((m) => m.percent),
+  ).toEqual([5, 5, 30]);
+});
+
+test('a publish whose counters Redis no longer holds is dropped, and the order read again', async () => {
+  await storedOrder(42, 2, { '1': 10 });
+  const relayer = relay(100);
+  relayer.onLiveUpdate(tick(42, 1, 10));
+  await sleep(200);
+  // A task ended and its status change stored the new counters, but this relay has not heard it.
+  await publishOrderProgress(deps(), counters(42, 2, 1));
+  await sleep(50);
+  const before = ofOrder(42).length;
+  relayer.onLiveUpdate(tick(42, 1, 10));
+  await sleep(200);
+  // Built on 0 completed: refused, never published over the stored 1.
+  expect(ofOrder(42).slice(before)).toEqual([]);
+  relayer.onLiveUpdate(tick(42, 1, 10));
+  await sleep(200);
+  // Read again: 1 of 2 ended, which counts whole.
+  expect(ofOrder(42).slice(before)).toEqual([expect.objectContaining({ completedTasks: 1, percent: 50 })]);
+});
+
+test('while the hub is down nothing is relayed; once it is back every order is read again', async () => {
+  await storedOrder(43, 2, { '1': 20 });
+  const relayer = relay(100);
+  relayer.onLiveUpdate(tick(43, 1, 20));
+  await sleep(200);
+  expect(ofOrder(43).at(-1)).toMatchObject({ percent: 10 });
+  const before = ofOrder(43).length;
+  relayer.suspend();
+  expect(relayer.followed()).toBe(0);
+  // A tick heard just before the connection dropped is not relayed from a view going stale.
+  relayer.onLiveUpdate(tick(43, 1, 30));
+  await sleep(200);
+  expect(ofOrder(43).length).toBe(before);
+  await taskPercents(43, { '1': 80 });
+  relayer.reset();
+  relayer.onLiveUpdate(tick(43, 1, 80));
+  await sleep(200);
+  expect(ofOrder(43).slice(before)).toEqual([expect.objectContaining({ percent: 40 })]);
 });

@@ -98,14 +98,22 @@ test('a failed seed forgets the order; a seed read across a clear is dropped', (
   expect(ticks.size()).toBe(0);
 });
 
-test('an order not heard for staleMs is swept; one whose seed is being read is kept', () => {
+test('a seed lives for staleMs: then get() forgets the order, and so does the sweep (a seed still read too)', () => {
   const ticks = createOrderTicks({ staleMs: 1_000 });
-  ticks.follow(7)(noSeed());
-  ticks.follow(8);
   const now = Date.now();
+  ticks.follow(7)(noSeed());
+  ticks.follow(8)(noSeed());
+  ticks.follow(9);
+  // Heard or not, what was read grows old.
+  ticks.hear(tick(7, 1, 10));
+  expect(ticks.get(7, now + 500)).toBeDefined();
   ticks.sweep(now + 500);
-  expect(ticks.size()).toBe(2);
-  ticks.sweep(now + 5_000);
+  expect(ticks.size()).toBe(3);
+  expect(ticks.get(7, now + 5_000)).toBeUndefined();
   expect(ticks.has(7)).toBe(false);
-  expect(ticks.has(8)).toBe(true);
+  ticks.sweep(now + 5_000);
+  expect(ticks.size()).toBe(0);
+  ticks.follow(10)(noSeed());
+  ticks.forget(10);
+  expect(ticks.has(10)).toBe(false);
 });

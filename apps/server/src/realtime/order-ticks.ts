@@ -12,10 +12,14 @@ import {
 // updates this server process hears rather than read from Redis once a second per order
 // (decision 067). Every write of an order's percents and rates hashes goes out in the MULTI of a
 // task message (taskEntryCommands), and every write of its latest progress with that message, so
-// the hub hears each of them once, in Redis's order: the same rule (entriesAfterTick,
+// the hub hears each of them, in the order Redis ran them (on a Redis Cluster, in that order per
+// node, and one order's keys live on one node): the same rule (entriesAfterTick,
 // entriesAfterStatus) applied to what it hears gives what Redis holds. What happened before this
-// process heard an order is read once from Redis, the seed; updates heard while the seed is read
-// are applied over it.
+// process heard an order is read from Redis, the seed; updates heard while the seed is read are
+// applied over it. A message this process missed without noticing (a cluster link that dropped
+// it, a message its schema refused) would leave it wrong: so the seed is read again every
+// `staleMs`, and a publish whose counters Redis no longer holds drops the order (the relay's
+// guard, publishUnderLease).
 
 export type OrderCounts = Pick<
   OrderProgress,
@@ -58,7 +62,8 @@ export function countsOf(progress: OrderProgress): OrderCounts {
 }
 
 interface Followed extends OrderTickState {
-  heardAt: number;
+  /** When the seed was asked for. */
+  since: number;
   /** Updates heard while the seed is read, in order; null once seeded. */
   pending: LiveUpdate[] | null;
 }
@@ -66,8 +71,8 @@ interface Followed extends OrderTickState {
 export interface OrderTicks {
   /** A live update heard by the hub: applied to its order when the order is followed. */
   hear(event: LiveUpdate): void;
-  /** A followed order's state, once seeded. */
-  get(orderId: number): OrderTickState | undefined;
+  /** A followed order's state, once seeded; undefined (and forgotten) once its seed is `staleMs` old. */
+  get(orderId: number, now?: number): OrderTickState | undefined;
   /** Whether the order is followed, or its seed is being read. */
   has(orderId: number): boolean;
   /**
@@ -78,7 +83,9 @@ export interface OrderTicks {
   follow(
     orderId: number,
   ): (seed: (TaskEntryMaps & { counts: OrderCounts | null }) | null) => OrderTickState | undefined;
-  /** Forgets the orders not heard for `staleMs`: the next tick of one seeds it again. */
+  /** Forgets one order: its next relay reads its seed again. */
+  forget(orderId: number): void;
+  /** Forgets the orders seeded `staleMs` ago (heard since or not): the next tick of one seeds it again. */
   sweep(now?: number): void;
   /** Forgets every order (the hub may have missed updates). */
   clear(): void;
@@ -116,21 +123,27 @@ export function createOrderTicks(options: { staleMs: number }): OrderTicks {
     hear(event) {
       const followed = orders.get(event.data.orderId);
       if (!followed) return;
-      followed.heardAt = Date.now();
       if (followed.pending) followed.pending.push(event);
       else apply(followed, event);
     },
-    get(orderId) {
+    get(orderId, now = Date.now()) {
       const followed = orders.get(orderId);
-      return followed && !followed.pending ? followed : undefined;
+      if (!followed || followed.pending) return undefined;
+      if (now - followed.since <= options.staleMs) return followed;
+      orders.delete(orderId);
+      return undefined;
+    },
+    forget: (orderId) => {
+      orders.delete(orderId);
     },
     has: (orderId) => orders.has(orderId),
     follow(orderId) {
+      const now = Date.now();
       const followed: Followed = {
         counts: null,
         percents: new Map(),
         rates: new Map(),
-        heardAt: Date.now(),
+        since: now,
         pending: [],
       };
       orders.set(orderId, followed);
@@ -150,9 +163,9 @@ export function createOrderTicks(options: { staleMs: number }): OrderTicks {
       };
     },
     sweep(now = Date.now()) {
-      for (const [orderId, followed] of orders) {
-        if (!followed.pending && now - followed.heardAt > options.staleMs) orders.delete(orderId);
-      }
+      // A seed still being read that long is given up too: its answer, if it comes, is dropped.
+      for (const [orderId, followed] of orders)
+        if (now - followed.since > options.staleMs) orders.delete(orderId);
     },
     clear: () => orders.clear(),
     size: () => orders.size,

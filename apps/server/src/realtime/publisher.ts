@@ -58,12 +58,22 @@ export async function publishLiveMessages(
   }
 }
 
-// Takes the lease KEYS[1] for ARGV[1] ms if it is free, and only then runs the commands that
-// follow in ARGV, each as its length and its words. The other keys are declared for Redis Cluster:
-// every one carries the same order's slot tag.
+// KEYS[1] the lease, KEYS[2] the channel's latest value. ARGV[1] the lease's ms; ARGV[2] how many
+// fields of the latest value must still hold what the message was built on, then each field's name
+// and value; then each command to run, as its length and its words. The latest value gone, or one
+// field moved on: -1, nothing done. The lease taken by another: 0. Else the lease is taken, the
+// commands run, and 1. Both keys carry one order's slot tag (Redis Cluster).
 const UNDER_LEASE = `
+local raw = redis.call('GET', KEYS[2])
+if not raw then return -1 end
+local ok, latest = pcall(cjson.decode, raw)
+if not ok or type(latest) ~= 'table' then return -1 end
+local fields = tonumber(ARGV[2])
+for i = 3, 2 + 2 * fields, 2 do
+  if tostring(latest[ARGV[i]] or 0) ~= ARGV[i + 1] then return -1 end
+end
 if not redis.call('SET', KEYS[1], '1', 'PX', ARGV[1], 'NX') then return 0 end
-local i = 2
+local i = 3 + 2 * fields
 while i <= #ARGV do
   local n = tonumber(ARGV[i])
   redis.call(unpack(ARGV, i + 1, i + n))
@@ -71,24 +81,33 @@ while i <= #ARGV do
 end
 return 1`;
 
+export interface LeaseGuard {
+  /** The per-order lease: one publisher across the server processes per `ttlMs`. */
+  leaseKey: string;
+  ttlMs: number;
+  /** The message channel's latest-value key (it carries the same order's slot tag). */
+  latestKey: string;
+  /** Integer fields of the latest value that must still hold these values (read as 0 when absent). */
+  expect: Record<string, number>;
+}
+
 /**
- * Publishes a live message only if the lease `leaseKey` (of the message's order) is free, and takes
- * it for `ttlMs`, in one script: one command and one round trip. Whether this call published;
- * throws when Redis fails (the caller logs: the lease and the message are one).
+ * Publishes a live message, in one script (one command, one round trip), only if the channel's
+ * latest value still holds what the message was built on and the lease is free; takes the lease.
+ * `published`; `leased` (another process publishes in this interval); `moved` (the latest value
+ * is gone or changed: the caller's view is stale). Throws when Redis fails.
  */
 export async function publishUnderLease(
   deps: Pick<AppDeps, 'redis'>,
-  leaseKey: string,
-  ttlMs: number,
+  guard: LeaseGuard,
   message: LiveMessage,
-): Promise<boolean> {
-  const keys = [
-    leaseKey,
-    ...message.commands.filter(([name]) => name !== 'publish').map(([, key]) => String(key)),
-  ];
-  const args: Array<string | number> = [...keys, ttlMs];
+): Promise<'published' | 'leased' | 'moved'> {
+  const expected = Object.entries(guard.expect);
+  const args: Array<string | number> = [guard.ttlMs, expected.length];
+  for (const [field, value] of expected) args.push(field, String(value));
   for (const command of message.commands) args.push(command.length, ...command);
-  return (await deps.redis.eval(UNDER_LEASE, keys.length, ...args)) === 1;
+  const result = await deps.redis.eval(UNDER_LEASE, 2, guard.leaseKey, guard.latestKey, ...args);
+  return result === 1 ? 'published' : result === 0 ? 'leased' : 'moved';
 }
 
 /** Publishes one live message (liveMessage, publishLiveMessages). */
