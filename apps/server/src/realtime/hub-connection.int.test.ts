@@ -3,6 +3,7 @@ import { createLogger } from '@paidflow/runtime';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { expect, test } from 'vitest';
+import { taskProgress } from '../testing/live-scenarios.ts';
 import { startPrivateRedis } from '../testing/private-redis.ts';
 import { createRealtimeHub, type HubItem, RESYNC } from './hub.ts';
 import { createRealtimeMetrics } from './metrics.ts';
@@ -44,20 +45,7 @@ test('the hub says when its subscriber drops, then when it has resubscribed, onc
     expect(calls).toEqual(['down', 'resync']);
     // Resubscribed before onResync: a message published now is heard.
     const publisher = new Redis(redis.url);
-    await publisher.publish(
-      namespace.channel('task:1:progress'),
-      JSON.stringify({
-        taskId: 1,
-        orderId: 2,
-        percent: 5,
-        currentFile: null,
-        bytesDone: 0,
-        bytesTotal: 0,
-        speed: 0,
-        etaSeconds: null,
-        timestamp: Date.now(),
-      }),
-    );
+    await publisher.publish(namespace.channel('task:1:progress'), JSON.stringify(taskProgress(1, 2, 5)));
     await until(() => heard.includes('task.progress'), 5_000);
     expect(heard).toEqual(['resync', 'task.progress']);
     publisher.disconnect();
