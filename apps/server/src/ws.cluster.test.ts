@@ -82,6 +82,7 @@ test('on a cluster, the order progress relay follows the ticks the hub hears, pa
   // The order's keys on another master than the one the hub's subscriber sits on: its messages
   // reach the hub over the cluster bus.
   const hubNode = await nodeOfClient('realtime');
+  expect(hubNode).toBeDefined();
   const paid = () => createPaidOrder(t.server.deps.db, { statuses: ['downloading', 'queued'] });
   let order = await paid();
   while ((await masterOfKey(cluster, `{o:${order.orderId}}`)) === hubNode) order = await paid();

@@ -124,12 +124,19 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     if (!down) return;
     down = false;
     logger.info('realtime subscriber connection restored; subscriptions resync');
-    // ioredis re-subscribes by itself; waiting for our own (idempotent) psubscribe reply makes
-    // sure the patterns are active before subscriptions read their snapshot again.
+    resubscribe();
+  });
+  // ioredis re-subscribes by itself; waiting for our own (idempotent) psubscribe reply makes sure
+  // the patterns are active before subscriptions read their snapshot again. Retried while the
+  // connection stays up: until it succeeds, nothing resyncs and the relay stays paused.
+  function resubscribe(): void {
     subscribeAll()
       .then(broadcastResync)
-      .catch((error: unknown) => logger.warn({ err: error }, 'realtime re-subscribe failed'));
-  });
+      .catch((error: unknown) => {
+        logger.warn({ err: error }, 'realtime re-subscribe failed; retrying');
+        if (started && !down) setTimeout(resubscribe, 1_000).unref();
+      });
+  }
   subscriber.on('close', () => {
     if (!started || down) return;
     down = true;
@@ -160,7 +167,9 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
   }
 
   function broadcastResync(): void {
-    options.onResync?.();
+    // A lost announcement resyncs too, even while the connection is down: the relay resumes only
+    // once the hub hears again.
+    if (!down) options.onResync?.();
     for (const listeners of [...byOrder.values(), ...byTask.values(), firehose]) deliver(listeners, RESYNC);
     refetch.resync(RESYNC);
   }

@@ -71,6 +71,8 @@ export function createOrderProgressRelay(
   let running = 0;
   let warned = false;
   let suspended = false;
+  // Bumped by suspend() and reset(): a relay that started before drops what it built.
+  let generation = 0;
 
   function pump(): void {
     while (running < inFlight && ready.size > 0) {
@@ -123,6 +125,7 @@ export function createOrderProgressRelay(
       // In the try: the relay never rejects (the queue counts on it).
       // The hub is not hearing updates: what the relay knows is going stale.
       if (suspended) return;
+      const started = generation;
       let state = ticks.get(orderId);
       if (!state) {
         // Its seed is still being read by an earlier relay: that one publishes.
@@ -131,6 +134,8 @@ export function createOrderProgressRelay(
       }
       if (!state?.counts) return;
       const progress = await messageOf(orderId, state, timestamp);
+      // Paused, reset or read again meanwhile: what was built may be stale.
+      if (started !== generation || ticks.get(orderId) !== state) return;
       const guard = {
         leaseKey: leaseKey(orderId),
         ttlMs: intervalMs,
@@ -143,7 +148,7 @@ export function createOrderProgressRelay(
         'order progress',
       );
       // Redis holds other counters (a status change not heard yet, or missed): read it again.
-      if (outcome === 'moved') ticks.forget(orderId);
+      if (outcome === 'moved') ticks.forget(orderId, state);
       warned = false;
     } catch (error) {
       if (warned) return;
@@ -172,10 +177,12 @@ export function createOrderProgressRelay(
     },
     suspend() {
       suspended = true;
+      generation += 1;
       ticks.clear();
     },
     reset() {
       suspended = false;
+      generation += 1;
       ticks.clear();
     },
     close() {

@@ -6,7 +6,7 @@ import {
   orderTaskRatesKey,
   type RedisNamespace,
 } from '@paidflow/contracts';
-import type { Logger, RedisClient } from '@paidflow/runtime';
+import { type Logger, type RedisClient, withTimeout } from '@paidflow/runtime';
 import { liveConcurrency } from '../services/worker-health.ts';
 import { entriesOfHashes, type OrderCounts, type TaskEntryMaps } from './order-ticks.ts';
 import { type LiveMessage, liveMessage, publishLiveMessages } from './publisher.ts';
@@ -41,7 +41,10 @@ async function slots(deps: ProgressDeps): Promise<number> {
   if (concurrency && concurrency.key === key && now - concurrency.at < CONCURRENCY_TTL_MS) {
     return concurrency.value;
   }
-  const value = await liveConcurrency(deps).catch(() => concurrency?.value ?? 0);
+  // Bounded: the relay awaits this, and a hung Redis must not hold its slots.
+  const value = await withTimeout(liveConcurrency(deps), 2_000, 'worker slots').catch(
+    () => concurrency?.value ?? 0,
+  );
   concurrency = { value, at: now, key };
   return value;
 }

@@ -83,8 +83,8 @@ export interface OrderTicks {
   follow(
     orderId: number,
   ): (seed: (TaskEntryMaps & { counts: OrderCounts | null }) | null) => OrderTickState | undefined;
-  /** Forgets one order: its next relay reads its seed again. */
-  forget(orderId: number): void;
+  /** Forgets one order (only if `state` is still what is kept of it): its next relay reads its seed again. */
+  forget(orderId: number, state?: OrderTickState): void;
   /** Forgets the orders seeded `staleMs` ago (heard since or not): the next tick of one seeds it again. */
   sweep(now?: number): void;
   /** Forgets every order (the hub may have missed updates). */
@@ -133,8 +133,8 @@ export function createOrderTicks(options: { staleMs: number }): OrderTicks {
       orders.delete(orderId);
       return undefined;
     },
-    forget: (orderId) => {
-      orders.delete(orderId);
+    forget: (orderId, state) => {
+      if (state === undefined || orders.get(orderId) === state) orders.delete(orderId);
     },
     has: (orderId) => orders.has(orderId),
     follow(orderId) {

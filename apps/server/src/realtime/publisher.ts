@@ -70,7 +70,9 @@ local ok, latest = pcall(cjson.decode, raw)
 if not ok or type(latest) ~= 'table' then return -1 end
 local fields = tonumber(ARGV[2])
 for i = 3, 2 + 2 * fields, 2 do
-  if tostring(latest[ARGV[i]] or 0) ~= ARGV[i + 1] then return -1 end
+  local value = latest[ARGV[i]]
+  if value == nil then value = 0 end
+  if type(value) ~= 'number' or value ~= tonumber(ARGV[i + 1]) then return -1 end
 end
 if not redis.call('SET', KEYS[1], '1', 'PX', ARGV[1], 'NX') then return 0 end
 local i = 3 + 2 * fields
