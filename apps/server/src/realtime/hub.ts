@@ -8,14 +8,14 @@ import {
   type RedisNamespace,
   SESSION_REVOKED_CHANNEL,
 } from '@paidflow/contracts';
-import { createSubscriber, type Logger, type RedisTarget } from '@paidflow/runtime';
+import type { Logger, RedisTarget } from '@paidflow/runtime';
 import type { WireFrame } from './direct-send.ts';
+import { createHubSubscriber } from './hub-subscriber.ts';
 import { createLostAnnouncements } from './lost-announcements.ts';
 import type { RealtimeMetrics } from './metrics.ts';
 import { markPlainJson } from './plain-json.ts';
 import { createRefetchChannels, type RefetchListener } from './refetch-listeners.ts';
 import { createSessionRevocations } from './session-revocations.ts';
-import { subscribeWithin } from './subscribe-within.ts';
 import { createThrottledLog } from './throttled-log.ts';
 
 /** A live event as the hub hands it out: one object shared by every listener. */
@@ -75,7 +75,10 @@ export interface RealtimeHubOptions {
   onLiveUpdate?: (event: LiveUpdate) => void;
   /** Called when the subscriber connection drops: events are being missed until onResync. */
   onDown?: () => void;
-  /** Called when every listener resyncs: events may have been missed (the relay forgets what it followed). */
+  /**
+   * Called when the subscriber connection is back and resubscribed, before every listener
+   * resyncs: events may have been missed (the relay forgets what it followed).
+   */
   onResync?: () => void;
   /** Publishes on the command connection: a lost live message is announced to every server. */
   publish?: (channel: string, message: string) => Promise<unknown>;
@@ -106,48 +109,21 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     onMalformed: (reason, raw) => dropMalformed(reason, SESSION_REVOKED_CHANNEL, raw),
   });
 
-  // The subscriber queues commands while disconnected (the psubscribe is re-sent on reconnect)
-  // and never gives up; on a cluster it moves to another node when its own is gone.
-  const subscriber = createSubscriber(options.redis, { connectionName: 'realtime' });
-  /** The live patterns and the session revocations, on the one subscriber connection. */
-  const subscribeAll = () =>
-    Promise.all([subscriber.psubscribe(...patterns), subscriber.subscribe(revokedChannel, resyncChannel)]);
-  let down = false;
-  let started = false;
-  subscriber.on('error', (error) => {
-    if (down) return;
-    down = true;
-    options.onDown?.();
-    logger.warn({ err: error }, 'realtime subscriber connection error; reconnecting');
-  });
-  subscriber.on('ready', () => {
-    if (!down) return;
-    down = false;
-    logger.info('realtime subscriber connection restored; subscriptions resync');
-    resubscribe();
-  });
-  // ioredis re-subscribes by itself; waiting for our own (idempotent) psubscribe reply makes sure
-  // the patterns are active before subscriptions read their snapshot again. Retried while the
-  // connection stays up: until it succeeds, nothing resyncs and the relay stays paused.
-  function resubscribe(): void {
-    subscribeAll()
-      .then(broadcastResync)
-      .catch((error: unknown) => {
-        logger.warn({ err: error }, 'realtime re-subscribe failed; retrying');
-        if (started && !down) setTimeout(resubscribe, 1_000).unref();
-      });
-  }
-  subscriber.on('close', () => {
-    if (!started || down) return;
-    down = true;
-    options.onDown?.();
-  });
-  subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => {
-    handleMessage(channel, message);
-  });
-  subscriber.on('message', (channel: string, message: string) => {
-    if (channel === revokedChannel) revocations.handle(message);
-    else if (channel === resyncChannel) lostAnnouncements.handle(message);
+  const subscriber = createHubSubscriber({
+    redis: options.redis,
+    logger,
+    patterns,
+    channels: [revokedChannel, resyncChannel],
+    onPMessage: (channel, message) => handleMessage(channel, message),
+    onMessage(channel, message) {
+      if (channel === revokedChannel) revocations.handle(message);
+      else if (channel === resyncChannel) lostAnnouncements.handle(message);
+    },
+    ...(options.onDown ? { onDown: options.onDown } : {}),
+    onRestored() {
+      options.onResync?.();
+      broadcastResync();
+    },
   });
 
   function nextId(): string {
@@ -167,9 +143,6 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
   }
 
   function broadcastResync(): void {
-    // A lost announcement resyncs too, even while the connection is down: the relay resumes only
-    // once the hub hears again.
-    if (!down) options.onResync?.();
     for (const listeners of [...byOrder.values(), ...byTask.values(), firehose]) deliver(listeners, RESYNC);
     refetch.resync(RESYNC);
   }
@@ -262,23 +235,17 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
   }
 
   async function start(timeoutMs = 5_000): Promise<void> {
-    started = true;
-    await subscribeWithin(subscriber, subscribeAll, { logger, patterns, timeoutMs });
+    await subscriber.start(timeoutMs);
   }
 
   async function stop(): Promise<void> {
-    started = false;
     byOrder.clear();
     byTask.clear();
     firehose.clear();
     refetch.clear();
     revocations.clear();
     lostAnnouncements.stop();
-    try {
-      await subscriber.quit();
-    } catch {
-      subscriber.disconnect();
-    }
+    await subscriber.stop();
   }
 
   function listenerCount() {

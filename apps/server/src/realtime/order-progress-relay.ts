@@ -7,7 +7,13 @@ import {
 } from '@paidflow/contracts';
 import { withTimeout } from '@paidflow/runtime';
 import { parseLatest } from './latest.ts';
-import { orderProgressOf, type ProgressDeps, readTaskEntries, runPipeline } from './order-progress.ts';
+import {
+  orderProgressOf,
+  PROGRESS_REDIS_TIMEOUT_MS,
+  type ProgressDeps,
+  readTaskEntries,
+  runPipeline,
+} from './order-progress.ts';
 import { countsOf, createOrderTicks, entriesOfHashes, type OrderTickState } from './order-ticks.ts';
 import { liveMessage, publishUnderLease } from './publisher.ts';
 
@@ -20,8 +26,6 @@ const RELAY_INTERVAL_MS = 1_000;
 const RELAYS_IN_FLIGHT = 8;
 /** What the relay knows of an order is read from Redis again after this long (its seed's life). */
 const FORGET_AFTER_MS = 30_000;
-/** A relay's Redis call fails after this long: a hung Redis must not hold the relay slots. */
-const RELAY_TIMEOUT_MS = 2_000;
 
 export interface OrderProgressRelay {
   /**
@@ -97,7 +101,7 @@ export function createOrderProgressRelay(
     let replies: unknown[];
     try {
       const reads = readTaskEntries(deps.redis.pipeline().get(latestOf(orderId)), deps.namespace, orderId);
-      replies = await withTimeout(runPipeline(reads), RELAY_TIMEOUT_MS, 'order progress seed');
+      replies = await withTimeout(runPipeline(reads), PROGRESS_REDIS_TIMEOUT_MS, 'order progress seed');
     } catch (error) {
       seeded(null);
       throw error;
@@ -109,14 +113,6 @@ export function createOrderProgressRelay(
     ];
     const latest = parseLatest(OrderProgress, latestRaw);
     return seeded({ counts: latest && countsOf(latest), ...entriesOfHashes(percents, rates) });
-  }
-
-  async function messageOf(
-    orderId: number,
-    state: OrderTickState,
-    timestamp: number,
-  ): Promise<OrderProgress> {
-    return orderProgressOf(deps, orderId, state.counts!, state, timestamp);
   }
 
   async function relay(orderId: number): Promise<void> {
@@ -133,7 +129,7 @@ export function createOrderProgressRelay(
         state = await seed(orderId);
       }
       if (!state?.counts) return;
-      const progress = await messageOf(orderId, state, timestamp);
+      const progress = await orderProgressOf(deps, orderId, state.counts, state, timestamp);
       // Paused, reset or read again meanwhile: what was built may be stale.
       if (started !== generation || ticks.get(orderId) !== state) return;
       const guard = {
@@ -144,7 +140,7 @@ export function createOrderProgressRelay(
       };
       const outcome = await withTimeout(
         publishUnderLease(deps, guard, liveMessage(deps, 'order', orderId, 'progress', progress)),
-        RELAY_TIMEOUT_MS,
+        PROGRESS_REDIS_TIMEOUT_MS,
         'order progress',
       );
       // Redis holds other counters (a status change not heard yet, or missed): read it again.

@@ -30,6 +30,8 @@ export interface OrderCounters {
 type Hash = Record<string, string> | null;
 type Pipeline = ReturnType<RedisClient['pipeline']>;
 
+/** Each Redis call of the relay's path fails after this long: a hung Redis must not hold its slots. */
+export const PROGRESS_REDIS_TIMEOUT_MS = 2_000;
 /** How long the live workers' slot count is reused before the heartbeats are read again. */
 const CONCURRENCY_TTL_MS = 10_000;
 let concurrency: { value: number; at: number; key: string } | null = null;
@@ -41,8 +43,8 @@ async function slots(deps: ProgressDeps): Promise<number> {
   if (concurrency && concurrency.key === key && now - concurrency.at < CONCURRENCY_TTL_MS) {
     return concurrency.value;
   }
-  // Bounded: the relay awaits this, and a hung Redis must not hold its slots.
-  const value = await withTimeout(liveConcurrency(deps), 2_000, 'worker slots').catch(
+  // Bounded: the relay awaits this.
+  const value = await withTimeout(liveConcurrency(deps), PROGRESS_REDIS_TIMEOUT_MS, 'worker slots').catch(
     () => concurrency?.value ?? 0,
   );
   concurrency = { value, at: now, key };
