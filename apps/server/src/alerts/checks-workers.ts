@@ -25,6 +25,16 @@ const Known = z.object({
 type Known = z.infer<typeof Known>;
 
 /**
+ * When a heartbeat key read at `now` expires, from its PTTL. -2: it expired between the read of
+ * its value and the PTTL, so it has expired by now (taking the full TTL would make the crash
+ * look like a clean stop on the next check). -1 (no TTL, not written by a worker): one TTL.
+ */
+export function heartbeatExpiry(now: number, pttl: number): number {
+  if (pttl === -2) return now;
+  return now + (pttl > 0 ? pttl : WORKER_HEARTBEAT_TTL_SECONDS * 1000);
+}
+
+/**
  * worker_down and no_workers. A worker seen alive is remembered (KNOWN_WORKERS_KEY). When its
  * heartbeat key is gone before it could have expired, the worker deleted it: a clean stop, which
  * is forgotten without an alert. When the key expired (a crash, a kill, a lost host) and the last
@@ -40,14 +50,18 @@ export async function checkWorkers(
   const { workers } = await workerHealth(deps, now);
   const live = new Map(workers.map((worker) => [worker.workerId, worker]));
   const knownKey = deps.namespace.key(KNOWN_WORKERS_KEY);
-  // One PTTL each (heartbeats lie in many Redis Cluster slots), sent together.
+  // One PTTL each (heartbeats lie in many Redis Cluster slots), sent together. null: not read.
   const ttls = await Promise.all(
-    workers.map((w) => deps.redis.pttl(deps.namespace.key(workerHeartbeatKey(w.workerId))).catch(() => -1)),
+    workers.map((w) =>
+      deps.redis.pttl(deps.namespace.key(workerHeartbeatKey(w.workerId))).catch((): null => null),
+    ),
   );
   const updates: Record<string, string> = {};
   workers.forEach((worker, index) => {
-    const pttl = ttls[index] ?? -1;
-    const expiresAt = now + (pttl > 0 ? pttl : WORKER_HEARTBEAT_TTL_SECONDS * 1000);
+    const pttl = ttls[index] ?? null;
+    // Unread: what is remembered stays, rather than a guess that could pass a crash for a clean stop.
+    if (pttl === null) return;
+    const expiresAt = heartbeatExpiry(now, pttl);
     const known: Known = {
       hostname: worker.hostname,
       pid: worker.pid,
