@@ -1,5 +1,5 @@
 // npm run bench -- fanout [--seconds 20] [--clients 1000] [--orders 1000 | --viewers 1] [--tasks 1000]
-//                         [--rate 5000 | --rates 5000,10000,20000,40000] [--status-rate 100]
+//                         [--warmup 5] [--rate 5000 | --rates 5000,10000,20000,40000] [--status-rate 100]
 //                         [--complete-rate 10] [--peers trpc,socketio,ws] [--client-procs 2]
 //                         [--heap-snapshots DIR] [--alloc-profile DIR] [--cpu-profile DIR]
 // One publisher emits `rate` progress messages per second over `tasks` tasks (plus status and
@@ -21,10 +21,12 @@ import { parseArgs } from 'node:util';
 import { createTestDatabase } from '@paidflow/db/testing';
 import { deleteRedisPrefix } from '@paidflow/server/testing';
 import { ClientFleet } from './fanout/client-fleet.ts';
+import { COLUMNS } from './fanout/columns.ts';
 import { reportCpuProfile, startCpuProfile } from './fanout/cpu-profile.ts';
 import { countDeliveries } from './fanout/deliveries.ts';
 import { ensureOpenFiles } from './fanout/fd-limit.ts';
 import { reportAllocations, startAllocationSampling } from './fanout/inspector.ts';
+import { memoryPerConnection, readMemory } from './fanout/memory.ts';
 import {
   type RunningPeer,
   runPublisher,
@@ -41,6 +43,7 @@ const { values } = parseArgs({
   args: process.argv.slice(2).filter((arg) => arg !== '--'),
   options: {
     seconds: { type: 'string', default: '20' },
+    warmup: { type: 'string', default: '5' },
     clients: { type: 'string', default: '1000' },
     orders: { type: 'string', default: '1000' },
     tasks: { type: 'string', default: '1000' },
@@ -51,13 +54,14 @@ const { values } = parseArgs({
     viewers: { type: 'string' },
     rates: { type: 'string' },
     'client-procs': { type: 'string', default: '2' },
-    // Directories: heap snapshots (idle, connected), connect allocations (065), CPU per rate (066).
+    // Directories: heap snapshots (idle, connected), connect allocations (065), CPU while connecting and per rate (066, 068).
     'heap-snapshots': { type: 'string' },
     'alloc-profile': { type: 'string' },
     'cpu-profile': { type: 'string' },
   },
 });
 const [SECONDS, CLIENTS] = [Number(values.seconds), Number(values.clients)];
+const WARMUP_SECONDS = Math.min(Number(values.warmup), SECONDS / 2);
 const ORDERS = values.viewers
   ? Math.max(1, Math.round(CLIENTS / Number(values.viewers)))
   : Number(values.orders);
@@ -94,6 +98,8 @@ async function measure(peerName: Peer, peer: RunningPeer, fleet: ClientFleet, ra
   const { epochMs } = fleet;
   fleet.loopDelay(true);
   const cpuBefore = cpuSecondsOf(peer.pid);
+  // Every message still counts to the p99; the steady p99 leaves out the first seconds' (068).
+  fleet.warmup(WARMUP_SECONDS);
   const report = await runPublisher({
     redisUrl: REDIS_URL,
     prefix,
@@ -163,12 +169,14 @@ for (const peerName of PEERS) {
   // Every peer starts from a collected heap; after connecting, its memory is read twice: as it
   // stands (garbage of the set-up included) and after a full GC (what the connections hold).
   const snapshots = values['heap-snapshots'];
-  const liveIdle = await peer.liveHeap(snapshots && `${snapshots}/${peerName}-idle.heapsnapshot`);
-  const rssIdle = rssOf(peer.pid);
-  const heapIdle = await peer.heapUsed();
+  await peer.liveHeap(snapshots && `${snapshots}/${peerName}-idle.heapsnapshot`);
+  const idle = await readMemory(peer);
   const allocDir = values['alloc-profile'];
   const stopSampling = allocDir ? await startAllocationSampling(peer.inspectorPort) : null;
+  const cpuDir = values['cpu-profile'];
+  const stopConnectProfile = cpuDir ? await startCpuProfile(peer.inspectorPort) : null;
   const connectStart = performance.now();
+  const connectCpuBefore = cpuSecondsOf(peer.pid);
   const fleet = new ClientFleet({
     procs: CLIENT_PROCS,
     peer: peerName,
@@ -180,24 +188,21 @@ for (const peerName of PEERS) {
   });
   await waitUntil(() => fleet.readyCount() === CLIENTS, 120_000 + CLIENTS * 20, `${peerName} clients ready`);
   const connectSeconds = (performance.now() - connectStart) / 1000;
+  const connectCpuAfter = cpuSecondsOf(peer.pid);
+  const connectCpu =
+    connectCpuBefore !== null && connectCpuAfter !== null ? connectCpuAfter - connectCpuBefore : null;
   if (stopSampling && allocDir)
     await reportAllocations(peerName, await stopSampling(), allocDir, CLIENTS, log);
+  if (stopConnectProfile && cpuDir)
+    await reportCpuProfile(`${peerName}-connect`, await stopConnectProfile(), cpuDir, log);
   await sleep(2000);
-  const rssConnected = rssOf(peer.pid);
-  const heapConnected = await peer.heapUsed();
-  const liveConnected = await peer.liveHeap(snapshots && `${snapshots}/${peerName}-connected.heapsnapshot`);
-  const rssCollected = rssOf(peer.pid);
-  const perConnection = (before: number | null, after: number | null) =>
-    before !== null && after !== null ? Math.round((after - before) / CLIENTS / 102.4) / 10 : null;
+  const connected = await readMemory(peer, snapshots && `${snapshots}/${peerName}-connected.heapsnapshot`);
   const memory = {
-    rssIdleMb: rssIdle !== null ? Math.round(rssIdle / 1048576) : null,
-    rssPerConnectionKb: perConnection(rssIdle, rssConnected),
-    heapPerConnectionKb: perConnection(heapIdle, heapConnected),
-    liveHeapPerConnectionKb: perConnection(liveIdle, liveConnected),
-    rssAfterGcPerConnectionKb: perConnection(rssIdle, rssCollected),
+    ...memoryPerConnection(idle, connected, CLIENTS),
     connectSeconds: Math.round(connectSeconds * 10) / 10,
+    // The server's CPU while the clients connected, per connection (its set-up: decision 068).
+    connectCpuMsPerConnection: connectCpu !== null ? Math.round((connectCpu / CLIENTS) * 1e5) / 100 : null,
   };
-  const cpuDir = values['cpu-profile'];
   for (const rate of RATES) {
     const stopProfile = cpuDir ? await startCpuProfile(peer.inspectorPort) : null;
     const row = await measure(peerName, peer, fleet, rate);
@@ -237,28 +242,6 @@ const saturation = Object.fromEntries(
     return [peer, ok.length > 0 ? Math.max(...ok.map((r) => Number(r.rate))) : 0];
   }),
 );
-const COLUMNS: Array<[header: string, key: string]> = [
-  ['peer', 'peer'],
-  ['rate/s', 'rate'],
-  ['p50 ms', 'progressP50Ms'],
-  ['p99 ms', 'progressP99Ms'],
-  ['max ms', 'progressMaxMs'],
-  ['status p99 ms', 'statusP99Ms'],
-  ['delivered/s', 'deliveredPerSecond'],
-  ['order progress/s', 'orderProgressPerSecond'],
-  ['coalesced', 'progressCoalesced'],
-  ['lost progress', 'progressLost'],
-  ['final lost', 'finalProgressLost'],
-  ['status lost', 'statusLost'],
-  ['complete lost', 'completeLost'],
-  ['server cpu %', 'serverCpuPercent'],
-  ['cpu µs/msg', 'serverCpuUsPerDelivery'],
-  ['KB/conn rss', 'rssPerConnectionKb'],
-  ['KB/conn heap', 'heapPerConnectionKb'],
-  ['KB/conn live heap (after GC)', 'liveHeapPerConnectionKb'],
-  ['KB/conn rss after GC', 'rssAfterGcPerConnectionKb'],
-  ['client loop lag p99 ms (per process)', 'clientLoopLagP99MsPerProc'],
-];
 const atMost = (key: string) => (trpc && socketio ? Number(trpc[key]) <= Number(socketio[key]) : null);
 printReport({
   title: `fanout: ${RATES.join(', ')} progress/s over ${ORDERS * TASKS_PER_ORDER} tasks, ${CLIENTS} clients (${CLIENTS / ORDERS} per order, ${CLIENT_PROCS} client processes), ${SECONDS} s per rate`,

@@ -31,6 +31,8 @@ export interface FleetResult {
     progressP50Ms: number;
     progressP99Ms: number;
     progressMaxMs: number;
+    /** p99 of the progress sent after the warm-up (warmup()). */
+    steadyProgressP99Ms: number;
     statusP50Ms: number;
     statusP99Ms: number;
     /** The worst client process's loop lag p99. */
@@ -83,6 +85,12 @@ export class ClientFleet {
     return this.#status.reduce((sum, status) => sum + status.received, 0);
   }
 
+  /** Progress sent `seconds` or more after the first one counts to the steady p99 as well. */
+  warmup(seconds: number): void {
+    for (const child of this.#children)
+      child.send({ type: 'warmup', us: seconds * 1e6 } satisfies ClientProcCommand);
+  }
+
   loopDelay(enabled: boolean): void {
     for (const child of this.#children) child.send({ type: 'loop', enabled } satisfies ClientProcCommand);
   }
@@ -112,6 +120,7 @@ export class ClientFleet {
       for (const [client, count] of report.completeReceived) completeReceived[client] = count;
     }
     const progress = merge(reports.map((report) => report.progressLatencyUs));
+    const steady = merge(reports.map((report) => report.steadyLatencyUs));
     const status = merge(reports.map((report) => report.statusLatencyMs));
     const ms = (us: number) => Math.round(us / 10) / 100;
     const lags = reports.map((report) => report.loopLagP99Ms);
@@ -129,6 +138,7 @@ export class ClientFleet {
         progressP50Ms: ms(nearestRank(progress, 50)),
         progressP99Ms: ms(nearestRank(progress, 99)),
         progressMaxMs: ms(nearestRank(progress, 100)),
+        steadyProgressP99Ms: ms(nearestRank(steady, 99)),
         statusP50Ms: nearestRank(status, 50),
         statusP99Ms: nearestRank(status, 99),
         clientLoopLagP99Ms: Math.max(0, ...lags),

@@ -18,6 +18,7 @@ export interface ClientProcStart {
 export type ClientProcCommand =
   | ClientProcStart
   | { type: 'loop'; enabled: boolean }
+  | { type: 'warmup'; us: number }
   | { type: 'report' }
   | { type: 'reset' }
   | { type: 'close' };
@@ -25,6 +26,7 @@ export type ClientProcCommand =
 export interface ClientProcReport {
   type: 'report';
   progressLatencyUs: number[];
+  steadyLatencyUs: number[];
   statusLatencyMs: number[];
   progressReceived: number;
   orderProgressReceived: number;
@@ -83,6 +85,7 @@ function report(rec: Recorder): ClientProcReport {
   return {
     type: 'report',
     progressLatencyUs: Array.from(rec.progressLatencyUs.sorted()),
+    steadyLatencyUs: Array.from(rec.steadyLatencyUs.sorted()),
     statusLatencyMs: Array.from(rec.statusLatencyMs.sorted()),
     progressReceived: rec.progressReceived,
     orderProgressReceived: rec.orderProgressReceived,
@@ -107,6 +110,8 @@ process.on('message', (command: ClientProcCommand) => {
   } else if (command.type === 'loop' && recorder) {
     if (command.enabled) recorder.loopDelay.enable();
     else recorder.loopDelay.disable();
+  } else if (command.type === 'warmup' && recorder) {
+    recorder.warmupUs = command.us;
   } else if (command.type === 'report' && recorder) {
     send(report(recorder));
   } else if (command.type === 'reset' && recorder) {

@@ -76,6 +76,25 @@ export async function heapAfterFullGc(port: number, snapshotFile?: string): Prom
   }
 }
 
+/**
+ * What V8 has reserved for each heap space of the process behind the inspector port (bytes, its
+ * `space_size`: committed, whether in use or not), read without a GC. RSS counts these pages.
+ */
+export async function heapSpaceSizes(port: number): Promise<Record<string, number>> {
+  const session = await openSession(port);
+  try {
+    const expression =
+      "JSON.stringify(Object.fromEntries(process.getBuiltinModule('v8').getHeapSpaceStatistics().map((s) => [s.space_name, s.space_size])))";
+    const reply = await session.call('Runtime.evaluate', { expression, returnByValue: true });
+    return JSON.parse(String((reply.result as { value?: unknown } | undefined)?.value ?? '{}')) as Record<
+      string,
+      number
+    >;
+  } finally {
+    session.close();
+  }
+}
+
 interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
   selfSize: number;

@@ -30,6 +30,10 @@ class Samples {
 /** What every client of one peer received: latencies, counts, and the last progress per task. */
 export class Recorder {
   readonly progressLatencyUs = new Samples();
+  /** The same, for messages sent `warmupUs` or more after the first one: without the first seconds. */
+  readonly steadyLatencyUs = new Samples();
+  warmupUs = Number.POSITIVE_INFINITY;
+  #firstSentUs = Number.POSITIVE_INFINITY;
   readonly statusLatencyMs = new Samples();
   progressReceived = 0;
   /** order:{id}:progress messages (tRPC only: the server's order progress relay, decision 043). */
@@ -59,6 +63,8 @@ export class Recorder {
   /** Forgets what was received (between the rates of a ramp); the clients stay ready. */
   reset(): void {
     this.progressLatencyUs.clear();
+    this.steadyLatencyUs.clear();
+    this.#firstSentUs = Number.POSITIVE_INFINITY;
     this.statusLatencyMs.clear();
     this.progressReceived = 0;
     this.orderProgressReceived = 0;
@@ -79,7 +85,11 @@ export class Recorder {
   progress(client: number, data: { taskId: number; bytesDone: number; bytesTotal: number }): void {
     this.#seen();
     this.progressReceived++;
-    this.progressLatencyUs.push(nowUs(this.epochMs) - data.bytesDone);
+    // The publisher sends its send time (µs since the epoch) as bytesDone.
+    const latencyUs = nowUs(this.epochMs) - data.bytesDone;
+    this.progressLatencyUs.push(latencyUs);
+    this.#firstSentUs = Math.min(this.#firstSentUs, data.bytesDone);
+    if (data.bytesDone - this.#firstSentUs >= this.warmupUs) this.steadyLatencyUs.push(latencyUs);
     const seen = this.lastSeq[client]!;
     if ((seen.get(data.taskId) ?? 0) < data.bytesTotal) seen.set(data.taskId, data.bytesTotal);
   }
