@@ -6,7 +6,6 @@
 // dashboard stats were before their counters (decision 060).
 import { parseArgs } from 'node:util';
 import {
-  createDb,
   dashboardStats,
   errorSummary,
   getOrderDetail,
@@ -14,10 +13,9 @@ import {
   listAuditLog,
   listPaidOrders,
   listPaymentTransactions,
-  migrateDatabase,
 } from '@paidflow/db';
-import { seedDatabase } from '@paidflow/db/seed';
-import { loadAlerts, loadPayments } from './lib/inbox-data.ts';
+import { scalarOf } from './lib/inbox-data.ts';
+import { openQueryData } from './lib/query-data.ts';
 import { printReport, progressLog } from './lib/report.ts';
 import { type Summary, summarize, timeRuns } from './lib/stats.ts';
 
@@ -40,60 +38,15 @@ const naiveRuns = Number(values['naive-runs']);
 const DEEP_ORDERS = 10_000;
 const PAGE = 20;
 
-function benchUrl(): string {
-  if (process.env.BENCH_DATABASE_URL) return process.env.BENCH_DATABASE_URL;
-  // As the owner: the benchmark creates its database, seeds and analyzes (docs/security.md).
-  const url = new URL(
-    process.env.MIGRATION_DATABASE_URL || process.env.DATABASE_URL || 'mysql://root@127.0.0.1:3306/paidflow',
-  );
-  url.pathname = '/paidflow_bench';
-  return url.toString();
-}
-
 const log = progressLog('queries');
-
-const url = benchUrl();
-log('migrating (a new index on a loaded database takes a while)');
-const migrateStarted = Date.now();
-await migrateDatabase(url);
-const migrateSeconds = Math.round((Date.now() - migrateStarted) / 100) / 10;
-const handle = createDb({ url, connectionLimit: 4 });
+const { handle, counts, loadSeconds, migrateSeconds } = await openQueryData({
+  orders: target,
+  paymentsEvery: Number(values['payments-every']),
+  alerts: Number(values.alerts),
+  log,
+});
 const { db, pool } = handle;
-
-async function scalar(query: string, params: unknown[] = []): Promise<number> {
-  const [rows] = await pool.query(query, params);
-  return Number(Object.values((rows as Array<Record<string, unknown>>)[0] ?? {})[0] ?? 0);
-}
-
-// Load (or top up) the data set; a database that already holds the target is reused.
-let loadSeconds: number | null = null;
-const present = await scalar("SELECT COUNT(*) FROM orders WHERE payment_status = 'paid'");
-if (present < target) {
-  log(`database has ${present} paid orders; loading ${target - present} more (this takes minutes at 1M)`);
-  const result = await seedDatabase(handle, {
-    orders: target - present,
-    seed: 42 + present,
-    paidShare: 1,
-    onProgress: (p) =>
-      log(`${p.orders}/${p.total} orders, ${p.events} events, ${(p.elapsedMs / 1000).toFixed(0)} s`),
-  });
-  loadSeconds = Math.round(result.elapsedMs / 100) / 10;
-  await pool.query('ANALYZE TABLE orders, download_tasks, order_audit_logs');
-}
-log('loading the payments inbox and the alerts history (once)');
-const payments = await loadPayments(pool, Number(values['payments-every']));
-const alertRows = await loadAlerts(pool, Number(values.alerts));
-if (loadSeconds !== null || payments > 0) await pool.query('ANALYZE TABLE payment_transactions, alerts');
-const counts = {
-  payments,
-  alerts: alertRows,
-  orders: await scalar('SELECT COUNT(*) FROM orders'),
-  tasks: await scalar('SELECT COUNT(*) FROM download_tasks'),
-  events: await scalar('SELECT COUNT(*) FROM order_audit_logs'),
-};
-log(
-  `data: ${counts.orders} orders, ${counts.tasks} tasks, ${counts.events} audit events, ${counts.payments} payments, ${counts.alerts} alerts`,
-);
+const scalar = (query: string, params: unknown[] = []) => scalarOf(pool, query, params);
 
 // Inputs: the cursor of the page 10,000 orders deep (reached by walking), a customer, an order.
 let deepCursor: string | null = null;

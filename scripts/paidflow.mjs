@@ -3,14 +3,13 @@
 // Node.js: it bootstraps pnpm, installs dependencies, makes sure MySQL and Redis answer (starting
 // local ones that are installed but stopped), then hands over to the workspace.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PNPM_VERSION = '12.4.2';
-const CHROMIUM = '/usr/bin/chromium';
 const DEFAULTS = {
   DATABASE_URL: 'mysql://root@127.0.0.1:3306/paidflow',
   REDIS_URL: 'redis://127.0.0.1:6379',
@@ -175,83 +174,9 @@ function runForeground(command, args) {
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
-/**
- * Real programs the tests start, from Debian's packages: installed with apt-get when missing
- * (never a downloaded binary). One entry per program; `skip` names the variable that opts out.
- */
-const DEBIAN_TOOLS = [
-  { binary: CHROMIUM, pkg: 'chromium', purpose: 'the browser tests', skip: 'SKIP_BROWSER_TESTS' },
-  {
-    binary: '/usr/bin/promtool',
-    pkg: 'prometheus',
-    purpose: 'the Prometheus config tests',
-    skip: 'SKIP_PROMETHEUS_TESTS',
-  },
-  {
-    binary: '/usr/bin/systemd-analyze',
-    pkg: 'systemd',
-    purpose: 'the systemd unit tests (deploy/systemd)',
-    skip: 'SKIP_SYSTEMD_TESTS',
-  },
-  {
-    binary: '/usr/sbin/haproxy',
-    pkg: 'haproxy',
-    purpose: 'the load-balancer topology tests (deploy/haproxy)',
-    skip: 'SKIP_HAPROXY_TESTS',
-  },
-];
-
-function ensureDebianTools() {
-  const missing = DEBIAN_TOOLS.filter((tool) => !existsSync(tool.binary) && process.env[tool.skip] !== '1');
-  if (missing.length === 0) return;
-  const packages = missing.map((tool) => tool.pkg);
-  log(`missing for the tests: ${missing.map((t) => `${t.binary} (${t.purpose})`).join(', ')}`);
-  log(`installing Debian's packages: ${packages.join(' ')}`);
-  const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
-  const run = (args) =>
-    spawnSync(sudo[0] ?? args[0], sudo.length ? args : args.slice(1), { stdio: 'inherit' });
-  run(['apt-get', 'update', '-qq']);
-  run(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...packages]);
-  for (const tool of missing) {
-    if (!existsSync(tool.binary)) {
-      fail(
-        `could not install ${tool.pkg} (apt-get install -y ${tool.pkg}); install it, or set ${tool.skip}=1`,
-      );
-    }
-  }
-}
-
-/** What run-modes.mjs (`npm start`, `npm run build`, `npm run serve`) needs from here. */
+/** What run-modes.mjs (`npm start`, `npm run build`, `npm run serve`) and test-mode.mjs need from here. */
 function runContext() {
   return { log, fail, pnpm, ensurePnpm, installDependencies, loadDotEnv, ensureServices, waitForPort };
-}
-
-/** Runs vitest, then prints the plain closing line CI reads: `tests: N passed, N failed, N skipped`. */
-function runTests(args) {
-  const report = path.join(ROOT, '.paidflow', 'vitest-report.json');
-  mkdirSync(path.dirname(report), { recursive: true });
-  rmSync(report, { force: true });
-  const result = spawnSync(
-    'pnpm',
-    [
-      'exec',
-      'vitest',
-      'run',
-      '--reporter=default',
-      '--reporter=json',
-      `--outputFile.json=${report}`,
-      ...args,
-    ],
-    { cwd: ROOT, stdio: 'inherit' },
-  );
-  if (existsSync(report)) {
-    const summary = JSON.parse(readFileSync(report, 'utf8'));
-    const skipped = summary.numPendingTests + summary.numTodoTests;
-    console.log(
-      `tests: ${summary.numPassedTests} passed, ${summary.numFailedTests} failed, ${skipped} skipped`,
-    );
-  }
-  if (result.status !== 0) fail(`tests failed (exit ${result.status ?? result.signal})`);
 }
 
 const [command = 'help', ...rest] = process.argv.slice(2);
@@ -259,10 +184,8 @@ const [command = 'help', ...rest] = process.argv.slice(2);
 switch (command) {
   case 'test': {
     await prepare();
-    ensureDebianTools();
-    pnpm(['run', 'typecheck']);
-    pnpm(['run', 'lint']);
-    runTests(rest);
+    const { test } = await import('./test-mode.mjs');
+    test(runContext(), rest);
     break;
   }
   case 'migrate': {

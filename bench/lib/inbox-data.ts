@@ -3,8 +3,9 @@
 import { ALERT_KINDS } from '@paidflow/contracts';
 import type { Pool } from 'mysql2/promise';
 
-async function scalar(pool: Pool, query: string): Promise<number> {
-  const [rows] = await pool.query(query);
+/** The first column of a query's first row, as a number (0 when there is no row). */
+export async function scalarOf(pool: Pool, query: string, params: unknown[] = []): Promise<number> {
+  const [rows] = await pool.query(query, params);
   return Number(Object.values((rows as Array<Record<string, unknown>>)[0] ?? {})[0] ?? 0);
 }
 
@@ -14,7 +15,7 @@ async function scalar(pool: Pool, query: string): Promise<number> {
  * Returns how many the table holds.
  */
 export async function loadPayments(pool: Pool, every: number): Promise<number> {
-  const present = await scalar(pool, "SELECT COUNT(*) FROM payment_transactions WHERE provider = 'bench'");
+  const present = await scalarOf(pool, "SELECT COUNT(*) FROM payment_transactions WHERE provider = 'bench'");
   if (present > 0) return present;
   await pool.query(
     `INSERT INTO payment_transactions
@@ -32,12 +33,12 @@ export async function loadPayments(pool: Pool, every: number): Promise<number> {
      WHERE o.payment_status = 'paid' AND o.id % ? = 0`,
     [every, every, every, every, every, every],
   );
-  return scalar(pool, "SELECT COUNT(*) FROM payment_transactions WHERE provider = 'bench'");
+  return scalarOf(pool, "SELECT COUNT(*) FROM payment_transactions WHERE provider = 'bench'");
 }
 
 /** `count` resolved alerts over the orders' time span (kinds in turn), and a few firing. */
 export async function loadAlerts(pool: Pool, count: number): Promise<number> {
-  const present = await scalar(pool, 'SELECT COUNT(*) FROM alerts');
+  const present = await scalarOf(pool, 'SELECT COUNT(*) FROM alerts');
   if (present > 0) return present;
   const kinds = ALERT_KINDS.map((kind) => `'${kind}'`).join(', ');
   await pool.query(
@@ -53,5 +54,5 @@ export async function loadAlerts(pool: Pool, count: number): Promise<number> {
     `UPDATE alerts SET open_key = CONCAT(kind, ':', subject), resolved_at = NULL
      WHERE id IN (SELECT id FROM (SELECT MAX(id) AS id FROM alerts GROUP BY kind) newest)`,
   );
-  return scalar(pool, 'SELECT COUNT(*) FROM alerts');
+  return scalarOf(pool, 'SELECT COUNT(*) FROM alerts');
 }
