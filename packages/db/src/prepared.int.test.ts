@@ -1,4 +1,6 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb } from './client.ts';
 import { preparedPerPool } from './prepared.ts';
 import { findActiveSession, insertSession, upsertAdmin } from './queries/admins.ts';
 import { findTaskWithOrder } from './queries/order-state.ts';
@@ -82,6 +84,40 @@ describe('the prepared snapshot reads', () => {
     expect(found?.task.title).toBe('A');
     expect(found?.order.order_code).toBe('DH900001');
     expect(await findTaskWithOrder(tdb.db, 987654)).toBeNull();
+    // An order without tasks is still found, with none.
+    const empty = await insertTestOrder(tdb.db, { order_code: 'DH900003', total_tasks: 0 });
+    expect(await getOrderDetail(tdb.db, empty)).toMatchObject({ order_code: 'DH900003', tasks: [] });
+  });
+
+  it('read each in one statement: one round trip, and one view of the order and its tasks', async () => {
+    const orderId = await insertTestOrder(tdb.db, { order_code: 'DH900004', total_tasks: 2 });
+    await tdb.db.insert(downloadTasks).values([
+      { order_id: orderId, title: 'P', course_url: 'https://example.com/p' },
+      { order_id: orderId, title: 'Q', course_url: 'https://example.com/q' },
+    ]);
+    // A pool of one connection: the session's counters are that connection's.
+    const single = createDb({ url: tdb.url, connectionLimit: 1 });
+    try {
+      const selects = async () => {
+        const [rows] = (await single.db.execute(sql`SHOW SESSION STATUS LIKE 'Com_select'`)) as unknown as [
+          Array<{ Value: string }>,
+        ];
+        return Number(rows[0]?.Value);
+      };
+      // What reading the counter itself adds (none on MariaDB; counted in case it does).
+      const start = await selects();
+      const idle = (await selects()) - start;
+      const before = await selects();
+      const detail = await getOrderDetail(single.db, orderId);
+      const afterDetail = await selects();
+      await findTaskWithOrder(single.db, detail?.tasks[0]?.id ?? 0);
+      const afterTask = await selects();
+      expect(detail?.tasks.map((task) => task.title)).toEqual(['P', 'Q']);
+      expect(afterDetail - before - idle).toBe(1);
+      expect(afterTask - afterDetail - idle).toBe(1);
+    } finally {
+      await single.close();
+    }
   });
 });
 

@@ -109,11 +109,13 @@ export async function queuedTasksOf(db: DbOrTx, orderId: number) {
     .where(and(eq(downloadTasks.order_id, orderId), eq(downloadTasks.status, 'queued')));
 }
 
-// Prepared: every live task subscription's snapshot reads them (prepared.ts); findOrder too.
-const taskById = preparedPerPool((db) =>
+// Prepared (prepared.ts): every live task subscription's snapshot reads the first, in one
+// statement (one round trip, one consistent view of both rows); findOrder the second.
+const taskWithOrder = preparedPerPool((db) =>
   db
-    .select()
+    .select({ task: downloadTasks, order: orders })
     .from(downloadTasks)
+    .innerJoin(orders, eq(orders.id, downloadTasks.order_id))
     .where(eq(downloadTasks.id, sql.placeholder('taskId')))
     .prepare(),
 );
@@ -130,9 +132,8 @@ export async function findTaskWithOrder(
   db: DbOrTx,
   taskId: number,
 ): Promise<{ task: DownloadTaskRow; order: OrderRow } | null> {
-  const [task] = await taskById(db).execute({ taskId });
-  const [order] = task ? await orderById(db).execute({ orderId: task.order_id }) : [];
-  return task && order ? { task, order } : null;
+  const [found] = await taskWithOrder(db).execute({ taskId });
+  return found ?? null;
 }
 
 /** An order by id, or undefined. */

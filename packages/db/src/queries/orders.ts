@@ -8,7 +8,7 @@ import {
   type PaidOrdersPage,
   TaskErrorLog,
 } from '@paidflow/contracts';
-import { and, asc, desc, eq, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { DbOrTx } from '../client.ts';
 import { preparedPerPool } from '../prepared.ts';
@@ -133,19 +133,16 @@ export function toDownloadTask(row: DownloadTaskRow): DownloadTask {
   };
 }
 
-const orderSummaryById = preparedPerPool((db) =>
+// The order and its tasks in one statement: one round trip, and one consistent view of both
+// (two reads could see a task change between them). An order's few tasks repeat its summary.
+// No ORDER BY: MariaDB sorts a join by the joined table's column through a temporary table;
+// the few rows are put in id order here instead.
+const orderWithTasks = preparedPerPool((db) =>
   db
-    .select(SUMMARY_COLUMNS)
+    .select({ order: SUMMARY_COLUMNS, task: downloadTasks })
     .from(orders)
+    .leftJoin(downloadTasks, eq(downloadTasks.order_id, orders.id))
     .where(eq(orders.id, sql.placeholder('orderId')))
-    .prepare(),
-);
-const tasksOfOrder = preparedPerPool((db) =>
-  db
-    .select()
-    .from(downloadTasks)
-    .where(eq(downloadTasks.order_id, sql.placeholder('orderId')))
-    .orderBy(asc(downloadTasks.id))
     .prepare(),
 );
 
@@ -154,10 +151,13 @@ const tasksOfOrder = preparedPerPool((db) =>
  * Prepared: every live order subscription's snapshot reads it.
  */
 export async function getOrderDetail(db: DbOrTx, orderId: number): Promise<OrderDetail | null> {
-  const [order] = await orderSummaryById(db).execute({ orderId });
-  if (!order) return null;
-  const tasks = await tasksOfOrder(db).execute({ orderId });
-  return { ...toOrderSummary(order), tasks: tasks.map(toDownloadTask) };
+  const rows = await orderWithTasks(db).execute({ orderId });
+  const first = rows[0];
+  if (!first) return null;
+  const tasks: DownloadTask[] = [];
+  for (const row of rows) if (row.task) tasks.push(toDownloadTask(row.task));
+  tasks.sort((a, b) => a.id - b.id);
+  return { ...toOrderSummary(first.order), tasks };
 }
 
 /** The order with this code (codes are unique, compared case-insensitively), or null. */
