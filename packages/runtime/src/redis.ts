@@ -1,6 +1,6 @@
 /// <reference path="./cluster-key-slot.d.ts" />
 import calculateSlot from 'cluster-key-slot';
-import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import { type ChainableCommander, Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from './logger.ts';
 
 /** A Redis connection of either kind: one server, or a Redis Cluster (decision 058). */
@@ -155,6 +155,14 @@ export function slotGroups<T>(redis: RedisClient, items: T[], keyOf: (item: T) =
     else bySlot.set(slot, [item]);
   }
   return [...bySlot.values()];
+}
+
+/** A pipeline's replies, or its first command's error thrown (a pipeline resolves with them). */
+export async function runPipeline(pipeline: ChainableCommander): Promise<unknown[]> {
+  const replies = await pipeline.exec();
+  const failed = replies?.find(([error]) => error)?.[0];
+  if (!replies || failed) throw failed ?? new Error('no reply from Redis');
+  return replies.map(([, value]) => value);
 }
 
 /** MGET of keys that may lie in different slots (slotGroups), run together; values in key order. */

@@ -5,14 +5,13 @@ import {
   OrderProgress,
   orderTaskPercentsKey,
 } from '@paidflow/contracts';
-import { withTimeout } from '@paidflow/runtime';
+import { runPipeline, withTimeout } from '@paidflow/runtime';
 import { parseLatest } from './latest.ts';
 import {
   orderProgressOf,
   PROGRESS_REDIS_TIMEOUT_MS,
   type ProgressDeps,
   readTaskEntries,
-  runPipeline,
 } from './order-progress.ts';
 import { countsOf, createOrderTicks, entriesOfHashes, type OrderTickState } from './order-ticks.ts';
 import { liveMessage, publishUnderLease } from './publisher.ts';

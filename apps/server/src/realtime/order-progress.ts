@@ -6,7 +6,7 @@ import {
   orderTaskRatesKey,
   type RedisNamespace,
 } from '@paidflow/contracts';
-import { type Logger, type RedisClient, withTimeout } from '@paidflow/runtime';
+import { type Logger, type RedisClient, runPipeline, withTimeout } from '@paidflow/runtime';
 import { liveConcurrency } from '../services/worker-health.ts';
 import { entriesOfHashes, type OrderCounts, type TaskEntryMaps } from './order-ticks.ts';
 import { type LiveMessage, liveMessage, publishLiveMessages } from './publisher.ts';
@@ -84,14 +84,6 @@ export function readTaskEntries(pipeline: Pipeline, namespace: RedisNamespace, o
   return pipeline
     .hgetall(namespace.key(orderTaskPercentsKey(orderId)))
     .hgetall(namespace.key(orderTaskRatesKey(orderId)));
-}
-
-/** A pipeline's replies, or its first command's error thrown (a pipeline resolves with them). */
-export async function runPipeline(pipeline: Pipeline): Promise<unknown[]> {
-  const replies = await pipeline.exec();
-  const failed = replies?.find(([error]) => error)?.[0];
-  if (!replies || failed) throw failed ?? new Error('no reply from Redis');
-  return replies.map(([, value]) => value);
 }
 
 /**

@@ -1,0 +1,41 @@
+import { redisNamespace } from '@paidflow/contracts';
+import { createLogger, createRedis, type RedisClient, whenReady } from '@paidflow/runtime';
+import { type RedisClusterHandle, startRedisCluster } from '@paidflow/runtime/testing';
+import { Cluster } from 'ioredis';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { createSocketLeases, RENEW_STEP_LEASES } from './socket-leases.ts';
+
+// The WebSocket leases' renewal on a 3-master Redis Cluster: the sessions' keys lie in many
+// slots on every master, and a step's pipelines each stay within one slot.
+let cluster: RedisClusterHandle;
+let redis: RedisClient;
+const namespace = redisNamespace('leases-cluster');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+beforeAll(async () => {
+  cluster = await startRedisCluster({ masters: 3 });
+  redis = createRedis({ url: 'redis://127.0.0.1', clusterNodes: cluster.nodes }, createLogger('silent'));
+  if (!(await whenReady(redis, 10_000))) throw new Error('the client did not reach the cluster');
+});
+afterAll(async () => {
+  redis?.disconnect();
+  await cluster?.stop();
+});
+
+test('every held lease is renewed, its key in whichever slot and master', async () => {
+  expect(redis).toBeInstanceOf(Cluster);
+  const leaseMs = 900;
+  const leases = createSocketLeases({ redis, namespace, logger: createLogger('silent') }, 3, { leaseMs });
+  try {
+    const sessions = Array.from({ length: RENEW_STEP_LEASES + 50 }, (_, i) => `cluster-${i}`);
+    const taken = await Promise.all(sessions.map((session) => leases.acquire(session)));
+    expect(taken.every((t) => t.decision.allowed && t.lease)).toBe(true);
+    await sleep(leaseMs * 2);
+    const now = Date.now();
+    const key = (session: string) => namespace.key(`ratelimit:ws-sockets:${session}`);
+    const counts = await Promise.all(sessions.map((session) => redis.zcount(key(session), now, '+inf')));
+    expect(counts).toEqual(sessions.map(() => 1));
+  } finally {
+    leases.close();
+  }
+});
