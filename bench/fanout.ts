@@ -34,7 +34,7 @@ import {
   startForkedPeer,
   startTrpcPeer,
 } from './fanout/peers.ts';
-import { cpuSecondsOf, rssOf } from './fanout/proc.ts';
+import { cpuSecondsOf, rssOf, writeCallsOf } from './fanout/proc.ts';
 import { createTopology } from './fanout/setup.ts';
 import { printReport, progressLog } from './lib/report.ts';
 import { sleep, waitUntil } from './lib/wait.ts';
@@ -98,6 +98,7 @@ async function measure(peerName: Peer, peer: RunningPeer, fleet: ClientFleet, ra
   const { epochMs } = fleet;
   fleet.loopDelay(true);
   const cpuBefore = cpuSecondsOf(peer.pid);
+  const writesBefore = writeCallsOf(peer.pid);
   // Every message still counts to the p99; the steady p99 leaves out the first seconds' (068).
   fleet.warmup(WARMUP_SECONDS);
   const report = await runPublisher({
@@ -119,6 +120,7 @@ async function measure(peerName: Peer, peer: RunningPeer, fleet: ClientFleet, ra
   }
   const drainSeconds = (performance.now() - publishEnd) / 1000;
   const cpuAfter = cpuSecondsOf(peer.pid);
+  const writesAfter = writeCallsOf(peer.pid);
   fleet.loopDelay(false);
   const rssLoaded = rssOf(peer.pid);
   const received = await fleet.collect();
@@ -151,6 +153,12 @@ async function measure(peerName: Peer, peer: RunningPeer, fleet: ClientFleet, ra
     // figure least distorted by other processes competing for the two cores.
     serverCpuUsPerDelivery:
       cpuSeconds !== null && counts.delivered > 0 ? Math.round((cpuSeconds * 1e6) / counts.delivered) : null,
+    // Its write system calls per message delivered: frames to clients (the relay's order progress
+    // included) and commands to Redis.
+    serverWritesPerDelivery:
+      writesBefore !== null && writesAfter !== null && counts.delivered > 0
+        ? Math.round(((writesAfter - writesBefore) / counts.delivered) * 100) / 100
+        : null,
     rssUnderLoadMb: rssLoaded !== null ? Math.round(rssLoaded / 1048576) : null,
     resyncs: received.resyncs,
     drainSeconds: Math.round(drainSeconds * 10) / 10,

@@ -16,6 +16,7 @@ export const COLUMNS: Array<[header: string, key: string]> = [
   ['complete lost', 'completeLost'],
   ['server cpu %', 'serverCpuPercent'],
   ['cpu µs/msg', 'serverCpuUsPerDelivery'],
+  ['server writes/msg', 'serverWritesPerDelivery'],
   ['KB/conn rss', 'rssPerConnectionKb'],
   ['KB/conn heap', 'heapPerConnectionKb'],
   ['KB/conn live heap (after GC)', 'liveHeapPerConnectionKb'],

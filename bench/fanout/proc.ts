@@ -23,3 +23,18 @@ export function cpuSecondsOf(pid: number): number | null {
     return null;
   }
 }
+
+/**
+ * Write system calls a process has made so far (write and writev: `syscw` in /proc/PID/io), or
+ * null elsewhere. A socket write costs the same on every peer, so this counts what a message
+ * costs in kernel crossings: one frame to each client, and each command to Redis.
+ */
+export function writeCallsOf(pid: number): number | null {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const calls = /^syscw:\s+(\d+)$/m.exec(io)?.[1];
+    return calls ? Number(calls) : null;
+  } catch {
+    return null;
+  }
+}
