@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Debian's prometheus package (scripts/paidflow.mjs installs it for `npm test`). */
+/** Debian's prometheus package (scripts/test-mode.mjs installs it for `npm test`). */
 export const PROMTOOL = '/usr/bin/promtool';
 export const PROMETHEUS = '/usr/bin/prometheus';
 export const PROMETHEUS_DIR = path.dirname(fileURLToPath(import.meta.url));

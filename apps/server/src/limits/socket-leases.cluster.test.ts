@@ -24,13 +24,13 @@ afterAll(async () => {
 
 test('every held lease is renewed, its key in whichever slot and master', async () => {
   expect(redis).toBeInstanceOf(Cluster);
-  const leaseMs = 900;
+  const leaseMs = 1_500;
   const leases = createSocketLeases({ redis, namespace, logger: createLogger('silent') }, 3, { leaseMs });
   try {
     const sessions = Array.from({ length: RENEW_STEP_LEASES + 50 }, (_, i) => `cluster-${i}`);
     const taken = await Promise.all(sessions.map((session) => leases.acquire(session)));
     expect(taken.every((t) => t.decision.allowed && t.lease)).toBe(true);
-    await sleep(leaseMs * 2);
+    await sleep(leaseMs * 2 + 200);
     const now = Date.now();
     const key = (session: string) => namespace.key(`ratelimit:ws-sockets:${session}`);
     const counts = await Promise.all(sessions.map((session) => redis.zcount(key(session), now, '+inf')));

@@ -6,10 +6,12 @@ import { LIMIT_REDIS_TIMEOUT_MS, type LimiterDeps, type RateDecision, throttled 
 export const SOCKET_LEASE_MS = 60_000;
 /**
  * Leases renewed per step. A step's commands are built in one go, then the event loop is free
- * until Redis answers: 100 leases hold the loop about 2 ms, where all 10,000 of a busy server
- * in one MULTI held it 215-240 ms (live messages wait behind it).
+ * until Redis answers. Renewing 10,000 leases in one MULTI held the loop 215-240 ms (live
+ * messages wait behind it); in steps, the longest hold is 18-26 ms (decision 069).
  */
 export const RENEW_STEP_LEASES = 100;
+/** A step Redis has not answered within this is given up: the round goes on with the next. */
+const RENEW_STEP_TIMEOUT_MS = 2_000;
 /** What a refused client is told to wait: sockets end when their tabs close, not on a clock. */
 const FULL_RETRY_AFTER_SECONDS = 10;
 
@@ -32,7 +34,7 @@ export interface SocketLeases {
    * Fails open: with Redis down the socket is let in (logged) and holds no lease.
    */
   acquire(session: string): Promise<{ decision: RateDecision; lease: SocketLease | null }>;
-  /** Stops renewing; open sockets' leases then expire on their own. */
+  /** Stops renewing, a round under way included; open sockets' leases then expire on their own. */
   close(): void;
 }
 
@@ -75,28 +77,35 @@ export function createSocketLeases(
   const logOutage = throttled(30_000);
   const keyOf = (session: string) => deps.namespace.key(`ratelimit:ws-sockets:${session}`);
 
-  // One round at a time; a round that fails stops there (the next one renews every lease).
+  // One round at a time. Each batch (one slot) stands alone: a batch that fails or times out
+  // (a master down, a silent connection) costs only its own leases this round, and the round
+  // goes on; the failures are logged at most once per 30 s.
   let renewing = false;
+  let closed = false;
   async function renew(): Promise<void> {
-    if (renewing || held.size === 0) return;
+    if (renewing || closed || held.size === 0) return;
     renewing = true;
+    let failure: unknown = null;
     try {
       const groups = slotGroups(deps.redis, [...held.values()], (lease) => lease.key);
       for (const step of renewalSteps(groups, RENEW_STEP_LEASES)) {
+        if (closed) return;
         const expiry = Date.now() + leaseMs;
-        await Promise.all(
+        const results = await Promise.allSettled(
           step.map((batch) => {
             const pipeline = deps.redis.pipeline();
             for (const { key, member } of batch)
               pipeline.zadd(key, 'XX', expiry, member).pexpire(key, leaseMs);
-            return runPipeline(pipeline);
+            return withTimeout(runPipeline(pipeline), RENEW_STEP_TIMEOUT_MS, 'WebSocket lease renewal');
           }),
         );
+        for (const result of results) if (result.status === 'rejected') failure ??= result.reason;
       }
-    } catch (error) {
-      logOutage(() => deps.logger.warn({ err: error }, 'could not renew the WebSocket leases'));
     } finally {
       renewing = false;
+    }
+    if (failure !== null && !closed) {
+      logOutage(() => deps.logger.warn({ err: failure }, 'could not renew the WebSocket leases'));
     }
   }
   const renewTimer = setInterval(() => void renew(), leaseMs / 3);
@@ -137,5 +146,10 @@ export function createSocketLeases(
     return { decision: { allowed: true } as const, lease: { release } };
   }
 
-  return { acquire, close: () => clearInterval(renewTimer) };
+  function close(): void {
+    closed = true;
+    clearInterval(renewTimer);
+  }
+
+  return { acquire, close };
 }

@@ -9,6 +9,9 @@ export interface PrivateRedis {
   url: string;
   /** Kills the server (SIGKILL: no clean shutdown) and starts a new, empty one on the same port. */
   restartEmpty(): Promise<void>;
+  /** Freezes the server (SIGSTOP): connections stay open and nothing answers, until resume(). */
+  pause(): void;
+  resume(): void;
   close(): Promise<void>;
 }
 
@@ -54,6 +57,8 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
       await stop();
       await start();
     },
+    pause: () => void child.kill('SIGSTOP'),
+    resume: () => void child.kill('SIGCONT'),
     close: stop,
   };
 }

@@ -134,7 +134,8 @@ export function toDownloadTask(row: DownloadTaskRow): DownloadTask {
 }
 
 // The order and its tasks in one statement: one round trip, and one consistent view of both
-// (two reads could see a task change between them). An order's few tasks repeat its summary.
+// (two reads could see a task change between them). Each task's row repeats the order's
+// summary columns: a few rows for a typical order, 500 for the browser bench's largest.
 // No ORDER BY: MariaDB sorts a join by the joined table's column through a temporary table;
 // the few rows are put in id order here instead.
 const orderWithTasks = preparedPerPool((db) =>
