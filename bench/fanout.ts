@@ -37,6 +37,7 @@ import {
 import { cpuSecondsOf, rssOf, writeCallsOf } from './fanout/proc.ts';
 import { createTopology } from './fanout/setup.ts';
 import { printReport, progressLog } from './lib/report.ts';
+import { serverKind } from './lib/server-build.ts';
 import { sleep, waitUntil } from './lib/wait.ts';
 
 const { values } = parseArgs({
@@ -252,7 +253,7 @@ const saturation = Object.fromEntries(
 );
 const atMost = (key: string) => (trpc && socketio ? Number(trpc[key]) <= Number(socketio[key]) : null);
 printReport({
-  title: `fanout: ${RATES.join(', ')} progress/s over ${ORDERS * TASKS_PER_ORDER} tasks, ${CLIENTS} clients (${CLIENTS / ORDERS} per order, ${CLIENT_PROCS} client processes), ${SECONDS} s per rate`,
+  title: `fanout (our server: ${serverKind()}): ${RATES.join(', ')} progress/s over ${ORDERS * TASKS_PER_ORDER} tasks, ${CLIENTS} clients (${CLIENTS / ORDERS} per order, ${CLIENT_PROCS} client processes), ${SECONDS} s per rate`,
   headers: COLUMNS.map(([header]) => header),
   rows: results.map((r) => COLUMNS.map(([, key]) => r[key])),
   figures: {
@@ -267,6 +268,8 @@ printReport({
       statusRate: STATUS_RATE,
       completeRate: COMPLETE_RATE,
       clientProcs: CLIENT_PROCS,
+      // Our server as `npm run serve` runs it (its build), or under tsx (BENCH_SERVER=tsx).
+      server: serverKind(),
     },
     peers: byPeer,
     ramp: results,

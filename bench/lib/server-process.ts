@@ -1,6 +1,7 @@
 import { type StdioOptions, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './net.ts';
+import { serverEntry } from './server-build.ts';
 import { waitUntil } from './wait.ts';
 
 const SERVER_DIR = fileURLToPath(new URL('../../apps/server', import.meta.url));
@@ -13,16 +14,17 @@ export interface ServerProcess {
 }
 
 /**
- * The real server (apps/server's main.ts) in a child process on a free port, so that its memory
- * and CPU are its own; resolves once /healthz answers. `env` adds to (and wins over) this
- * process's environment; the port, host, log level and NODE_ENV are set here.
+ * The real server in a child process on a free port, so that its memory and CPU are its own:
+ * its production build unless BENCH_SERVER=tsx (server-build.ts). Resolves once /healthz
+ * answers. `env` adds to (and wins over) this process's environment; the port, host, log level
+ * and NODE_ENV are set here.
  */
 export async function startServerProcess(
   env: Record<string, string>,
   options: { nodeArgs?: string[]; stdio?: StdioOptions } = {},
 ): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...serverEntry()], {
     cwd: SERVER_DIR,
     env: {
       // One address opens every socket and sends every webhook, so the per-address limits are set
