@@ -18,6 +18,7 @@ import { createDb, dropDatabase, migrateDatabase } from '@paidflow/db';
 import { createLogger } from '@paidflow/runtime';
 import { archiveAuditOnce } from '@paidflow/server/testing';
 import { printReport, progressLog } from './lib/report.ts';
+import { scalarOf } from './lib/scalar.ts';
 import { summarize } from './lib/stats.ts';
 
 const { values } = parseArgs({
@@ -55,10 +56,7 @@ const handle = createDb({ url, connectionLimit: 4 });
 const { db, pool } = handle;
 const dir = await mkdtemp(path.join(tmpdir(), 'paidflow-bench-archive-'));
 
-async function scalar(query: string): Promise<number> {
-  const [rows] = await pool.query(query);
-  return Number(Object.values((rows as Array<Record<string, unknown>>)[0] ?? {})[0] ?? 0);
-}
+const scalar = (query: string) => scalarOf(pool, query);
 
 // Load: orders, then 1,000 old audit rows doubled by INSERT … SELECT until the target (seconds).
 const loadStart = Date.now();

@@ -127,7 +127,10 @@ async function measure(peerName: Peer, peer: RunningPeer, fleet: ClientFleet, ra
   const received = await fleet.collect();
   fleet.reset();
   const counts = countDeliveries({ clients: CLIENTS, orderOf, report, received });
-  const cpuSeconds = cpuBefore !== null && cpuAfter !== null ? cpuAfter - cpuBefore : null;
+  const between = (before: number | null, after: number | null) =>
+    before !== null && after !== null ? after - before : null;
+  const cpuSeconds = between(cpuBefore, cpuAfter);
+  const writes = between(writesBefore, writesAfter);
   return {
     peer: peerName,
     rate,
@@ -157,9 +160,7 @@ async function measure(peerName: Peer, peer: RunningPeer, fleet: ClientFleet, ra
     // Its write system calls per message delivered: frames to clients (the relay's order progress
     // included) and commands to Redis.
     serverWritesPerDelivery:
-      writesBefore !== null && writesAfter !== null && counts.delivered > 0
-        ? Math.round(((writesAfter - writesBefore) / counts.delivered) * 100) / 100
-        : null,
+      writes !== null && counts.delivered > 0 ? Math.round((writes / counts.delivered) * 100) / 100 : null,
     rssUnderLoadMb: rssLoaded !== null ? Math.round(rssLoaded / 1048576) : null,
     resyncs: received.resyncs,
     drainSeconds: Math.round(drainSeconds * 10) / 10,

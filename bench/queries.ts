@@ -14,9 +14,9 @@ import {
   listPaidOrders,
   listPaymentTransactions,
 } from '@paidflow/db';
-import { scalarOf } from './lib/inbox-data.ts';
 import { openQueryData } from './lib/query-data.ts';
 import { printReport, progressLog } from './lib/report.ts';
+import { scalarOf } from './lib/scalar.ts';
 import { type Summary, summarize, timeRuns } from './lib/stats.ts';
 
 const { values } = parseArgs({

@@ -2,12 +2,7 @@
 // seeded orders (INSERT ... SELECT), once, so that the two lists are timed over a realistic size.
 import { ALERT_KINDS } from '@paidflow/contracts';
 import type { Pool } from 'mysql2/promise';
-
-/** The first column of a query's first row, as a number (0 when there is no row). */
-export async function scalarOf(pool: Pool, query: string, params: unknown[] = []): Promise<number> {
-  const [rows] = await pool.query(query, params);
-  return Number(Object.values((rows as Array<Record<string, unknown>>)[0] ?? {})[0] ?? 0);
-}
+import { scalarOf } from './scalar.ts';
 
 /**
  * One SePay transfer for every `every`-th paid order (applied to it, received when it was paid);

@@ -3,7 +3,8 @@
 // A database that already holds the target is reused, so a second run starts timing at once.
 import { createDb, type DbHandle, migrateDatabase } from '@paidflow/db';
 import { seedDatabase } from '@paidflow/db/seed';
-import { loadAlerts, loadPayments, scalarOf } from './inbox-data.ts';
+import { loadAlerts, loadPayments } from './inbox-data.ts';
+import { scalarOf } from './scalar.ts';
 
 export interface QueryDataOptions {
   /** Paid orders to hold. */
