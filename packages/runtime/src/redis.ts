@@ -2,6 +2,7 @@
 import calculateSlot from 'cluster-key-slot';
 import { type ChainableCommander, Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from './logger.ts';
+import { withTimeout } from './timeout.ts';
 
 /** A Redis connection of either kind: one server, or a Redis Cluster (decision 058). */
 export type RedisClient = Redis | Cluster;
@@ -141,20 +142,37 @@ export function redisMasters(redis: RedisClient): Redis[] {
   return redis instanceof Cluster ? redis.nodes('master') : [redis];
 }
 
+function groupBy<T, K>(items: T[], groupOf: (item: T) => K): T[][] {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const id = groupOf(item);
+    const group = groups.get(id);
+    if (group) group.push(item);
+    else groups.set(id, [item]);
+  }
+  return [...groups.values()];
+}
+
 /**
  * Items grouped so that each group's keys may share one MULTI or MGET: all of them together on a
  * single server; one group per slot on a cluster, which refuses multi-key commands across slots.
  */
 export function slotGroups<T>(redis: RedisClient, items: T[], keyOf: (item: T) => string): T[][] {
   if (!(redis instanceof Cluster)) return items.length > 0 ? [items] : [];
-  const bySlot = new Map<number, T[]>();
-  for (const item of items) {
+  return groupBy(items, (item) => calculateSlot(keyOf(item)));
+}
+
+/**
+ * Items grouped so that each group's commands may share one pipeline (each command's own keys in
+ * one slot): all of them together on a single server; on a cluster, one group per node (the set
+ * of servers ioredis's pipeline checks, `_groupsBySlot`), one per slot while the slots are unknown.
+ */
+export function nodeGroups<T>(redis: RedisClient, items: T[], keyOf: (item: T) => string): T[][] {
+  if (!(redis instanceof Cluster)) return items.length > 0 ? [items] : [];
+  return groupBy(items, (item) => {
     const slot = calculateSlot(keyOf(item));
-    const group = bySlot.get(slot);
-    if (group) group.push(item);
-    else bySlot.set(slot, [item]);
-  }
-  return [...bySlot.values()];
+    return redis._groupsBySlot[slot] ?? `slot ${slot}`;
+  });
 }
 
 /** A pipeline's replies, or its first command's error thrown (a pipeline resolves with them). */
@@ -163,6 +181,37 @@ export async function runPipeline(pipeline: ChainableCommander): Promise<unknown
   const failed = replies?.find(([error]) => error)?.[0];
   if (!replies || failed) throw failed ?? new Error('no reply from Redis');
   return replies.map(([, value]) => value);
+}
+
+/** One node's pipeline of pipelinePerNode: its items, and their replies or the error that stopped it. */
+export type NodeBatch<T> = { items: T[]; replies: unknown[] } | { items: T[]; error: unknown };
+
+/**
+ * The items' commands (`queue` puts one item's on the pipeline) as one pipeline per node
+ * (nodeGroups), sent together, each answered within `timeoutMs`. Each stands alone: one that
+ * fails or times out leaves the others' replies as they are.
+ */
+export async function pipelinePerNode<T>(
+  redis: RedisClient,
+  items: T[],
+  keyOf: (item: T) => string,
+  queue: (pipeline: ChainableCommander, item: T) => void,
+  limit: { timeoutMs: number; what: string },
+): Promise<Array<NodeBatch<T>>> {
+  const groups = nodeGroups(redis, items, keyOf);
+  const settled = await Promise.allSettled(
+    groups.map((group) => {
+      const pipeline = redis.pipeline();
+      for (const item of group) queue(pipeline, item);
+      return withTimeout(runPipeline(pipeline), limit.timeoutMs, limit.what);
+    }),
+  );
+  return settled.map((result, at) => {
+    const group = groups[at] ?? [];
+    return result.status === 'fulfilled'
+      ? { items: group, replies: result.value }
+      : { items: group, error: result.reason };
+  });
 }
 
 /** MGET of keys that may lie in different slots (slotGroups), run together; values in key order. */

@@ -215,14 +215,17 @@ test('two server processes hearing the same ticks publish one message per interv
   expect(relayed[0]).toMatchObject({ percent: 5, totalTasks: 2 });
 });
 
-test('orders that fall due together are each relayed once, a few at a time; close drops the rest', async () => {
+test('orders that fall due together are each relayed once, a step at a time; close drops the rest', async () => {
   const ids = Array.from({ length: 40 }, (_, i) => 500 + i);
   for (const id of ids) {
     await publishOrderProgress(deps(), counters(id, 2));
     await taskPercents(id, { '1': 20 });
   }
   await sleep(50);
-  const relayer = createOrderProgressRelay({ redis, namespace, logger }, { intervalMs: 100, inFlight: 2 });
+  const relayer = createOrderProgressRelay(
+    { redis, namespace, logger },
+    { intervalMs: 100, stepOrders: 2, steps: 1 },
+  );
   relays.push(relayer);
   const before = new Map(ids.map((id) => [id, ofOrder(id).length]));
   for (const id of ids) relayer.onLiveUpdate(tick(id, 1, 20));
@@ -237,7 +240,10 @@ test('orders that fall due together are each relayed once, a few at a time; clos
   const late = Array.from({ length: 20 }, (_, i) => 600 + i);
   for (const id of late) await publishOrderProgress(deps(), counters(id, 1));
   await sleep(50);
-  const slow = createOrderProgressRelay({ redis, namespace, logger }, { intervalMs: 50, inFlight: 1 });
+  const slow = createOrderProgressRelay(
+    { redis, namespace, logger },
+    { intervalMs: 50, stepOrders: 1, steps: 1 },
+  );
   const lateBefore = new Map(late.map((id) => [id, ofOrder(id).length]));
   const closeOnFirst = (_pattern: string, raw: string) => {
     if (late.some((id) => raw.endsWith(`:order:${id}:progress`))) slow.close();

@@ -8,6 +8,7 @@ import {
   SESSION_REVOKED_CHANNEL,
   type SessionRevoked,
 } from '@paidflow/contracts';
+import type { ChainableCommander } from 'ioredis';
 import type { AppDeps } from '../deps.ts';
 
 /** A live message ready to go: its channel, and its commands (PUBLISH, the latest value, alongside). */
@@ -93,23 +94,26 @@ export interface LeaseGuard {
   expect: Record<string, number>;
 }
 
+export type LeaseOutcome = 'published' | 'leased' | 'moved';
+
 /**
- * Publishes a live message, in one script (one command, one round trip), only if the channel's
- * latest value still holds what the message was built on and the lease is free; takes the lease.
- * `published`; `leased` (another process publishes in this interval); `moved` (the latest value
- * is gone or changed: the caller's view is stale). Throws when Redis fails.
+ * Queues on `pipeline` a live message's publish, in one script (one command), run only if the
+ * channel's latest value still holds what the message was built on and the lease is free; the
+ * script takes the lease. Its reply, read with leaseOutcome: `published`; `leased` (another
+ * process publishes in this interval); `moved` (the latest value is gone or changed: the caller's
+ * view is stale). Several orders' scripts may share a pipeline (the order progress relay).
  */
-export async function publishUnderLease(
-  deps: Pick<AppDeps, 'redis'>,
-  guard: LeaseGuard,
-  message: LiveMessage,
-): Promise<'published' | 'leased' | 'moved'> {
+export function queueUnderLease(pipeline: ChainableCommander, guard: LeaseGuard, message: LiveMessage): void {
   const expected = Object.entries(guard.expect);
   const args: Array<string | number> = [guard.ttlMs, expected.length];
   for (const [field, value] of expected) args.push(field, String(value));
   for (const command of message.commands) args.push(command.length, ...command);
-  const result = await deps.redis.eval(UNDER_LEASE, 2, guard.leaseKey, guard.latestKey, ...args);
-  return result === 1 ? 'published' : result === 0 ? 'leased' : 'moved';
+  pipeline.eval(UNDER_LEASE, 2, guard.leaseKey, guard.latestKey, ...args);
+}
+
+/** What a queueUnderLease script did, from its reply. */
+export function leaseOutcome(reply: unknown): LeaseOutcome {
+  return reply === 1 ? 'published' : reply === 0 ? 'leased' : 'moved';
 }
 
 /** Publishes one live message (liveMessage, publishLiveMessages). */
