@@ -36,8 +36,8 @@ import {
 } from './fanout/peers.ts';
 import { cpuSecondsOf, rssOf, writeCallsOf } from './fanout/proc.ts';
 import { createTopology } from './fanout/setup.ts';
+import { serverKind } from './lib/app-build.ts';
 import { printReport, progressLog } from './lib/report.ts';
-import { serverKind } from './lib/server-build.ts';
 import { sleep, waitUntil } from './lib/wait.ts';
 
 const { values } = parseArgs({

@@ -7,6 +7,7 @@
 // course source), watched by WebSocket clients spread over the servers by haproxy. Per topology:
 // throughput, latencies, losses (must be 0), per-unit costs (CPU, Redis commands, MySQL
 // statements) and which resource came nearest its ceiling. A table, then one JSON line.
+import { serverKind } from './lib/app-build.ts';
 import { printReport, progressLog } from './lib/report.ts';
 import { startTopology } from './lib/topology.ts';
 import { runLoad } from './scale/load.ts';
@@ -49,11 +50,12 @@ async function main(): Promise<void> {
     }
   }
   printReport({
-    title: `Scale benchmark: ${settings.orders} orders x ${settings.tasksPerOrder} tasks, ${settings.clients} clients`,
+    title: `Scale benchmark: ${settings.orders} orders x ${settings.tasksPerOrder} tasks, ${settings.clients} clients (servers and workers: ${serverKind()})`,
     headers: ['measure', ...results.map((r) => r.label)],
     rows: tableRows(results.map((r) => r.figures)),
     figures: {
       settings,
+      server: serverKind(),
       ...Object.fromEntries(results.map((r) => [`topology_${r.name}`, { label: r.label, ...r.figures }])),
     },
   });

@@ -1,7 +1,7 @@
 import { type StdioOptions, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { serverEntry } from './app-build.ts';
 import { freePort } from './net.ts';
-import { serverEntry } from './server-build.ts';
 import { waitUntil } from './wait.ts';
 
 const SERVER_DIR = fileURLToPath(new URL('../../apps/server', import.meta.url));
@@ -15,7 +15,7 @@ export interface ServerProcess {
 
 /**
  * The real server in a child process on a free port, so that its memory and CPU are its own:
- * its production build unless BENCH_SERVER=tsx (server-build.ts). Resolves once /healthz
+ * its production build unless BENCH_SERVER=tsx (app-build.ts). Resolves once /healthz
  * answers. `env` adds to (and wins over) this process's environment; the port, host, log level
  * and NODE_ENV are set here.
  */

@@ -1,6 +1,7 @@
-// The topology's Node processes: the real server and worker (their main.ts) each in a process of
-// its own (node itself with tsx's loader, so that a SIGKILL hits the process that runs the code),
-// with their CPU time read from /proc.
+// The topology's Node processes: the real server and worker each in a process of its own, run as
+// production runs them, from their builds (or their main.ts under tsx's loader with
+// BENCH_SERVER=tsx: app-build.ts), node itself so that a SIGKILL hits the process that runs the
+// code, with their CPU time read from /proc.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
@@ -11,6 +12,7 @@ import {
   spawnCollect,
   waitFor,
 } from '../../../scripts/testing/processes.ts';
+import { appEntry } from '../app-build.ts';
 
 /** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
 const TICKS_PER_SECOND = 100;
@@ -62,7 +64,7 @@ async function launch(options: {
     if (value === undefined) delete env[key];
     else env[key] = value;
   }
-  const spawned = spawnCollect(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const spawned = spawnCollect(process.execPath, appEntry(options.app), {
     cwd: path.join(ROOT, 'apps', options.app),
     env,
   });

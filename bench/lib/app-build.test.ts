@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { serverEntry, serverKind } from './server-build.ts';
+import { appEntry, serverEntry, serverKind } from './app-build.ts';
 
 // The build itself is scripts/build.mjs's, tested by scripts/build.int.test.ts; building here too
 // would race that test for apps/server/dist.
-describe('the server the benches run', () => {
+describe('the server and worker the benches run', () => {
   const saved = process.env.BENCH_SERVER;
   afterEach(() => {
     if (saved === undefined) delete process.env.BENCH_SERVER;
@@ -22,5 +22,6 @@ describe('the server the benches run', () => {
   it('runs the sources under tsx, building nothing, when asked', () => {
     process.env.BENCH_SERVER = 'tsx';
     expect(serverEntry()).toEqual(['--import', 'tsx', 'src/main.ts']);
+    expect(appEntry('worker')).toEqual(['--import', 'tsx', 'src/main.ts']);
   });
 });
