@@ -88,12 +88,7 @@ export function parseChannelMessage(channelName: string, raw: string): ParseMess
     transactionId?: number;
     alertId?: number;
   };
-  const payloadId = {
-    task: payload.taskId,
-    order: payload.orderId,
-    payment: payload.transactionId,
-    alert: payload.alertId,
-  }[channel.scope];
+  const payloadId = payloadIdOf(channel.scope, payload);
   if (payloadId !== channel.id) {
     return {
       ok: false,
@@ -102,6 +97,23 @@ export function parseChannelMessage(channelName: string, raw: string): ParseMess
     };
   }
   return { ok: true, message: { channel, payload } as ChannelMessage };
+}
+
+/** The id a payload carries for its channel's scope (a switch: no object per message). */
+function payloadIdOf(
+  scope: ChannelScope,
+  payload: { taskId?: number; orderId?: number | null; transactionId?: number; alertId?: number },
+): number | null | undefined {
+  switch (scope) {
+    case 'task':
+      return payload.taskId;
+    case 'order':
+      return payload.orderId;
+    case 'payment':
+      return payload.transactionId;
+    case 'alert':
+      return payload.alertId;
+  }
 }
 
 function formatIssue(issue: z.core.$ZodIssue): string {
