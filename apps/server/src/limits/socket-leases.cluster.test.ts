@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createSocketLeases, RENEW_STEP_LEASES } from './socket-leases.ts';
 
 // The WebSocket leases' renewal on a 3-master Redis Cluster: the sessions' keys lie in many
-// slots on every master, and a step's pipelines each stay within one slot.
+// slots on every master, and a step is one pipeline per master (pipelinePerNode).
 let cluster: RedisClusterHandle;
 let redis: RedisClient;
 const namespace = redisNamespace('leases-cluster');

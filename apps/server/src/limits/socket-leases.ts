@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { runPipeline, slotGroups, withTimeout } from '@paidflow/runtime';
+import { pipelinePerNode, withTimeout } from '@paidflow/runtime';
 import { LIMIT_REDIS_TIMEOUT_MS, type LimiterDeps, type RateDecision, throttled } from './limiter.ts';
 
 /** A socket's lease outlives its last renewal by this: a crashed process's sockets free their slots. */
@@ -39,30 +39,6 @@ export interface SocketLeases {
 }
 
 /**
- * The renewal's steps: each at most `size` items, in batches that each lie in one slot (a
- * cluster's pipeline may not span nodes), so that one step is a few pipelines sent together.
- */
-export function renewalSteps<T>(groups: T[][], size: number): T[][][] {
-  const steps: T[][][] = [];
-  let step: T[][] = [];
-  let count = 0;
-  for (const group of groups) {
-    for (let at = 0; at < group.length; at += size) {
-      const batch = group.slice(at, at + size);
-      if (count + batch.length > size && step.length > 0) {
-        steps.push(step);
-        step = [];
-        count = 0;
-      }
-      step.push(batch);
-      count += batch.length;
-    }
-  }
-  if (step.length > 0) steps.push(step);
-  return steps;
-}
-
-/**
  * Concurrent WebSockets per session across every server process: each open socket holds a lease
  * (a member of the session's sorted set, scored by its expiry) that its process renews every
  * third of the lease, RENEW_STEP_LEASES at a time, and removes on close.
@@ -77,9 +53,10 @@ export function createSocketLeases(
   const logOutage = throttled(30_000);
   const keyOf = (session: string) => deps.namespace.key(`ratelimit:ws-sockets:${session}`);
 
-  // One round at a time. Each batch (one slot) stands alone: a batch that fails or times out
-  // (a master down, a silent connection) costs only its own leases this round, and the round
-  // goes on; the failures are logged at most once per 30 s.
+  // One round at a time, RENEW_STEP_LEASES at a time: the next step is sent once Redis answered
+  // the last. A step is one pipeline per Redis node (pipelinePerNode), and each stands alone: one
+  // that fails or times out (a master down, a silent connection) costs only its own leases this
+  // round, and the round goes on; the failures are logged at most once per 30 s.
   let renewing = false;
   let closed = false;
   async function renew(): Promise<void> {
@@ -87,19 +64,18 @@ export function createSocketLeases(
     renewing = true;
     let failure: unknown = null;
     try {
-      const groups = slotGroups(deps.redis, [...held.values()], (lease) => lease.key);
-      for (const step of renewalSteps(groups, RENEW_STEP_LEASES)) {
+      const leases = [...held.values()];
+      for (let at = 0; at < leases.length; at += RENEW_STEP_LEASES) {
         if (closed) return;
         const expiry = Date.now() + leaseMs;
-        const results = await Promise.allSettled(
-          step.map((batch) => {
-            const pipeline = deps.redis.pipeline();
-            for (const { key, member } of batch)
-              pipeline.zadd(key, 'XX', expiry, member).pexpire(key, leaseMs);
-            return withTimeout(runPipeline(pipeline), RENEW_STEP_TIMEOUT_MS, 'WebSocket lease renewal');
-          }),
+        const batches = await pipelinePerNode(
+          deps.redis,
+          leases.slice(at, at + RENEW_STEP_LEASES),
+          (lease) => lease.key,
+          (pipeline, { key, member }) => pipeline.zadd(key, 'XX', expiry, member).pexpire(key, leaseMs),
+          { timeoutMs: RENEW_STEP_TIMEOUT_MS, what: 'WebSocket lease renewal' },
         );
-        for (const result of results) if (result.status === 'rejected') failure ??= result.reason;
+        for (const batch of batches) if ('error' in batch) failure ??= batch.error;
       }
     } finally {
       renewing = false;

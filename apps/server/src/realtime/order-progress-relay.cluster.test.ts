@@ -6,9 +6,9 @@ import {
   orderTaskPercentsKey,
   redisNamespace,
 } from '@paidflow/contracts';
-import { createLogger, createRedis, nodeGroups, type RedisClient, whenReady } from '@paidflow/runtime';
-import { type RedisClusterHandle, startRedisCluster } from '@paidflow/runtime/testing';
-import { Cluster } from 'ioredis';
+import { createLogger, nodeGroups } from '@paidflow/runtime';
+import { connectCluster, type RedisClusterHandle, startRedisCluster } from '@paidflow/runtime/testing';
+import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { publishOrderProgress } from './order-progress.ts';
 import { createOrderProgressRelay } from './order-progress-relay.ts';
@@ -25,10 +25,7 @@ const latestOf = (orderId: number) =>
 
 beforeAll(async () => {
   cluster = await startRedisCluster({ masters: 3 });
-  const client: RedisClient = createRedis({ url: 'redis://127.0.0.1', clusterNodes: cluster.nodes }, logger);
-  if (!(client instanceof Cluster)) throw new Error('not a cluster client');
-  redis = client;
-  if (!(await whenReady(redis, 10_000))) throw new Error('the client did not reach the cluster');
+  redis = await connectCluster(cluster);
 });
 afterAll(async () => {
   redis?.disconnect();
