@@ -1,6 +1,6 @@
 import { redisNamespace } from '@paidflow/contracts';
-import { createLogger, createRedis, type RedisClient, whenReady } from '@paidflow/runtime';
-import { type RedisClusterHandle, startRedisCluster } from '@paidflow/runtime/testing';
+import { createLogger, type RedisClient } from '@paidflow/runtime';
+import { connectCluster, type RedisClusterHandle, startRedisCluster } from '@paidflow/runtime/testing';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createSocketLeases, RENEW_STEP_LEASES } from './socket-leases.ts';
@@ -14,8 +14,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
   cluster = await startRedisCluster({ masters: 3 });
-  redis = createRedis({ url: 'redis://127.0.0.1', clusterNodes: cluster.nodes }, createLogger('silent'));
-  if (!(await whenReady(redis, 10_000))) throw new Error('the client did not reach the cluster');
+  redis = await connectCluster(cluster);
 });
 afterAll(async () => {
   redis?.disconnect();
