@@ -28,6 +28,9 @@ export function servePeer(port: number, stop: () => Promise<void>): void {
     }
     if (message === 'stop') void stop().finally(() => process.exit(0));
   });
+  // The bench that forked this peer is gone (it failed, or was killed): nothing will ever ask it
+  // to stop, and it would go on hearing every message on Redis. Stop now.
+  process.once('disconnect', () => void stop().finally(() => process.exit(0)));
 }
 
 /** The Redis channel prefix of a run, and the convention's channel from a heard one. */
