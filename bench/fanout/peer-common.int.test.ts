@@ -13,17 +13,19 @@ test('a peer stops when the bench that forked it goes away', async () => {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  await new Promise<void>((resolve, reject) => {
-    child.on('message', (message: PeerMessage) => {
-      if ('ready' in message) resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.on('message', (message: PeerMessage) => {
+        if ('ready' in message) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`ws-peer exited with ${code} before it was ready`)));
     });
-    child.once('exit', (code) => reject(new Error(`ws-peer exited with ${code} before it was ready`)));
-  });
-  child.disconnect();
-  const timeout = new Promise<'still running'>((resolve) =>
-    setTimeout(() => resolve('still running'), 10_000),
-  );
-  const outcome = await Promise.race([exited, timeout]);
-  if (outcome === 'still running') child.kill('SIGKILL');
-  expect(outcome).toBe(0);
+    child.disconnect();
+    const timeout = new Promise<'still running'>((resolve) =>
+      setTimeout(() => resolve('still running'), 10_000),
+    );
+    expect(await Promise.race([exited, timeout])).toBe(0);
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
 });

@@ -1,4 +1,4 @@
-import type { ChainableCommander, Cluster } from 'ioredis';
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { nodeGroups, pipelinePerNode } from './redis.ts';
 import { connectCluster, type RedisClusterHandle, startRedisCluster } from './testing/index.ts';
@@ -52,4 +52,65 @@ test('a master that stops answering fails its own pipeline within the limit; the
   } finally {
     process.kill(pid, 'SIGCONT');
   }
+});
+
+/** Moves the slot of `tag`'s keys to another master (CLUSTER SETSLOT, MIGRATE) without telling the client. */
+async function moveSlotBehindClient(
+  tag: string,
+): Promise<{ moved: string[]; neighbours: string[]; slot: number; to: string }> {
+  const masters = redis.nodes('master');
+  const nodeKey = (node: Redis) => `${node.options.host}:${node.options.port}`;
+  const moved = [1, 2, 3].map((n) => `{${tag}}${n}`);
+  const slot = (await masters[0]!.cluster('KEYSLOT', moved[0]!)) as number;
+  const from = masters.find((node) => nodeKey(node) === redis.slots[slot]?.[0])!;
+  const to = masters.find((node) => node !== from)!;
+  // Keys of other slots on the same master, so that its pipeline spans several slots.
+  const owned = await Promise.all(
+    keys.map(
+      async (key) => redis.slots[(await from.cluster('KEYSLOT', key)) as number]?.[0] === nodeKey(from),
+    ),
+  );
+  for (const key of moved) await redis.set(key, key);
+  const [fromId, toId] = [String(await from.cluster('MYID')), String(await to.cluster('MYID'))];
+  await to.cluster('SETSLOT', slot, 'IMPORTING', fromId);
+  await from.cluster('SETSLOT', slot, 'MIGRATING', toId);
+  await from.migrate(to.options.host!, to.options.port!, '', 0, 5_000, 'KEYS', ...moved);
+  for (const node of masters) await node.cluster('SETSLOT', slot, 'NODE', toId);
+  expect(redis.slots[slot]?.[0]).toBe(nodeKey(from));
+  return { moved, neighbours: keys.filter((_, at) => owned[at]), slot, to: nodeKey(to) };
+}
+
+test('a slot moved behind the client: a node’s pipeline of reads over many slots is sent again, per slot', async () => {
+  const { moved, neighbours, slot, to } = await moveSlotBehindClient('read');
+  const all = [...neighbours, ...moved];
+  const read = await pipelinePerNode(
+    redis,
+    all,
+    (key) => key,
+    (pipeline, key) => pipeline.get(key),
+    {
+      timeoutMs: 2_000,
+      what: 'test',
+    },
+  );
+  expect(read.filter((batch) => 'error' in batch)).toEqual([]);
+  expect(read.flatMap((batch) => ('replies' in batch ? batch.replies : [])).sort()).toEqual([...all].sort());
+  expect(redis.slots[slot]?.[0]).toBe(to);
+});
+
+test('a slot moved behind the client: a node’s pipeline of writes over many slots is sent again, per slot', async () => {
+  const { moved, neighbours } = await moveSlotBehindClient('write');
+  const all = [...neighbours, ...moved];
+  const written = await pipelinePerNode(
+    redis,
+    all,
+    (key) => key,
+    (pipeline, key) => pipeline.set(key, `w-${key}`),
+    {
+      timeoutMs: 2_000,
+      what: 'test',
+    },
+  );
+  expect(written.filter((batch) => 'error' in batch)).toEqual([]);
+  expect(await Promise.all(all.map((key) => redis.get(key)))).toEqual(all.map((key) => `w-${key}`));
 });

@@ -186,19 +186,12 @@ export async function runPipeline(pipeline: ChainableCommander): Promise<unknown
 /** One node's pipeline of pipelinePerNode: its items, and their replies or the error that stopped it. */
 export type NodeBatch<T> = { items: T[]; replies: unknown[] } | { items: T[]; error: unknown };
 
-/**
- * The items' commands (`queue` puts one item's on the pipeline) as one pipeline per node
- * (nodeGroups), sent together, each answered within `timeoutMs`. Each stands alone: one that
- * fails or times out leaves the others' replies as they are.
- */
-export async function pipelinePerNode<T>(
+async function sendGroups<T>(
   redis: RedisClient,
-  items: T[],
-  keyOf: (item: T) => string,
+  groups: T[][],
   queue: (pipeline: ChainableCommander, item: T) => void,
   limit: { timeoutMs: number; what: string },
 ): Promise<Array<NodeBatch<T>>> {
-  const groups = nodeGroups(redis, items, keyOf);
   const settled = await Promise.allSettled(
     groups.map((group) => {
       const pipeline = redis.pipeline();
@@ -212,6 +205,43 @@ export async function pipelinePerNode<T>(
       ? { items: group, replies: result.value }
       : { items: group, error: result.reason };
   });
+}
+
+// MOVED or ASK for part of a pipeline; or, when the rest of it only read, ioredis's own retry of
+// the whole pipeline, refused because the slot it learnt of now lies on another node.
+const REDIRECTED = /^(MOVED|ASK) |should belong to the same slots allocation group/;
+const redirected = <T>(batch: NodeBatch<T>): boolean =>
+  'error' in batch && REDIRECTED.test(batch.error instanceof Error ? batch.error.message : '');
+
+/**
+ * The items' commands (`queue` puts one item's on the pipeline) as one pipeline per node
+ * (nodeGroups), sent together, each answered within `timeoutMs`. Each stands alone: one that
+ * fails or times out leaves the others' replies as they are.
+ *
+ * On a cluster, a slot may have moved since the client last read the slot map. ioredis follows a
+ * pipeline's MOVED or ASK only when every command of it got the same one (and the others only
+ * read), and then sends the whole pipeline to one node again, which a node's pipeline over many
+ * slots no longer fits: so the map is read again and such a group is sent again, one pipeline per
+ * slot (ioredis follows a single slot's redirection itself). Its commands may run twice: they
+ * must be safe to (renewals, reads, a script that takes a lease).
+ */
+export async function pipelinePerNode<T>(
+  redis: RedisClient,
+  items: T[],
+  keyOf: (item: T) => string,
+  queue: (pipeline: ChainableCommander, item: T) => void,
+  limit: { timeoutMs: number; what: string },
+): Promise<Array<NodeBatch<T>>> {
+  const batches = await sendGroups(redis, nodeGroups(redis, items, keyOf), queue, limit);
+  if (!(redis instanceof Cluster) || !batches.some(redirected)) return batches;
+  const refreshed = new Promise<void>((resolve) => redis.refreshSlotsCache(() => resolve()));
+  await withTimeout(refreshed, limit.timeoutMs, `${limit.what}: slot map`).catch(() => {});
+  const again = await Promise.all(
+    batches.map((batch) =>
+      redirected(batch) ? sendGroups(redis, slotGroups(redis, batch.items, keyOf), queue, limit) : [batch],
+    ),
+  );
+  return again.flat();
 }
 
 /** MGET of keys that may lie in different slots (slotGroups), run together; values in key order. */

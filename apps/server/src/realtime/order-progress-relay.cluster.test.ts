@@ -47,7 +47,7 @@ test('orders are grouped by the master that holds their keys, one group per mast
   expect(new Set(masters.flatMap((set) => [...set])).size).toBe(3);
 });
 
-test('orders on every master that fall due together are each relayed once, with their percent', async () => {
+test('orders on every master that fall due together are each relayed, with their percent', async () => {
   const deps = { redis, namespace, logger };
   for (const orderId of ids) {
     const order = { id: orderId, total_tasks: 2, completed_tasks: 0, failed_tasks: 0, cancelled_tasks: 0 };

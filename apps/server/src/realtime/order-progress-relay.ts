@@ -32,15 +32,16 @@ const RELAY_INTERVAL_MS = 1_000;
  */
 const RELAY_GRID_MS = 10;
 /**
- * Orders relayed in one step, and steps in flight at once. Orders that began ticking together
- * fall due together: a thousand relays built in one go held the event loop for 180 ms, and every
- * live message behind them; a pipeline of 100 scripts holds Redis, and the ticks behind it, for
+ * Orders relayed in one step, and steps in flight at once. A thousand relays built in one go held
+ * the event loop for 180 ms; a pipeline of 100 scripts holds Redis, and the ticks behind it, for
  * milliseconds. In small steps, a few at a time, the hub's deliveries run between them.
  */
 const RELAY_STEP_ORDERS = 16;
 const RELAY_STEPS_IN_FLIGHT = 4;
 /** What the relay knows of an order is read from Redis again after this long (its seed's life). */
 const FORGET_AFTER_MS = 30_000;
+/** Relay failures are logged at most this often. */
+const FAILURE_LOG_MS = 30_000;
 
 export interface OrderProgressRelay {
   /**
@@ -95,8 +96,8 @@ interface Built {
  * Orders fall due on a wall-clock grid (RELAY_GRID_MS) and are relayed in steps of
  * RELAY_STEP_ORDERS, in the order they fell due, RELAY_STEPS_IN_FLIGHT steps at a time: a step's
  * seeds go out as one pipeline per Redis node, then its publishes, one script per order, as one
- * pipeline per node (decision 070). Each pipeline stands alone and has a time limit; Redis failures are logged once
- * per outage and never thrown: progress is ephemeral.
+ * pipeline per node (decision 070). Each pipeline stands alone and has a time limit (a hung node
+ * holds its steps that long); failures are logged at most every FAILURE_LOG_MS, never thrown.
  */
 export function createOrderProgressRelay(
   deps: ProgressDeps,
@@ -116,7 +117,8 @@ export function createOrderProgressRelay(
   // Orders whose interval is over, oldest first (a Set keeps insertion order).
   const ready = new Set<number>();
   let running = 0;
-  let warned = false;
+  // When a failure was last logged (an outage fails every step).
+  let loggedAt = Number.NEGATIVE_INFINITY;
   let suspended = false;
   // Bumped by suspend(), reset() and close(): a step that started before drops what it built.
   let generation = 0;
@@ -125,16 +127,14 @@ export function createOrderProgressRelay(
   const latestOf = (orderId: number) =>
     deps.namespace.key(latestKey(formatChannel('order', orderId, 'progress'), orderId));
 
-  function failed(error: unknown, orders: number[]): void {
-    if (warned) return;
-    warned = true;
-    deps.logger.warn(
-      { err: error, orders: orders.length, orderId: orders[0] },
-      'order progress not relayed (Redis unavailable?)',
-    );
+  function failed(error: unknown, orders: number[], what = 'order progress not relayed'): void {
+    const now = Date.now();
+    if (now - loggedAt < FAILURE_LOG_MS) return;
+    loggedAt = now;
+    deps.logger.warn({ err: error, orders: orders.length, orderId: orders[0] }, what);
   }
 
-  /** The items' commands, one pipeline per Redis node (each item is one order's); failed ones logged and left out. */
+  /** The items' commands, a pipeline per Redis node (each item one order's); failed ones logged, left out. */
   async function perNode<T>(
     items: T[],
     orderOf: (item: T) => number,
@@ -188,18 +188,23 @@ export function createOrderProgressRelay(
     for (const orderId of orderIds) {
       const state = ticks.get(orderId);
       if (!state?.counts) continue;
-      const progress = await orderProgressOf(deps, orderId, state.counts, state, timestamp);
-      built.push({
-        orderId,
-        state,
-        guard: {
-          leaseKey: leaseKey(orderId),
-          ttlMs: intervalMs,
-          latestKey: latestOf(orderId),
-          expect: state.counts,
-        },
-        message: liveMessage(deps, 'order', orderId, 'progress', progress),
-      });
+      try {
+        const progress = await orderProgressOf(deps, orderId, state.counts, state, timestamp);
+        built.push({
+          orderId,
+          state,
+          guard: {
+            leaseKey: leaseKey(orderId),
+            ttlMs: intervalMs,
+            latestKey: latestOf(orderId),
+            expect: state.counts,
+          },
+          message: liveMessage(deps, 'order', orderId, 'progress', progress),
+        });
+      } catch (error) {
+        // One order's message the contract refuses: the step's other orders go on.
+        failed(error, [orderId], 'order progress not built');
+      }
     }
     // Paused, reset or closed meanwhile: what was built may be stale.
     if (started !== generation) return;
@@ -212,7 +217,6 @@ export function createOrderProgressRelay(
       'order progress',
     );
     for (const { items, replies } of answered) {
-      warned = false;
       // Redis holds other counters (a status change not heard yet, or missed): read it again.
       items.forEach(({ orderId, state }, at) => {
         if (leaseOutcome(replies[at]) === 'moved') ticks.forget(orderId, state);

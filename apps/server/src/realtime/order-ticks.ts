@@ -19,7 +19,7 @@ import {
 // applied over it. A message this process missed without noticing (a cluster link that dropped
 // it, a message its schema refused) would leave it wrong: so the seed is read again every
 // `staleMs`, and a publish whose counters Redis no longer holds drops the order (the relay's
-// guard, publishUnderLease).
+// guard, queueUnderLease).
 
 export type OrderCounts = Pick<
   OrderProgress,
