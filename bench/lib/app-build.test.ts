@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { appEntry, serverEntry, serverKind } from './app-build.ts';
+import { appEntry, serverKind } from './app-build.ts';
 
 // The build itself is scripts/build.mjs's, tested by scripts/build.int.test.ts; building here too
 // would race that test for apps/server/dist.
@@ -21,7 +21,7 @@ describe('the server and worker the benches run', () => {
 
   it('runs the sources under tsx, building nothing, when asked', () => {
     process.env.BENCH_SERVER = 'tsx';
-    expect(serverEntry()).toEqual(['--import', 'tsx', 'src/main.ts']);
+    expect(appEntry('server')).toEqual(['--import', 'tsx', 'src/main.ts']);
     expect(appEntry('worker')).toEqual(['--import', 'tsx', 'src/main.ts']);
   });
 });

@@ -33,8 +33,3 @@ export function appEntry(app: App): string[] {
   }
   return ['dist/main.js'];
 }
-
-/** The server's node arguments (appEntry). */
-export function serverEntry(): string[] {
-  return appEntry('server');
-}

@@ -1,6 +1,6 @@
 import { type StdioOptions, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { serverEntry } from './app-build.ts';
+import { appEntry } from './app-build.ts';
 import { freePort } from './net.ts';
 import { waitUntil } from './wait.ts';
 
@@ -24,7 +24,7 @@ export async function startServerProcess(
   options: { nodeArgs?: string[]; stdio?: StdioOptions } = {},
 ): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...serverEntry()], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...appEntry('server')], {
     cwd: SERVER_DIR,
     env: {
       // One address opens every socket and sends every webhook, so the per-address limits are set

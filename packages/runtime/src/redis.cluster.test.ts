@@ -1,21 +1,18 @@
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { nodeGroups, pipelinePerNode } from './redis.ts';
-import { connectCluster, type RedisClusterHandle, startRedisCluster } from './testing/index.ts';
+import { type ClusterClient, startClusterClient } from './testing/index.ts';
 
 // pipelinePerNode on a 3-master Redis Cluster: keys of many slots go as one pipeline per master,
 // and a master that stops answering costs only its own group.
-let cluster: RedisClusterHandle;
+let cluster: ClusterClient;
 let redis: Cluster;
 
 beforeAll(async () => {
-  cluster = await startRedisCluster({ masters: 3 });
-  redis = await connectCluster(cluster);
+  cluster = await startClusterClient({ masters: 3 });
+  redis = cluster.redis;
 });
-afterAll(async () => {
-  redis?.disconnect();
-  await cluster?.stop();
-});
+afterAll(() => cluster?.stop());
 
 const keys = Array.from({ length: 60 }, (_, i) => `key-${i}`);
 const each = (queue: (pipeline: ChainableCommander, key: string) => void, timeoutMs = 2_000) =>

@@ -1,25 +1,22 @@
 import { redisNamespace } from '@paidflow/contracts';
 import { createLogger, type RedisClient } from '@paidflow/runtime';
-import { connectCluster, type RedisClusterHandle, startRedisCluster } from '@paidflow/runtime/testing';
+import { type ClusterClient, startClusterClient } from '@paidflow/runtime/testing';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createSocketLeases, RENEW_STEP_LEASES } from './socket-leases.ts';
 
 // The WebSocket leases' renewal on a 3-master Redis Cluster: the sessions' keys lie in many
 // slots on every master, and a step is one pipeline per master (pipelinePerNode).
-let cluster: RedisClusterHandle;
+let cluster: ClusterClient;
 let redis: RedisClient;
 const namespace = redisNamespace('leases-cluster');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
-  cluster = await startRedisCluster({ masters: 3 });
-  redis = await connectCluster(cluster);
+  cluster = await startClusterClient({ masters: 3 });
+  redis = cluster.redis;
 });
-afterAll(async () => {
-  redis?.disconnect();
-  await cluster?.stop();
-});
+afterAll(() => cluster?.stop());
 
 test('every held lease is renewed, its key in whichever slot and master', async () => {
   expect(redis).toBeInstanceOf(Cluster);

@@ -7,7 +7,7 @@ import {
   redisNamespace,
 } from '@paidflow/contracts';
 import { createLogger, nodeGroups } from '@paidflow/runtime';
-import { connectCluster, type RedisClusterHandle, startRedisCluster } from '@paidflow/runtime/testing';
+import { type ClusterClient, startClusterClient } from '@paidflow/runtime/testing';
 import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { publishOrderProgress } from './order-progress.ts';
@@ -15,7 +15,7 @@ import { createOrderProgressRelay } from './order-progress-relay.ts';
 
 // The order progress relay on a 3-master Redis Cluster: orders that fall due together lie in
 // slots on every master, and each step sends one pipeline per master (nodeGroups).
-let cluster: RedisClusterHandle;
+let cluster: ClusterClient;
 let redis: Cluster;
 const namespace = redisNamespace('relay-cluster');
 const logger = createLogger('silent');
@@ -24,13 +24,10 @@ const latestOf = (orderId: number) =>
   namespace.key(latestKey(formatChannel('order', orderId, 'progress'), orderId));
 
 beforeAll(async () => {
-  cluster = await startRedisCluster({ masters: 3 });
-  redis = await connectCluster(cluster);
+  cluster = await startClusterClient({ masters: 3 });
+  redis = cluster.redis;
 });
-afterAll(async () => {
-  redis?.disconnect();
-  await cluster?.stop();
-});
+afterAll(() => cluster?.stop());
 
 const ids = Array.from({ length: 60 }, (_, i) => 900 + i);
 

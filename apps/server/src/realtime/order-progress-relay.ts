@@ -60,16 +60,16 @@ export interface OrderProgressRelay {
   followed(): number;
 }
 
+/** Defaults: RELAY_INTERVAL_MS, RELAY_GRID_MS, RELAY_STEP_ORDERS, RELAY_STEPS_IN_FLIGHT, FORGET_AFTER_MS. */
 export interface OrderProgressRelayOptions {
   intervalMs?: number;
-  /** The wall-clock grid orders fall due on (RELAY_GRID_MS). */
   gridMs?: number;
-  /** Orders per step (RELAY_STEP_ORDERS). */
   stepOrders?: number;
-  /** Steps in flight at once (RELAY_STEPS_IN_FLIGHT). */
   steps?: number;
   forgetAfterMs?: number;
 }
+
+const orderIdOf = (item: { orderId: number }) => item.orderId;
 
 /** One order's publish, built in a step. */
 interface Built {
@@ -134,20 +134,21 @@ export function createOrderProgressRelay(
     deps.logger.warn({ err: error, orders: orders.length, orderId: orders[0] }, what);
   }
 
-  /** The items' commands, a pipeline per Redis node (each item one order's); failed ones logged, left out. */
-  async function perNode<T>(
+  /** The items' commands, a pipeline per Redis node (placed by `keyOf`); failed ones logged, left out. */
+  async function perNode<T extends { orderId: number }>(
     items: T[],
-    orderOf: (item: T) => number,
+    keyOf: (item: T) => string,
     queue: (pipeline: ChainableCommander, item: T) => void,
     what: string,
   ): Promise<Array<{ items: T[]; replies: unknown[] }>> {
-    const batches = await pipelinePerNode(deps.redis, items, (item) => latestOf(orderOf(item)), queue, {
+    const batches = await pipelinePerNode(deps.redis, items, keyOf, queue, {
       timeoutMs: PROGRESS_REDIS_TIMEOUT_MS,
       what,
     });
     return batches.filter((batch): batch is { items: T[]; replies: unknown[] } => {
-      if ('error' in batch) failed(batch.error, batch.items.map(orderOf));
-      return 'replies' in batch;
+      if ('replies' in batch) return true;
+      failed(batch.error, batch.items.map(orderIdOf));
+      return false;
     });
   }
 
@@ -155,13 +156,13 @@ export function createOrderProgressRelay(
   async function seed(orderIds: number[]): Promise<void> {
     const seeded = new Map(orderIds.map((orderId) => [orderId, ticks.follow(orderId)]));
     const answered = await perNode(
-      orderIds,
-      (orderId) => orderId,
-      (pipeline, orderId) => readTaskEntries(pipeline.get(latestOf(orderId)), deps.namespace, orderId),
+      orderIds.map((orderId) => ({ orderId, latestKey: latestOf(orderId) })),
+      (item) => item.latestKey,
+      (pipeline, { orderId, latestKey }) => readTaskEntries(pipeline.get(latestKey), deps.namespace, orderId),
       'order progress seed',
     );
     for (const { items, replies } of answered) {
-      items.forEach((orderId, at) => {
+      items.forEach(({ orderId }, at) => {
         const [latestRaw, percents, rates] = replies.slice(3 * at, 3 * at + 3) as [
           string | null,
           Record<string, string>,
@@ -212,7 +213,7 @@ export function createOrderProgressRelay(
     if (fresh.length === 0) return;
     const answered = await perNode(
       fresh,
-      ({ orderId }) => orderId,
+      (item) => item.guard.latestKey,
       (pipeline, { guard, message }) => queueUnderLease(pipeline, guard, message),
       'order progress',
     );
